@@ -1,0 +1,40 @@
+# The README's two commands: `make run` and `make test`. Everything they need is installed here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := tests/oidc/node_modules/.installed
+export FLASK_APP := wsgi
+
+.PHONY: run test install lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# oidc-provider (npm) is the real OpenID provider the login tests run against.
+$(NODE_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	PORTAL_DEV_MODE=1 $(BIN)/flask db upgrade
+	PORTAL_DEV_MODE=1 $(BIN)/flask seed
+	PORTAL_DEV_MODE=1 $(BIN)/flask demo-data
+	PORTAL_DEV_MODE=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: $(STAMP) $(NODE_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) tests/oidc/node_modules instance .pytest_cache

@@ -1,0 +1,1 @@
+"""Portal identity: token verification, OIDC browser login, claims → Identity, the dev portal."""

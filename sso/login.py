@@ -1,0 +1,122 @@
+"""Browser login against the portal: OIDC code flow with PKCE and nonce (authlib), and logout."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode, urlsplit
+
+from authlib.integrations.base_client.errors import OAuthError
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from portal_plugin.access import public
+from portal_plugin.extensions import oauth
+from sso import session as plugin_session
+from sso.auth import sso_for
+from sso.tokens import TokenError
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("sso", __name__, url_prefix="/sso")
+NEXT_KEY = "hrm_next"
+
+
+def register_client(app: Flask) -> None:
+    """Register the portal as authlib's OIDC client when SSO_ISSUER is configured."""
+    cfg = app.config
+    if not cfg.get("SSO_ISSUER"):
+        return
+    oauth.register(
+        "portal",
+        client_id=cfg["SSO_CLIENT_ID"],
+        client_secret=cfg.get("SSO_CLIENT_SECRET"),
+        server_metadata_url=cfg["SSO_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
+        client_kwargs={"scope": cfg["SSO_SCOPE"], "code_challenge_method": "S256",
+                       "timeout": cfg["SSO_HTTP_TIMEOUT_SECONDS"]},
+        overwrite=True,
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """A local path inside the bundle to return to after login; anything else → the workbench."""
+    home = url_for("hrm.pages.workbench")
+    if not target:
+        return home
+    parts = urlsplit(target)
+    root = request.script_root + "/"
+    if parts.scheme or parts.netloc or not target.startswith(root) or target.startswith("//"):
+        return home
+    if "\\" in target:
+        return home
+    return target
+
+
+@bp.get("/login")
+@public
+def login() -> Response:
+    """Send the browser to the portal to sign in (silently when already signed in there)."""
+    session[NEXT_KEY] = safe_next(request.args.get("next"))
+    if current_app.config.get("SSO_ISSUER"):
+        extra = {}
+        hint = request.args.get("login_hint")
+        if hint:
+            extra["login_hint"] = hint[:200]
+        return oauth.portal.authorize_redirect(url_for(".callback", _external=True), **extra)
+    if current_app.config.get("PORTAL_DEV_MODE"):
+        return redirect(url_for("hrm.dev_portal.login_page", next=session[NEXT_KEY]))
+    return Response(
+        render_template("errors/error.html", code=503, title="门户登录未配置",
+                        message="未配置门户（SSO_ISSUER），无法登录，请联系系统管理员。"),
+        503,
+    )
+
+
+@bp.get("/callback")
+@public
+def callback() -> Response:
+    """Finish the portal login: verify the ID token, keep a few claims, go on."""
+    if not current_app.config.get("SSO_ISSUER"):
+        return redirect(url_for("hrm.pages.workbench"))
+    try:
+        token = oauth.portal.authorize_access_token()
+        claims = sso_for(current_app).verifier.verify_id_token(
+            token["id_token"], audience=current_app.config["SSO_CLIENT_ID"]
+        )
+    except (OAuthError, TokenError, KeyError) as exc:
+        log.warning("portal login failed: %s", exc)
+        return Response(
+            render_template("errors/error.html", code=401, title="登录失败",
+                            message="门户登录未能完成，请返回门户重新进入。",
+                            retry=url_for(".login")),
+            401,
+        )
+    if token.get("expires_at"):
+        claims["exp"] = min(claims["exp"], token["expires_at"])
+    target = session.get(NEXT_KEY)
+    sso_for(current_app).start_session(claims)
+    return redirect(safe_next(target))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@public
+def logout() -> Response:
+    """End the plugin session and continue to the portal's logout."""
+    plugin_session.end()
+    if current_app.config.get("SSO_ISSUER"):
+        metadata = oauth.portal.load_server_metadata()
+        end_session = metadata.get("end_session_endpoint")
+        if end_session:
+            query = urlencode({"client_id": current_app.config["SSO_CLIENT_ID"]})
+            return redirect(f"{end_session}?{query}")
+    if current_app.config.get("PORTAL_DEV_MODE"):
+        return redirect(url_for("hrm.dev_portal.login_page"))
+    return Response(render_template("sso/logged_out.html"))

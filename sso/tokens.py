@@ -1,0 +1,168 @@
+"""The one hardened wrapper around python-jose that verifies every portal JWT."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from jose import jwt
+from jose.exceptions import JOSEError
+
+log = logging.getLogger(__name__)
+
+ALGORITHM = "RS256"
+MAX_TOKEN_BYTES = 8 * 1024
+MAX_LEEWAY_SECONDS = 60
+# Headers that would let a token choose its own key or demand unknown processing.
+FORBIDDEN_HEADERS = frozenset({"crit", "jku", "x5u", "jwk", "x5c"})
+ACCESS_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+
+JWKSFetcher = Callable[[], dict[str, Any]]
+
+
+class TokenError(Exception):
+    """A token was refused; the message is the reason (logged, never the token)."""
+
+
+class KeySet:
+    """The JWKS of one issuer: cached, refetched on an unknown kid at most once per interval.
+
+    Fetches are single-flight (one lock per issuer); when a fetch fails the old keys are kept.
+    """
+
+    def __init__(
+        self,
+        fetch: JWKSFetcher,
+        *,
+        min_refetch_seconds: float = 30,
+        ttl_seconds: float = 3600,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._fetch = fetch
+        self._min_refetch = min_refetch_seconds
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._keys: dict[str, dict[str, Any]] = {}
+        self._fetched_at: float | None = None
+        self._attempted_at: float | None = None
+        self._lock = threading.Lock()
+        self.fetch_count = 0
+
+    def get(self, kid: str) -> dict[str, Any] | None:
+        """The published RS256 signing key with this kid, or None."""
+        if self._expired() or kid not in self._keys:
+            self._refresh(kid)
+        return self._keys.get(kid)
+
+    def _expired(self) -> bool:
+        return self._fetched_at is None or self._clock() - self._fetched_at > self._ttl
+
+    def _refresh(self, kid: str) -> None:
+        with self._lock:
+            if kid in self._keys and not self._expired():
+                return  # another thread fetched while we waited
+            now = self._clock()
+            if self._attempted_at is not None and now - self._attempted_at < self._min_refetch:
+                return
+            self._attempted_at = now
+            self.fetch_count += 1
+            try:
+                document = self._fetch()
+                keys = {
+                    key["kid"]: key
+                    for key in document.get("keys", [])
+                    if isinstance(key, dict)
+                    and isinstance(key.get("kid"), str)
+                    and key.get("kty") == "RSA"
+                    and key.get("use", "sig") == "sig"
+                    and key.get("alg", ALGORITHM) == ALGORITHM
+                }
+            except Exception as exc:  # network, JSON, shape: keep serving the old keys
+                log.warning("JWKS fetch failed, keeping %d cached keys: %s", len(self._keys), exc)
+                return
+            self._keys = keys
+            self._fetched_at = now
+
+
+class TokenVerifier:
+    """Verify portal JWTs with a pinned policy (DESIGN.md, Identity details)."""
+
+    def __init__(
+        self,
+        issuers: dict[str, KeySet],
+        *,
+        audience: str,
+        leeway_seconds: int = 30,
+        access_token_typ: str | None = "at+jwt",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if leeway_seconds > MAX_LEEWAY_SECONDS:
+            raise ValueError(f"leeway must not exceed {MAX_LEEWAY_SECONDS} s")
+        self.issuers = issuers
+        self.audience = audience
+        self.leeway = leeway_seconds
+        self.access_token_typ = access_token_typ
+        self._clock = clock
+
+    def verify_access_token(self, token: str) -> dict[str, Any]:
+        """Claims of a bearer access token sent to the API; TokenError if anything is off."""
+        return self._verify(token, audience=self.audience, access=True)
+
+    def verify_id_token(self, token: str, *, audience: str) -> dict[str, Any]:
+        """Claims of an ID token addressed to this client."""
+        return self._verify(token, audience=audience, access=False)
+
+    def _verify(self, token: str, *, audience: str, access: bool) -> dict[str, Any]:
+        if not isinstance(token, str) or len(token.encode()) > MAX_TOKEN_BYTES:
+            raise TokenError("token missing or larger than 8 KB")
+        if token.count(".") != 2:
+            raise TokenError("not a compact JWS")
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.get_unverified_claims(token)
+        except JOSEError as exc:
+            raise TokenError(f"malformed token: {exc}") from None
+        if header.get("alg") != ALGORITHM:
+            raise TokenError(f"algorithm {header.get('alg')!r} not allowed")
+        if FORBIDDEN_HEADERS & header.keys():
+            raise TokenError(f"forbidden header(s) {sorted(FORBIDDEN_HEADERS & header.keys())}")
+        typ = str(header.get("typ", "")).lower()
+        if access and self.access_token_typ and typ not in ACCESS_TYPES:
+            raise TokenError(f"typ {typ!r} is not an access token")
+        if not access and typ in ACCESS_TYPES:
+            raise TokenError("an access token is not an ID token")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise TokenError("kid missing")
+        issuer = unverified.get("iss")
+        keys = self.issuers.get(issuer) if isinstance(issuer, str) else None
+        if keys is None:
+            raise TokenError(f"issuer {issuer!r} not trusted")
+        key = keys.get(kid)
+        if key is None:
+            raise TokenError(f"unknown kid {kid!r}")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=audience,
+                issuer=issuer,
+                options={
+                    "require_aud": True,
+                    "require_iat": True,
+                    "require_exp": True,
+                    "require_iss": True,
+                    "verify_at_hash": False,
+                    "leeway": self.leeway,
+                },
+            )
+        except JOSEError as exc:
+            raise TokenError(f"verification failed: {exc}") from None
+        iat = claims["iat"]
+        if not isinstance(iat, int | float) or iat > self._clock() + self.leeway:
+            raise TokenError("iat in the future")
+        return claims

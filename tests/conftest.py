@@ -1,0 +1,217 @@
+"""flaskr-style fixtures: app, client, runner, token(**claims), login_as(role, division).
+
+Every database test runs on SQLite and, when reachable, on PostgreSQL (its own database per
+run, dropped at the end). REQUIRE_POSTGRES=1 (set by .ci/run) turns "unreachable" into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import flask
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from portal_plugin import create_app
+from portal_plugin.extensions import db
+from portal_plugin.seed import load_catalog, load_divisions
+from sso.devportal import dev_portal_for
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql:///test")
+# Tables a test may write; reference data (divisions, codes) is seeded once per run.
+MUTABLE_TABLES = ("audit_events", "filings", "licenses", "agencies")
+
+
+def postgres_reachable() -> str | None:
+    try:
+        with psycopg.connect(_libpq(TEST_DATABASE_URL), connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc)
+
+
+def _libpq(url: str) -> str:
+    """A SQLAlchemy-style URL as a libpq connection string."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _backends() -> list[Any]:
+    problem = postgres_reachable()
+    if problem and os.environ.get("REQUIRE_POSTGRES") == "1":
+        raise pytest.UsageError(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {problem}")
+    pg = pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(bool(problem), reason=f"PostgreSQL unreachable: {problem}"),
+    )
+    return ["sqlite", pg]
+
+
+def base_config(instance: Path, database_url: str, **overrides: Any) -> dict[str, Any]:
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-" + "x" * 40,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PORTAL_DEV_MODE": True,
+    }
+    config.update(overrides)
+    return config
+
+
+class Database:
+    """One migrated, seeded database per backend and run; reset between tests."""
+
+    def __init__(self, backend: str, workdir: Path) -> None:
+        self.backend = backend
+        self.workdir = workdir
+        if backend == "sqlite":
+            self.template = workdir / "template.sqlite3"
+            self.url = f"sqlite:///{self.template}"
+        else:
+            base = make_url(TEST_DATABASE_URL)
+            self.name = f"hrm_test_{uuid.uuid4().hex[:12]}"
+            with psycopg.connect(_libpq(TEST_DATABASE_URL), autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = base.set(drivername="postgresql+psycopg", database=self.name).render_as_string(
+                hide_password=False
+            )
+        app = create_app(base_config(workdir / "instance", self.url))
+        with app.app_context():
+            upgrade()
+            load_divisions(app.config["DIVISIONS_FILE"])
+            load_catalog(app.config["CATALOG_FILE"])
+            db.session.commit()
+            db.engine.dispose()
+
+    def fresh_url(self, tmp_path: Path) -> str:
+        if self.backend == "sqlite":
+            copy = tmp_path / "hrm.sqlite3"
+            shutil.copyfile(self.template, copy)
+            return f"sqlite:///{copy}"
+        return self.url
+
+    def reset(self, app: Flask) -> None:
+        if self.backend == "postgresql":
+            with app.app_context():
+                db.session.execute(text(f"TRUNCATE {', '.join(MUTABLE_TABLES)} RESTART IDENTITY"))
+                db.session.commit()
+
+    def drop(self) -> None:
+        if self.backend == "postgresql":
+            with psycopg.connect(_libpq(TEST_DATABASE_URL), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=_backends())
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+             ) -> Iterator[Database]:
+    database = Database(request.param, tmp_path_factory.mktemp(request.param))
+    yield database
+    database.drop()
+
+
+@pytest.fixture
+def make_app(database: Database, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build an app on this test's database with config overrides."""
+    url = database.fresh_url(tmp_path)
+    apps: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        app = create_app(base_config(tmp_path / "instance", url, **overrides))
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if apps:
+        database.reset(apps[0])
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+DEFAULT_DIVISION = "120101"
+CLERK_CREDIT_CODE = "91120101MA05R7XQ0P"
+
+
+@pytest.fixture
+def token(app: Flask) -> Callable[..., str]:
+    """A bearer access token from the dev portal for these claims."""
+
+    def make(**claims: Any) -> str:
+        claims.setdefault("sub", "test-user")
+        claims.setdefault("name", "测试用户")
+        claims.setdefault("division", DEFAULT_DIVISION)
+        claims.setdefault("roles", [])
+        with app.app_context():
+            return dev_portal_for(app).mint(claims)
+
+    return make
+
+
+@pytest.fixture
+def auth_header(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+    def make(role: str, division: str = DEFAULT_DIVISION, **claims: Any) -> dict[str, str]:
+        if role == "HRM_JG":
+            claims.setdefault("org_credit_code", CLERK_CREDIT_CODE)
+        return {"Authorization": "Bearer " + token(roles=[role], division=division, **claims)}
+
+    return make
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page carries no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def login_as(app: Flask) -> Callable[..., FlaskClient]:
+    """A browser-like client signed in through the dev portal as a user of this role."""
+
+    def login(role: str, division: str = DEFAULT_DIVISION, **claims: Any) -> FlaskClient:
+        browser = app.test_client()
+        with app.app_context():
+            dev = dev_portal_for(app)
+            id_token = dev.mint(
+                {"sub": f"{role}@{division}", "name": "测试" + role, "division": division,
+                 "roles": [role],
+                 "org_credit_code": CLERK_CREDIT_CODE if role == "HRM_JG" else None, **claims},
+                access=False,
+            )
+        with app.test_request_context():
+            sso = app.extensions["hrm_sso"]
+            verified = sso.verifier.verify_id_token(id_token, audience=app.config["SSO_CLIENT_ID"])
+            sso.start_session(verified)
+            data = dict(flask.session)
+        with browser.session_transaction() as session:
+            session.update(data)
+        return browser
+
+    return login
