@@ -6,6 +6,7 @@ import datetime as dt
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from portal_plugin import seed
@@ -14,6 +15,7 @@ from portal_plugin.models import Agency, Filing, License
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--divisions", "divisions_file", default=None,
               help="JSON file of a city's divisions (default: DIVISIONS_FILE, Tianjin)")
 def seed_command(divisions_file: str | None) -> None:
@@ -37,6 +39,7 @@ DEMO_AGENCIES = (
 
 
 @click.command("demo-data")
+@with_appcontext
 def demo_data_command() -> None:
     """Load a few demo agencies with licences and filings (skips what exists)."""
     created = 0

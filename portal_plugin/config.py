@@ -73,7 +73,8 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_DEV_MODE": False,
     "PORTAL_ORIGIN": "'self'",
     "PROXY_FIX_HOPS": 0,
-    "SESSION_COOKIE_NAME": "hrm_session",
+    # The plugin's own session cookie, distinct from the portal's and a host app's.
+    "HRM_SESSION_COOKIE_NAME": "hrm_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -109,7 +110,7 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
             problems.append("SSO_ISSUER is required in production")
         if problems:
             raise ConfigError("refusing to start with APP_ENV=production: " + "; ".join(problems))
-        config.setdefault("SESSION_COOKIE_SECURE", True)
+        config["SESSION_COOKIE_SECURE"] = True
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance_path)
     if not config.get("SQLALCHEMY_DATABASE_URI"):

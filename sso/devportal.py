@@ -17,6 +17,7 @@ import click
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask.cli import with_appcontext
 from jose import jwk, jwt
 from werkzeug.wrappers import Response
 
@@ -158,6 +159,7 @@ def jwks() -> dict[str, Any]:
 
 
 @click.command("dev-token")
+@with_appcontext
 @click.option("--sub", required=True, help="portal user id")
 @click.option("--name", required=True, help="display name")
 @click.option("--division", required=True, help="6-digit 行政区划 code")

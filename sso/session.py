@@ -40,7 +40,7 @@ class PluginSessionInterface(SecureCookieSessionInterface):
         return super().save_session(app, session, response)
 
     def get_cookie_name(self, app: Flask) -> str:
-        return app.config["SESSION_COOKIE_NAME"]
+        return app.config["HRM_SESSION_COOKIE_NAME"]
 
     def get_cookie_path(self, app: Flask) -> str:
         # script_root carries the mount prefix (SCRIPT_NAME or the trusted X-Forwarded-Prefix).

@@ -69,6 +69,20 @@ def base_config(instance: Path, database_url: str, **overrides: Any) -> dict[str
     return config
 
 
+def create_pg_database(prefix: str) -> tuple[str, str]:
+    """A new, empty PostgreSQL database beside TEST_DATABASE_URL: (name, SQLAlchemy URL)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_libpq(TEST_DATABASE_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg", database=name)
+    return name, url.render_as_string(hide_password=False)
+
+
+def drop_pg_database(name: str) -> None:
+    with psycopg.connect(_libpq(TEST_DATABASE_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 class Database:
     """One migrated, seeded database per backend and run; reset between tests."""
 
@@ -79,13 +93,7 @@ class Database:
             self.template = workdir / "template.sqlite3"
             self.url = f"sqlite:///{self.template}"
         else:
-            base = make_url(TEST_DATABASE_URL)
-            self.name = f"hrm_test_{uuid.uuid4().hex[:12]}"
-            with psycopg.connect(_libpq(TEST_DATABASE_URL), autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{self.name}"')
-            self.url = base.set(drivername="postgresql+psycopg", database=self.name).render_as_string(
-                hide_password=False
-            )
+            self.name, self.url = create_pg_database("hrm_test")
         app = create_app(base_config(workdir / "instance", self.url))
         with app.app_context():
             upgrade()
@@ -109,8 +117,7 @@ class Database:
 
     def drop(self) -> None:
         if self.backend == "postgresql":
-            with psycopg.connect(_libpq(TEST_DATABASE_URL), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            drop_pg_database(self.name)
 
 
 @pytest.fixture(scope="session", params=_backends())
@@ -215,3 +222,9 @@ def login_as(app: Flask) -> Callable[..., FlaskClient]:
         return browser
 
     return login
+
+
+@pytest.fixture
+def app_context(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
