@@ -83,11 +83,17 @@ class SSO:
         return self.identity(claims, ClaimNames()) if claims else None
 
     def start_session(self, claims: dict[str, Any]) -> None:
+        """Keep the few claims identity needs, under the standard names, until the token ends."""
         names = self.claim_names
         plugin_session.start(
-            claims,
-            names={"name": names.name, "division": names.division, "roles": names.roles,
-                   "org": names.org},
+            {
+                "sub": claims.get("sub"),
+                "name": claims.get(names.name),
+                "division": claims.get(names.division),
+                "roles": claims.get(names.roles),
+                "org_credit_code": claims.get(names.org),
+                "amr": claims.get("amr"),
+            },
             token_exp=float(claims["exp"]),
             max_seconds=current_app.config["SSO_SESSION_MAX_SECONDS"],
         )

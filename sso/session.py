@@ -53,17 +53,11 @@ class PluginSessionInterface(SecureCookieSessionInterface):
         return None
 
 
-def start(claims: Mapping[str, Any], *, names: Mapping[str, str], token_exp: float,
-          max_seconds: int) -> None:
-    """Begin a session from verified claims; it ends with the token, or earlier."""
+def start(user: Mapping[str, Any], *, token_exp: float, max_seconds: int) -> None:
+    """Begin a session for a user's standard claims; it ends with the token, or earlier."""
     session.clear()
     session[SESSION_KEY] = {
-        "sub": claims.get("sub"),
-        "name": claims.get(names["name"]),
-        "division": claims.get(names["division"]),
-        "roles": claims.get(names["roles"]),
-        "org_credit_code": claims.get(names["org"]),
-        "amr": claims.get("amr"),
+        **{claim: user.get(claim) for claim in KEPT_CLAIMS},
         "exp": int(min(token_exp, time.time() + max_seconds)),
     }
 
