@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from portal_plugin import access, cli, config, errors, pages, portal
-from portal_plugin.extensions import csrf, db, migrate, oauth
+from portal_plugin.extensions import csrf, db, migrate
 from portal_plugin.models import AGENCY_STATUS
 from sso import devportal, login
 from sso.auth import SSO, uses_bearer
@@ -58,7 +58,6 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
-    oauth.init_app(app)
     login.register_client(app)
 
     features = list(FEATURES)
@@ -76,6 +75,9 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
                        template_folder=str(TEMPLATES))
     for feature in features:
         bundle.register_blueprint(feature)
+        # The bundle checks CSRF itself (protect_forms) so bearer API calls can skip it;
+        # a host app's own global CSRF check stays as the host configured it.
+        csrf.exempt(feature)
     bundle.before_request(protect_forms)
     bundle.app_context_processor(template_helpers)
     bundle.after_request(security_headers)

@@ -79,8 +79,6 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": None,
-    # CSRF is enforced in our own before_request so bearer API calls can skip it.
-    "WTF_CSRF_CHECK_DEFAULT": False,
     "DIVISIONS_FILE": str(Path(__file__).parent / "data" / "divisions_tianjin.json"),
     "CATALOG_FILE": str(Path(__file__).parent / "data" / "catalog.json"),
     "JSON_AS_ASCII": False,

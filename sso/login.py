@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import requests
 from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.flask_client import OAuth
 from flask import (
     Blueprint,
     Flask,
@@ -19,7 +22,6 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from portal_plugin.access import public
-from portal_plugin.extensions import oauth
 from sso import session as plugin_session
 from sso.auth import sso_for
 from sso.tokens import TokenError
@@ -35,14 +37,27 @@ def register_client(app: Flask) -> None:
     cfg = app.config
     if not cfg.get("SSO_ISSUER"):
         return
-    oauth.register(
+    # One OAuth registry per app: authlib's registry is per instance, not per app.
+    app.extensions["hrm_portal_client"] = OAuth(app).register(
         "portal",
         client_id=cfg["SSO_CLIENT_ID"],
         client_secret=cfg.get("SSO_CLIENT_SECRET"),
         server_metadata_url=cfg["SSO_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
         client_kwargs={"scope": cfg["SSO_SCOPE"], "code_challenge_method": "S256",
                        "timeout": cfg["SSO_HTTP_TIMEOUT_SECONDS"]},
-        overwrite=True,
+    )
+
+
+def portal_client() -> Any:
+    return current_app.extensions["hrm_portal_client"]
+
+
+def portal_unreachable(exc: Exception) -> Response:
+    log.warning("portal unreachable: %s", exc)
+    return Response(
+        render_template("errors/error.html", code=503, title="门户暂时无法访问",
+                        message="暂时无法连接金保二期门户，请稍后从门户重新进入。"),
+        503,
     )
 
 
@@ -70,7 +85,11 @@ def login() -> Response:
         hint = request.args.get("login_hint")
         if hint:
             extra["login_hint"] = hint[:200]
-        return oauth.portal.authorize_redirect(url_for(".callback", _external=True), **extra)
+        try:
+            return portal_client().authorize_redirect(url_for(".callback", _external=True),
+                                                      **extra)
+        except requests.RequestException as exc:
+            return portal_unreachable(exc)
     if current_app.config.get("PORTAL_DEV_MODE"):
         return redirect(url_for("hrm.dev_portal.login_page", next=session[NEXT_KEY]))
     return Response(
@@ -87,10 +106,12 @@ def callback() -> Response:
     if not current_app.config.get("SSO_ISSUER"):
         return redirect(url_for("hrm.pages.workbench"))
     try:
-        token = oauth.portal.authorize_access_token()
+        token = portal_client().authorize_access_token()
         claims = sso_for(current_app).verifier.verify_id_token(
             token["id_token"], audience=current_app.config["SSO_CLIENT_ID"]
         )
+    except requests.RequestException as exc:
+        return portal_unreachable(exc)
     except (OAuthError, TokenError, KeyError) as exc:
         log.warning("portal login failed: %s", exc)
         return Response(
@@ -112,8 +133,10 @@ def logout() -> Response:
     """End the plugin session and continue to the portal's logout."""
     plugin_session.end()
     if current_app.config.get("SSO_ISSUER"):
-        metadata = oauth.portal.load_server_metadata()
-        end_session = metadata.get("end_session_endpoint")
+        try:
+            end_session = portal_client().load_server_metadata().get("end_session_endpoint")
+        except requests.RequestException as exc:
+            return portal_unreachable(exc)
         if end_session:
             query = urlencode({"client_id": current_app.config["SSO_CLIENT_ID"]})
             return redirect(f"{end_session}?{query}")
