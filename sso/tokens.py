@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from jose import jwt
+from jose import jwk, jwt
+from jose.backends.base import Key
 from jose.exceptions import JOSEError
 
 log = logging.getLogger(__name__)
@@ -71,9 +73,11 @@ class KeySet:
             self.fetch_count += 1
             try:
                 document = self._fetch()
+                if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+                    raise ValueError("not a JWKS document (no 'keys' list)")
                 keys = {
                     key["kid"]: key
-                    for key in document.get("keys", [])
+                    for key in document["keys"]
                     if isinstance(key, dict)
                     and isinstance(key.get("kid"), str)
                     and key.get("kty") == "RSA"
@@ -85,6 +89,12 @@ class KeySet:
                 return
             self._keys = keys
             self._fetched_at = now
+
+
+@functools.lru_cache(maxsize=64)
+def _public_key(n: str, e: str) -> Key:
+    """The RSA key for a published modulus/exponent, built once (building costs ~30 µs)."""
+    return jwk.construct({"kty": "RSA", "n": n, "e": e}, ALGORITHM)
 
 
 class TokenVerifier:
@@ -123,8 +133,11 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.get_unverified_claims(token)
-        except JOSEError as exc:
-            raise TokenError(f"malformed token: {exc}") from None
+        # jose lets RecursionError (deeply nested JSON) and friends escape its own errors.
+        except (JOSEError, RecursionError, ValueError, TypeError) as exc:
+            raise TokenError(f"malformed token: {type(exc).__name__}") from None
+        if not isinstance(header, dict) or not isinstance(unverified, dict):
+            raise TokenError("header or payload is not a JSON object")
         if header.get("alg") != ALGORITHM:
             raise TokenError(f"algorithm {header.get('alg')!r} not allowed")
         if FORBIDDEN_HEADERS & header.keys():
@@ -141,13 +154,13 @@ class TokenVerifier:
         keys = self.issuers.get(issuer) if isinstance(issuer, str) else None
         if keys is None:
             raise TokenError(f"issuer {issuer!r} not trusted")
-        key = keys.get(kid)
-        if key is None:
+        published = keys.get(kid)
+        if published is None:
             raise TokenError(f"unknown kid {kid!r}")
         try:
             claims = jwt.decode(
                 token,
-                key,
+                _public_key(str(published.get("n")), str(published.get("e"))),
                 algorithms=[ALGORITHM],
                 audience=audience,
                 issuer=issuer,
@@ -160,7 +173,8 @@ class TokenVerifier:
                     "leeway": self.leeway,
                 },
             )
-        except JOSEError as exc:
+        # jose's time checks call int() and let TypeError/OverflowError escape.
+        except (JOSEError, TypeError, OverflowError, ValueError) as exc:
             raise TokenError(f"verification failed: {exc}") from None
         iat = claims["iat"]
         if not isinstance(iat, int | float) or iat > self._clock() + self.leeway:
