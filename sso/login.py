@@ -22,6 +22,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from portal_plugin.access import public
+from portal_plugin.errors import page_error
 from sso import session as plugin_session
 from sso.auth import sso_for
 from sso.tokens import TokenError
@@ -54,23 +55,16 @@ def portal_client() -> Any:
 
 def portal_unreachable(exc: Exception) -> Response:
     log.warning("portal unreachable: %s", exc)
-    return Response(
-        render_template("errors/error.html", code=503, title="门户暂时无法访问",
-                        message="暂时无法连接金保二期门户，请稍后从门户重新进入。"),
-        503,
-    )
+    return page_error(503, "暂时无法连接金保二期门户，请稍后从门户重新进入。", "门户暂时无法访问")
 
 
 def safe_next(target: str | None) -> str:
     """A local path inside the bundle to return to after login; anything else → the workbench."""
     home = url_for("hrm.pages.workbench")
-    if not target:
+    if not target or "\\" in target or target.startswith("//"):
         return home
     parts = urlsplit(target)
-    root = request.script_root + "/"
-    if parts.scheme or parts.netloc or not target.startswith(root) or target.startswith("//"):
-        return home
-    if "\\" in target:
+    if parts.scheme or parts.netloc or not target.startswith(home):
         return home
     return target
 
@@ -92,11 +86,7 @@ def login() -> Response:
             return portal_unreachable(exc)
     if current_app.config.get("PORTAL_DEV_MODE"):
         return redirect(url_for("hrm.dev_portal.login_page", next=session[NEXT_KEY]))
-    return Response(
-        render_template("errors/error.html", code=503, title="门户登录未配置",
-                        message="未配置门户（SSO_ISSUER），无法登录，请联系系统管理员。"),
-        503,
-    )
+    return page_error(503, "未配置门户（SSO_ISSUER），无法登录，请联系系统管理员。", "门户登录未配置")
 
 
 @bp.get("/callback")
@@ -114,12 +104,7 @@ def callback() -> Response:
         return portal_unreachable(exc)
     except (OAuthError, TokenError, KeyError) as exc:
         log.warning("portal login failed: %s", exc)
-        return Response(
-            render_template("errors/error.html", code=401, title="登录失败",
-                            message="门户登录未能完成，请返回门户重新进入。",
-                            retry=url_for(".login")),
-            401,
-        )
+        return page_error(401, "门户登录未能完成，请返回门户重新进入。", "登录失败")
     if token.get("expires_at"):
         claims["exp"] = min(claims["exp"], token["expires_at"])
     target = session.get(NEXT_KEY)
