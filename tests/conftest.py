@@ -228,3 +228,16 @@ def login_as(app: Flask) -> Callable[..., FlaskClient]:
 def app_context(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (JWKS refetch intervals, TTLs)."""
+
+    def __init__(self, now: float = 10_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -9,23 +9,13 @@ from typing import Any
 import pytest
 
 from sso.tokens import KeySet
+from tests.conftest import FakeClock
 
 
 def rsa_jwk(kid: str, **extra: Any) -> dict[str, Any]:
     """A JWKS entry shaped like an RSA signing key (KeySet filters, it does not parse keys)."""
     return {"kty": "RSA", "kid": kid, "n": "sXch" + kid, "e": "AQAB", "use": "sig", "alg": "RS256",
             **extra}
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class FakeJWKS:
@@ -45,7 +35,7 @@ class FakeJWKS:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1000.0)
 
 
 @pytest.fixture

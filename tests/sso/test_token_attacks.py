@@ -31,6 +31,7 @@ from jose import jwt
 
 from sso.devportal import DEV_ISSUER, dev_portal_for
 from sso.tokens import MAX_TOKEN_BYTES, KeySet
+from tests.conftest import FakeClock
 
 ISSUER = "https://portal.test"
 KID = "portal-key-1"
@@ -138,17 +139,6 @@ def rotated_key() -> SigningKey:
 
 
 # --- the test issuer ----------------------------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 10_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Portal:
