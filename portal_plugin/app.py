@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, current_app, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from portal_plugin import access, cli, config, errors, pages, portal
+from portal_plugin import access, api, cli, config, errors, pages, portal
 from portal_plugin.extensions import csrf, db, migrate
 from portal_plugin.models import AGENCY_STATUS
 from sso import devportal, login
@@ -23,7 +23,7 @@ MIGRATIONS = ROOT / "migrations"
 STATIC = Path(__file__).resolve().parent / "static"
 
 # The feature blueprints, in menu order; each is nested under the bundle's "hrm" blueprint.
-FEATURES: tuple[Blueprint, ...] = (pages.bp, portal.bp, login.bp)
+FEATURES: tuple[Blueprint, ...] = (pages.bp, portal.bp, login.bp, api.bp)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal_plugin import seed
 from portal_plugin.extensions import db
 from portal_plugin.models import Agency, Filing, License
+from workflows import calendar
 
 
 @click.command("seed")
@@ -23,8 +24,11 @@ def seed_command(divisions_file: str | None) -> None:
     cfg = current_app.config
     divisions = seed.load_divisions(divisions_file or cfg["DIVISIONS_FILE"])
     codes = seed.load_catalog(cfg["CATALOG_FILE"])
+    this_year = dt.date.today().year
+    years = calendar.load_years_from_package([this_year, this_year + 1])
     db.session.commit()
-    click.echo(f"seeded {divisions} divisions and {codes} catalogue codes")
+    click.echo(f"seeded {divisions} divisions, {codes} catalogue codes, "
+               f"holiday calendar for {years or 'no year'}")
 
 
 DEMO_AGENCIES = (
@@ -67,4 +71,5 @@ def demo_data_command() -> None:
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(calendar.calendar_command)
     app.cli.add_command(demo_data_command)

@@ -82,6 +82,14 @@ DEFAULTS: dict[str, Any] = {
     "DIVISIONS_FILE": str(Path(__file__).parent / "data" / "divisions_tianjin.json"),
     "CATALOG_FILE": str(Path(__file__).parent / "data" / "catalog.json"),
     "JSON_AS_ASCII": False,
+    # Working days allowed: to accept a submitted case, and per workflow to decide after
+    # acceptance (licensing: 20 by 《行政许可法》; the others are the bureau's promised limits).
+    "WORKFLOW_DEADLINES": {"accept": 5, "licensing": 20, "filing": 10, "change": 10,
+                           "branch": 10, "deregistration": 10},
+    "LICENSE_VALID_YEARS": 5,
+    # Number formats by kind (license, decision, filing, deregistration, case); see
+    # workflows.numbering.DEFAULT_FORMATS for the placeholders.
+    "NUMBER_FORMATS": {},
 }
 
 

@@ -30,7 +30,8 @@ from sso.devportal import dev_portal_for
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql:///test")
 # Tables a test may write; reference data (divisions, codes) is seeded once per run.
-MUTABLE_TABLES = ("audit_events", "filings", "licenses", "agencies")
+MUTABLE_TABLES = ("audit_events", "cases", "counters", "calendar_days", "calendar_years",
+                  "filings", "licenses", "agencies")
 
 
 def postgres_reachable() -> str | None:
@@ -140,12 +141,12 @@ def make_app(database: Database, tmp_path: Path) -> Iterator[Callable[..., Flask
         return app
 
     yield build
-    for app in apps:
+    if apps:
+        database.reset(apps[0])
+    for app in apps:  # after the reset, so no pooled connection outlives the test
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-    if apps:
-        database.reset(apps[0])
 
 
 @pytest.fixture

@@ -1,0 +1,187 @@
+"""The JSON API (/api/v1): the same services as the pages, errors as CONTRACT.md says."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from werkzeug.wrappers import Response
+
+from portal_plugin import catalog, registry
+from portal_plugin.access import current_identity, public, requires, signed_in
+from portal_plugin.errors import json_error
+from portal_plugin.openapi import document as openapi_document
+from sso.identity import Identity
+from sso.permissions import WORKFLOWS
+from workflows import service
+from workflows.calendar import WorkingCalendar
+from workflows.engine import OFFICER_ACTIONS, case_type
+from workflows.errors import Invalid, Malformed, ServiceError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+READ = tuple(f"{wf}.{step}" for wf in WORKFLOWS for step in ("view", "accept", "review"))
+ACT = tuple(f"{wf}.{step}" for wf in WORKFLOWS for step in ("accept", "review"))
+CLERK = "agency.self_service"
+
+
+@bp.errorhandler(ServiceError)
+def service_error(exc: ServiceError) -> Response:
+    extra = {"fields": exc.fields} if exc.fields else {}
+    return json_error(exc.status, exc.code, exc.message, **extra)
+
+
+def me() -> Identity:
+    identity = current_identity()
+    assert identity is not None  # the view's declaration guarantees it
+    return identity
+
+
+def body() -> dict[str, Any]:
+    """The JSON object sent; malformed JSON is 400, anything but an object 422."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Malformed("请求体不是有效的JSON") from None
+    if not isinstance(data, dict):
+        raise Invalid({"body": "请求体应为JSON对象"})
+    return data
+
+
+def int_arg(name: str, default: int) -> int:
+    value = request.args.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise Invalid({name: "应为整数"}) from None
+
+
+def date_arg(name: str) -> dt.date | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Invalid({name: "日期格式应为 YYYY-MM-DD"}) from None
+
+
+def page_of(items: list[Any], total: int, page: int, per_page: int) -> Response:
+    return jsonify({"items": items, "total": total, "page": page, "per_page": per_page})
+
+
+def case_json(case: Any, *, with_events: bool = False) -> dict[str, Any]:
+    calendar = WorkingCalendar.load([service.today().year])
+    return service.to_json(case, calendar, me(), with_events=with_events)
+
+
+@bp.post("/cases/<wf>")
+@requires(CLERK)
+def create_case(wf: str) -> tuple[Response, int]:
+    """Create an application for the clerk's own agency (submitted at once with "submit")."""
+    data = body()
+    case = service.create(case_type(wf), me(), data, submit=data.get("submit") is True)
+    return jsonify(case_json(case)), 201
+
+
+@bp.put("/cases/<wf>/<int:case_id>")
+@requires(CLERK)
+def edit_case(wf: str, case_id: int) -> Response:
+    """Replace a draft or returned application."""
+    data = body()
+    version = data.pop("version", None)
+    if version is not None and not isinstance(version, int):
+        raise Invalid({"version": "应为整数"})
+    return jsonify(case_json(service.edit(case_type(wf), case_id, me(), data, version=version)))
+
+
+@bp.post("/cases/<wf>/<int:case_id>/submit")
+@requires(CLERK)
+def submit_case(wf: str, case_id: int) -> Response:
+    """Submit a draft, or resubmit a returned case."""
+    return jsonify(case_json(service.act(case_type(wf), case_id, "submit", me(), body())))
+
+
+@bp.get("/cases/<wf>")
+@requires(*READ, CLERK)
+def list_cases(wf: str) -> Response:
+    """List the cases in the caller's scope, newest first."""
+    query = service.CaseQuery(
+        status=request.args.get("status") or None, q=request.args.get("q") or None,
+        division=request.args.get("division") or None,
+        submitted_from=date_arg("submitted_from"), submitted_to=date_arg("submitted_to"),
+        page=int_arg("page", 1), per_page=int_arg("per_page", 20))
+    cases, total = service.search(case_type(wf), me(), query)
+    calendar = WorkingCalendar.load([service.today().year])
+    items = [service.to_json(case, calendar, me()) for case in cases]
+    return page_of(items, total, max(query.page, 1), min(max(query.per_page, 1),
+                                                          service.MAX_PER_PAGE))
+
+
+@bp.get("/cases/<wf>/<int:case_id>")
+@requires(*READ, CLERK)
+def get_case(wf: str, case_id: int) -> Response:
+    """One case with its application, result and timeline."""
+    return jsonify(case_json(service.get(case_type(wf), case_id, me()), with_events=True))
+
+
+@bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")
+@requires(*ACT)
+def act_on_case(wf: str, case_id: int, action: str) -> Response:
+    """Accept, return, reject, approve or refuse a case."""
+    return jsonify(case_json(service.act(case_type(wf), case_id, action, me(), body())))
+
+
+@bp.get("/licenses")
+@requires("licensing.view")
+def list_licenses() -> Response:
+    """List licences in the caller's jurisdiction."""
+    rows, total, page, per_page = registry.search_licenses(me(), registry_query())
+    return page_of(rows, total, page, per_page)
+
+
+@bp.get("/filings")
+@requires("filing.view")
+def list_filings() -> Response:
+    """List filings in the caller's jurisdiction."""
+    rows, total, page, per_page = registry.search_filings(me(), registry_query())
+    return page_of(rows, total, page, per_page)
+
+
+def registry_query() -> registry.RecordQuery:
+    return registry.RecordQuery(
+        q=request.args.get("q") or None, status=request.args.get("status") or None,
+        division=request.args.get("division") or None,
+        page=int_arg("page", 1), per_page=int_arg("per_page", 20))
+
+
+@bp.get("/catalog")
+@signed_in
+def get_catalog() -> Response:
+    """Every code with its Chinese label."""
+    def entries(mapping: dict[str, str]) -> list[dict[str, str]]:
+        return [{"code": code, "label": label} for code, label in mapping.items()]
+
+    return jsonify({
+        "agency_types": entries(catalog.labels("agency_type", active_only=True)),
+        "license_items": entries(catalog.labels("license_item", active_only=True)),
+        "filing_items": entries(catalog.labels("filing_item", active_only=True)),
+        "divisions": entries(catalog.districts()),
+        "deregistration_grounds": entries(catalog.labels("deregistration_ground")),
+        "revocation_grounds": entries(catalog.labels("revocation_ground")),
+        "id_types": entries(catalog.labels("id_type")),
+    })
+
+
+@bp.get("/openapi.json")
+@public
+def openapi() -> Response:
+    """Describe every endpoint of this API (OpenAPI 3)."""
+    return jsonify(openapi_document())

@@ -1,0 +1,255 @@
+"""The OpenAPI 3 document of /api/v1 (served at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import portal_plugin
+from sso.permissions import WORKFLOWS
+
+STRING = {"type": "string"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+CODES = {"type": "array", "items": STRING, "minItems": 1}
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_body(schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    return {"description": description or "OK", "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": {"$ref": "#/components/responses/Malformed"},
+    "401": {"$ref": "#/components/responses/Unauthorized"},
+    "403": {"$ref": "#/components/responses/Forbidden"},
+    "404": {"$ref": "#/components/responses/NotFound"},
+}
+
+
+def errors(*codes: str) -> dict[str, Any]:
+    extra = {
+        "409": {"$ref": "#/components/responses/Conflict"},
+        "422": {"$ref": "#/components/responses/Invalid"},
+    }
+    return {**ERRORS, **{code: extra[code] for code in codes}}
+
+
+AGENCY = {
+    "type": "object",
+    "required": ["name", "credit_code", "agency_type", "division", "address", "legal_rep",
+                 "legal_rep_id_type", "legal_rep_id_no"],
+    "properties": {
+        "name": {**STRING, "maxLength": 200, "description": "机构名称"},
+        "credit_code": {**STRING, "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$",
+                        "description": "统一社会信用代码 (GB 32100 check digit)"},
+        "agency_type": {**STRING, "description": "机构类型 code (catalog agency_types)"},
+        "division": {**STRING, "pattern": "^[0-9]{6}$", "description": "district code"},
+        "address": {**STRING, "maxLength": 300, "description": "住所"},
+        "legal_rep": {**STRING, "maxLength": 100, "description": "法定代表人（负责人）"},
+        "legal_rep_id_type": {**STRING, "description": "证件类型 code (catalog id_types)"},
+        "legal_rep_id_no": {**STRING, "maxLength": 40,
+                            "description": "证件号码 (居民身份证: GB 11643 check digit)"},
+        "contact": {**STRING, "maxLength": 100},
+        "phone": {**STRING, "maxLength": 20},
+    },
+}
+
+CHANGES = {
+    "type": "object",
+    "minProperties": 1,
+    "description": "the facts that change, each with its new value",
+    "properties": {
+        **{k: AGENCY["properties"][k] for k in ("name", "address", "legal_rep",
+                                                "legal_rep_id_type", "legal_rep_id_no",
+                                                "agency_type")},
+        "license_items": CODES,
+        "filing_items": CODES,
+    },
+}
+
+CASE_BODY = {
+    "type": "object",
+    "description": "licensing: agency + license_items; filing: agency + filing_items; change: "
+                   "changes; branch: branch; deregistration: targets + ground. For change, "
+                   "branch and deregistration the agency is the clerk's registered one.",
+    "properties": {
+        "agency": AGENCY,
+        "license_items": CODES,
+        "filing_items": CODES,
+        "changes": CHANGES,
+        "branch": AGENCY,
+        "targets": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["kind", "id"],
+            "properties": {"kind": {"enum": ["license", "filing"]}, "id": {"type": "integer"}}}},
+        "ground": {**STRING, "description": "deregistration ground code"},
+        "submit": {"type": "boolean", "description": "submit at once (create only)"},
+        "version": {"type": "integer", "description": "edit only: the version last read"},
+    },
+}
+
+CASE = {
+    "type": "object",
+    "required": ["id", "case_no", "workflow", "status", "status_label", "version", "agency",
+                 "submitted_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "case_no": {**NULLABLE_STRING, "description": "办件编号, from submission on"},
+        "workflow": {"enum": list(WORKFLOWS)},
+        "status": {"enum": ["draft", "submitted", "returned", "rejected", "pending_review",
+                            "approved", "refused"]},
+        "status_label": STRING,
+        "version": {"type": "integer"},
+        "agency": {"type": "object", "properties": {
+            "credit_code": STRING, "name": STRING, "division": NULLABLE_STRING}},
+        "division": {**STRING, "description": "the handling bureau's division"},
+        "submitted_at": {**NULLABLE_STRING, "format": "date-time"},
+        "accepted_at": {**NULLABLE_STRING, "format": "date-time"},
+        "decided_at": {**NULLABLE_STRING, "format": "date-time"},
+        "reason": NULLABLE_STRING,
+        "deadline": {**NULLABLE_STRING, "format": "date"},
+        "days_left": {"type": ["integer", "null"], "description": "working days, < 0 overdue"},
+        "deadline_flag": {"enum": ["yellow", "red", None]},
+        "actions": {"type": "array", "items": STRING},
+        "application": {"type": "object"},
+        "license_number": STRING,
+        "decision_number": STRING,
+        "filing_number": STRING,
+        "document_number": STRING,
+        "result": {"type": ["object", "null"]},
+        "events": {"type": "array", "items": {"type": "object", "properties": {
+            "at": STRING, "action": STRING, "from": NULLABLE_STRING, "to": NULLABLE_STRING,
+            "actor": STRING, "actor_division": NULLABLE_STRING, "reason": NULLABLE_STRING}}},
+    },
+}
+
+TRANSITION_BODY = {
+    "type": "object",
+    "properties": {"reason": {**STRING, "maxLength": 1000,
+                              "description": "required for return, reject and refuse"},
+                   "version": {"type": "integer"}},
+}
+
+
+def page_schema(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": ["items", "total", "page", "per_page"],
+            "properties": {"items": {"type": "array", "items": item},
+                           "total": {"type": "integer"}, "page": {"type": "integer"},
+                           "per_page": {"type": "integer"}}}
+
+
+RECORD = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "agency": {"type": "object"}, "items": {"type": "array"},
+    "status": {"enum": ["valid", "deregistered", "revoked", "cancelled", "expired"]},
+    "status_label": STRING}}
+
+WF = {"name": "wf", "in": "path", "required": True, "schema": {"enum": list(WORKFLOWS)}}
+ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+PAGING = [
+    {"name": "q", "in": "query", "schema": STRING,
+     "description": "agency name (part), credit code or number"},
+    {"name": "status", "in": "query", "schema": STRING},
+    {"name": "division", "in": "query", "schema": STRING},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                     "maximum": 100}},
+]
+
+
+def operation(summary: str, permission: str, responses: dict[str, Any], **extra: Any
+              ) -> dict[str, Any]:
+    return {"summary": summary, "description": f"Permission: {permission}",
+            "responses": responses, **extra}
+
+
+def transition(action: str, label: str, step: str) -> dict[str, Any]:
+    return {"post": operation(
+        f"{label} ({action})", f"{{wf}}.{step}",
+        {"200": json_body(ref("Case")), **errors("409", "422")},
+        parameters=[WF, ID],
+        requestBody={"required": False, "content": {"application/json": {
+            "schema": ref("TransitionBody")}}},
+    )}
+
+
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document."""
+    paths: dict[str, Any] = {
+        "/cases/{wf}": {
+            "post": operation("Create an application for the clerk's agency",
+                              "agency.self_service",
+                              {"201": json_body(ref("Case")), **errors("409", "422")},
+                              parameters=[WF], requestBody={"required": True, "content": {
+                                  "application/json": {"schema": ref("CaseBody")}}}),
+            "get": operation("List cases in scope, newest first",
+                             "{wf}.view / accept / review, or agency.self_service (own)",
+                             {"200": json_body(page_schema(ref("Case"))), **errors("422")},
+                             parameters=[WF, *PAGING,
+                                         {"name": "submitted_from", "in": "query",
+                                          "schema": {**STRING, "format": "date"}},
+                                         {"name": "submitted_to", "in": "query",
+                                          "schema": {**STRING, "format": "date"}}]),
+        },
+        "/cases/{wf}/{case_id}": {
+            "get": operation("One case with its result and timeline",
+                             "{wf}.view / accept / review, or agency.self_service (own)",
+                             {"200": json_body(ref("Case")), **ERRORS}, parameters=[WF, ID]),
+            "put": operation("Edit a draft or returned application", "agency.self_service",
+                             {"200": json_body(ref("Case")), **errors("409", "422")},
+                             parameters=[WF, ID], requestBody={"required": True, "content": {
+                                 "application/json": {"schema": ref("CaseBody")}}}),
+        },
+        "/cases/{wf}/{case_id}/submit": transition("submit", "提交 / 重新提交", "agency"),
+        "/cases/{wf}/{case_id}/accept": transition("accept", "受理", "accept"),
+        "/cases/{wf}/{case_id}/return": transition("return", "退回", "accept"),
+        "/cases/{wf}/{case_id}/reject": transition("reject", "不通过", "accept"),
+        "/cases/{wf}/{case_id}/approve": transition("approve", "准予", "review"),
+        "/cases/{wf}/{case_id}/refuse": transition("refuse", "不予", "review"),
+        "/licenses": {"get": operation("Licences in the caller's jurisdiction", "licensing.view",
+                                       {"200": json_body(page_schema(ref("Record"))),
+                                        **errors("422")}, parameters=PAGING)},
+        "/filings": {"get": operation("Filings in the caller's jurisdiction", "filing.view",
+                                      {"200": json_body(page_schema(ref("Record"))),
+                                       **errors("422")}, parameters=PAGING)},
+        "/catalog": {"get": operation("Every code with its Chinese label", "any signed-in user",
+                                      {"200": json_body(ref("Catalog")), **ERRORS})},
+        "/openapi.json": {"get": operation("This document", "public",
+                                           {"200": json_body({"type": "object"})})},
+    }
+    codes = {"type": "array", "items": {"type": "object", "properties": {
+        "code": STRING, "label": STRING}}}
+    error = {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": STRING, "message": STRING,
+                       "fields": {"type": "object", "additionalProperties": STRING}}}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "人力资源市场管理系统 API", "version": portal_plugin.__version__},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"portal": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"portal": {"type": "http", "scheme": "bearer",
+                                           "bearerFormat": "JWT (RS256, typ at+jwt)"}},
+            "schemas": {
+                "Agency": AGENCY, "CaseBody": CASE_BODY, "Case": CASE, "Record": RECORD,
+                "TransitionBody": TRANSITION_BODY, "Error": error,
+                "Catalog": {"type": "object", "properties": {
+                    k: codes for k in ("agency_types", "license_items", "filing_items",
+                                       "divisions", "deregistration_grounds",
+                                       "revocation_grounds", "id_types")}},
+            },
+            "responses": {
+                name: json_body(ref("Error"), text)
+                for name, text in (
+                    ("Malformed", "400: malformed JSON"),
+                    ("Unauthorized", "401: no or bad identity"),
+                    ("Forbidden", "403: no permission"),
+                    ("NotFound", "404: absent or outside the caller's jurisdiction"),
+                    ("Conflict", "409: not in the state the action needs, or stale version"),
+                    ("Invalid", "422: invalid input; error.fields names each field"),
+                )
+            },
+        },
+    }

@@ -1,0 +1,98 @@
+"""事项变更 change report: name, legal representative, address or other registered facts change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from portal_plugin import validation
+from portal_plugin.extensions import db
+from portal_plugin.models import Agency
+from portal_plugin.validation import Checker
+from sso.identity import Identity
+from workflows import common
+from workflows.engine import CaseType, Context, register
+from workflows.errors import Invalid
+from workflows.models import Case
+
+AGENCY_FIELDS = ("name", "address", "legal_rep", "legal_rep_id_type", "legal_rep_id_no",
+                 "agency_type")
+ITEM_FIELDS = {"license_items": "license_item", "filing_items": "filing_item"}
+
+
+def current_values(agency: Agency) -> dict[str, Any]:
+    """The registry's present values of every changeable fact."""
+    license_ = common.valid_license(agency.id)
+    filing = common.valid_filing(agency.id)
+    snapshot = common.snapshot(agency)
+    return {
+        **{field: snapshot[field] for field in AGENCY_FIELDS},
+        "license_items": license_.items if license_ else None,
+        "filing_items": filing.items if filing else None,
+    }
+
+
+def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> dict[str, Any]:
+    body = common.body_object(body)
+    check = Checker()
+    agency = common.registered_applicant(check, body, identity)
+    changes = check.obj(body, "changes", "changes")
+    if agency is None or changes is None:
+        raise Invalid(check.errors)
+    unknown = sorted(set(changes) - set(AGENCY_FIELDS) - set(ITEM_FIELDS))
+    if unknown:
+        check.fail("changes", f"不能变更的事项：{', '.join(unknown)}")
+    if not changes:
+        check.fail("changes", "请至少填写一项变更内容")
+    wanted = tuple(f for f in AGENCY_FIELDS if f in changes)
+    clean: dict[str, Any] = {}
+    if wanted:
+        fields = {"legal_rep_id_type": agency.legal_rep_id_type, **changes}
+        clean = {k: v for k, v in validation.agency(check, fields, "changes", wanted).items()
+                 if k in changes}
+    for field, kind in ITEM_FIELDS.items():
+        if field in changes:
+            clean[field] = check.codes(changes, field, f"changes.{field}", kind)
+    before = current_values(agency)
+    for field, value in clean.items():
+        if field in ITEM_FIELDS and before[field] is None:
+            check.fail(f"changes.{field}", "本机构没有有效的" +
+                       ("许可证" if field == "license_items" else "业务备案") + "，不能变更其事项")
+        elif value is not None and value == before[field]:
+            check.fail(f"changes.{field}", "与现登记信息相同")
+    if check.errors:
+        raise Invalid(check.errors)
+    return {"agency": common.snapshot(agency), "changes": clean,
+            "before": {field: before[field] for field in clean}}
+
+
+def approve(case: Case, ctx: Context) -> dict[str, Any]:
+    """Apply the changes to the registry, keeping before and after."""
+    agency = common.agency_by_credit_code(case.credit_code, lock=True)
+    common.require(agency is not None and agency.status == "valid", "该机构已不在登记状态")
+    assert agency is not None
+    changes = case.payload["changes"]
+    before = current_values(agency)
+    for field in AGENCY_FIELDS:
+        if field in changes:
+            setattr(agency, field, changes[field])
+    for field, record in (("license_items", common.valid_license(agency.id)),
+                          ("filing_items", common.valid_filing(agency.id))):
+        if field in changes:
+            common.require(record is not None, "该机构已没有可变更事项的有效记录")
+            record.items = changes[field]  # type: ignore[union-attr]
+    db.session.flush()
+    case.agency_id = agency.id
+    return {"agency_id": agency.id, "before": {f: before[f] for f in changes},
+            "after": dict(changes)}
+
+
+CHANGE = register(CaseType(
+    name="change",
+    label="事项变更",
+    kind_code="BG",
+    validate=validate,
+    approve=approve,
+    status_labels={"approved": "审核通过", "refused": "审核不通过"},
+    action_labels={"approve": "准予变更", "refuse": "不予变更"},
+))

@@ -1,0 +1,135 @@
+"""What several case modules share: the applicant check, registry look-ups and updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+
+from portal_plugin import catalog, validation
+from portal_plugin.extensions import db
+from portal_plugin.models import Agency, Filing, License
+from portal_plugin.validation import Checker
+from sso.identity import Identity
+from workflows.engine import OPEN_STATUSES, Context
+from workflows.errors import Conflict, Invalid
+from workflows.models import Case
+
+# Registry fields an application's agency object maps to.
+AGENCY_COLUMNS = {
+    "name": "name", "agency_type": "agency_type", "division": "division_code",
+    "address": "address", "legal_rep": "legal_rep", "legal_rep_id_type": "legal_rep_id_type",
+    "legal_rep_id_no": "legal_rep_id_no", "contact": "contact", "phone": "phone",
+}
+
+
+def body_object(body: Any) -> Mapping[str, Any]:
+    if not isinstance(body, Mapping):
+        raise Invalid({"body": "请求体应为JSON对象"})
+    return body
+
+
+def applicant(check: Checker, body: Mapping[str, Any], identity: Identity) -> dict[str, Any]:
+    """The full agency object of a licence or filing application: it must be the clerk's own."""
+    agency = check.obj(body, "agency", "agency")
+    if agency is None:
+        return {}
+    clean = validation.agency(check, agency, "agency")
+    if clean.get("credit_code") and clean["credit_code"] != identity.agency_credit_code:
+        check.fail("agency.credit_code", "只能为本机构（门户账号所属单位）提出申请")
+    return clean
+
+
+def registered_applicant(check: Checker, body: Mapping[str, Any],
+                         identity: Identity) -> Agency | None:
+    """The clerk's agency as the registry holds it (for changes, branches, deregistration)."""
+    given = body.get("agency")
+    if isinstance(given, Mapping) and given.get("credit_code") not in (
+            None, identity.agency_credit_code):
+        check.fail("agency.credit_code", "只能为本机构（门户账号所属单位）提出申请")
+    agency = db.session.scalar(
+        select(Agency).where(Agency.credit_code == identity.agency_credit_code))
+    if agency is None or agency.status != "valid":
+        check.fail("agency", "本机构尚未登记或已注销，请先申请行政许可或业务备案")
+        return None
+    return agency
+
+
+def snapshot(agency: Agency) -> dict[str, Any]:
+    """An agency's registry fields in the application's vocabulary."""
+    return {"credit_code": agency.credit_code,
+            **{key: getattr(agency, column) for key, column in AGENCY_COLUMNS.items()}}
+
+
+def open_case_exists(workflow: str, credit_code: str, exclude: Case | None) -> bool:
+    query = select(func.count()).select_from(Case).where(
+        Case.workflow == workflow, Case.credit_code == credit_code,
+        Case.status.in_(OPEN_STATUSES))
+    if exclude is not None:
+        query = query.where(Case.id != exclude.id)
+    return bool(db.session.scalar(query))
+
+
+def valid_license(agency_id: int | None) -> License | None:
+    if agency_id is None:
+        return None
+    return db.session.scalar(select(License).where(
+        License.agency_id == agency_id, License.status == "valid").order_by(License.id))
+
+
+def valid_filing(agency_id: int | None) -> Filing | None:
+    if agency_id is None:
+        return None
+    return db.session.scalar(select(Filing).where(
+        Filing.agency_id == agency_id, Filing.status == "valid").order_by(Filing.id))
+
+
+def agency_by_credit_code(credit_code: str, *, lock: bool = False) -> Agency | None:
+    query = select(Agency).where(Agency.credit_code == credit_code)
+    return db.session.scalar(query.with_for_update() if lock else query)
+
+
+def upsert_agency(case: Case, ctx: Context) -> tuple[Agency, dict[str, Any] | None]:
+    """Create the applicant in the registry, or bring its record up to the application.
+
+    Returns the agency and, for an existing one, the before/after of what changed.
+    """
+    data = case.payload["agency"]
+    agency = agency_by_credit_code(data["credit_code"], lock=True)
+    if agency is None:
+        agency = Agency(credit_code=data["credit_code"], source="application", status="valid")
+        for key, column in AGENCY_COLUMNS.items():
+            setattr(agency, column, data.get(key))
+        db.session.add(agency)
+        db.session.flush()
+        return agency, None
+    before, after = {}, {}
+    for key, column in AGENCY_COLUMNS.items():
+        if data.get(key) is not None and getattr(agency, column) != data[key]:
+            before[key], after[key] = getattr(agency, column), data[key]
+            setattr(agency, column, data[key])
+    if agency.status != "valid":
+        before["status"], after["status"] = agency.status, "valid"
+        agency.status, agency.deregistered_on = "valid", None
+    return agency, ({"before": before, "after": after} if after else None)
+
+
+def authority_name(division_code: str) -> str:
+    return catalog.division_name(division_code) + "人力资源和社会保障局"
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The day before the same date `years` later (a 5-year licence from 2026-03-01 ends 2031-02-28)."""
+    try:
+        end = day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        end = day.replace(year=day.year + years, day=28)
+    return end - dt.timedelta(days=1)
+
+
+def require(condition: bool, message: str) -> None:
+    """Refuse an approval whose premise no longer holds (the registry changed meanwhile)."""
+    if not condition:
+        raise Conflict(message)

@@ -1,0 +1,107 @@
+"""注销 deregistration: an agency gives up its licence and/or filing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from portal_plugin import catalog
+from portal_plugin.extensions import db
+from portal_plugin.models import Agency, Filing, License
+from portal_plugin.validation import Checker
+from sso.identity import Identity
+from workflows import common, numbering
+from workflows.engine import OPEN_STATUSES, CaseType, Context, register
+from workflows.errors import Invalid
+from workflows.models import Case
+
+MODELS: dict[str, type[License] | type[Filing]] = {"license": License, "filing": Filing}
+
+
+def _targets(check: Checker, body: Mapping[str, Any], agency: Agency) -> list[dict[str, Any]]:
+    raw = body.get("targets")
+    if not isinstance(raw, list) or not raw:
+        check.fail("targets", "请选择要注销的许可证或业务备案")
+        return []
+    targets: list[dict[str, Any]] = []
+    for index, target in enumerate(raw):
+        path = f"targets[{index}]"
+        kind = target.get("kind") if isinstance(target, Mapping) else None
+        ident = target.get("id") if isinstance(target, Mapping) else None
+        if kind not in MODELS or not isinstance(ident, int) or isinstance(ident, bool):
+            check.fail(path, "应为 {\"kind\": \"license\" 或 \"filing\", \"id\": 数字}")
+            continue
+        record = db.session.get(MODELS[kind], ident)
+        if record is None or record.agency_id != agency.id:
+            check.fail(path, "不是本机构的许可证或业务备案")
+        elif record.status != "valid":
+            check.fail(path, "该记录已不是有效状态")
+        elif {"kind": kind, "id": ident} in targets:
+            check.fail(path, "重复选择")
+        else:
+            targets.append({"kind": kind, "id": ident})
+    return targets
+
+
+def _already_requested(targets: list[dict[str, Any]], case: Case | None) -> bool:
+    query = select(Case.payload).where(Case.workflow == "deregistration",
+                                       Case.status.in_(OPEN_STATUSES))
+    if case is not None:
+        query = query.where(Case.id != case.id)
+    pending = [t for payload in db.session.scalars(query) for t in payload.get("targets", [])]
+    return any(t in pending for t in targets)
+
+
+def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> dict[str, Any]:
+    body = common.body_object(body)
+    check = Checker()
+    agency = common.registered_applicant(check, body, identity)
+    ground = check.code(body, "ground", "ground", "deregistration_ground")
+    targets = _targets(check, body, agency) if agency is not None else []
+    if not check.errors and _already_requested(targets, case):
+        check.fail("targets", "所选记录已有办理中的注销申请")
+    if check.errors or agency is None:
+        raise Invalid(check.errors)
+    return {"agency": common.snapshot(agency), "targets": targets, "ground": ground}
+
+
+def approve(case: Case, ctx: Context) -> dict[str, Any]:
+    """Deregister the named records; an agency with nothing valid left becomes 已注销."""
+    agency = common.agency_by_credit_code(case.credit_code, lock=True)
+    common.require(agency is not None, "该机构已不在登记状态")
+    assert agency is not None
+    ground = catalog.labels("deregistration_ground").get(case.payload["ground"])
+    document = numbering.issue("deregistration", case.division_code, ctx.today)
+    done = []
+    for target in case.payload["targets"]:
+        record = db.session.get(MODELS[target["kind"]], target["id"], with_for_update=True)
+        common.require(record is not None and record.status == "valid",
+                       "所选记录已不是有效状态")
+        assert record is not None
+        record.status = "deregistered"
+        record.status_reason = ground
+        record.status_changed_on = ctx.today
+        if isinstance(record, License):
+            record.status_document_no = document
+        done.append(target)
+    db.session.flush()
+    agency_closed = (common.valid_license(agency.id) is None
+                     and common.valid_filing(agency.id) is None)
+    if agency_closed:
+        agency.status, agency.deregistered_on = "deregistered", ctx.today
+    case.agency_id = agency.id
+    return {"agency_id": agency.id, "deregistered": done, "document_number": document,
+            "agency_deregistered": agency_closed}
+
+
+DEREGISTRATION = register(CaseType(
+    name="deregistration",
+    label="注销",
+    kind_code="ZX",
+    validate=validate,
+    approve=approve,
+    status_labels={"approved": "已通过", "refused": "不通过"},
+    action_labels={"approve": "通过", "refuse": "不通过"},
+))

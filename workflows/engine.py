@@ -1,0 +1,222 @@
+"""The workflow engine: the shared state machine, case-type registry, and the one `apply`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal_plugin import audit
+from portal_plugin.extensions import db
+from portal_plugin.models import utcnow
+from sso.identity import Identity
+from sso.jurisdiction import jurisdiction
+from workflows import numbering
+from workflows.calendar import WorkingCalendar
+from workflows.errors import STALE, Conflict, Forbidden, Invalid, NotFound
+from workflows.models import Case
+
+AGENCY = "agency"  # transitions the applicant's clerk performs
+
+STATUS_LABELS = {
+    "draft": "草稿",
+    "submitted": "待受理",
+    "pending_review": "待审核",
+    "returned": "退回",
+    "rejected": "不通过",
+    "approved": "通过",
+    "refused": "不通过",
+}
+OPEN_STATUSES = frozenset({"draft", "submitted", "returned", "pending_review"})
+TERMINAL_STATUSES = frozenset({"approved", "rejected", "refused"})
+
+
+@dataclass(frozen=True)
+class Transition:
+    """From which states an action leads where, who may take it, and whether it needs a reason."""
+
+    action: str
+    sources: frozenset[str]
+    target: str
+    step: str  # "accept" / "review" (the workflow permission suffix) or AGENCY
+    reason_required: bool = False
+    label: str = ""
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition("submit", frozenset({"draft", "returned"}), "submitted", AGENCY, label="提交"),
+        Transition("accept", frozenset({"submitted"}), "pending_review", "accept", label="受理"),
+        Transition("return", frozenset({"submitted"}), "returned", "accept", True, "退回"),
+        Transition("reject", frozenset({"submitted"}), "rejected", "accept", True, "不通过"),
+        Transition("approve", frozenset({"pending_review"}), "approved", "review", label="准予"),
+        Transition("refuse", frozenset({"pending_review"}), "refused", "review", True, "不予"),
+    )
+}
+OFFICER_ACTIONS = tuple(a for a, t in TRANSITIONS.items() if t.step != AGENCY)
+
+
+@dataclass
+class Context:
+    """What an effect may use: who acts, when (one clock for the whole transaction)."""
+
+    identity: Identity
+    now: dt.datetime
+    today: dt.date
+
+
+Validator = Callable[[Mapping[str, Any], Identity, "Case | None"], dict[str, Any]]
+Effect = Callable[[Case, Context], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CaseType:
+    """One workflow: its labels, its validation, and its effect on approval."""
+
+    name: str
+    label: str
+    kind_code: str  # the case-number prefix
+    validate: Validator
+    approve: Effect
+    # Label overrides per status (e.g. 核查通过 for filings), and per action (button names).
+    status_labels: Mapping[str, str] = field(default_factory=dict)
+    action_labels: Mapping[str, str] = field(default_factory=dict)
+    # Which division's bureau handles the case, from the clean payload.
+    division_of: Callable[[Mapping[str, Any]], str] = lambda payload: payload["agency"]["division"]
+
+    def status_label(self, status: str) -> str:
+        return self.status_labels.get(status) or STATUS_LABELS[status]
+
+    def permission(self, step: str) -> str:
+        return f"{self.name}.{step}"
+
+
+CASE_TYPES: dict[str, CaseType] = {}
+
+
+def register(case_type: CaseType) -> CaseType:
+    """Add a workflow; a duplicate name is a programming error caught at import."""
+    if case_type.name in CASE_TYPES:
+        raise RuntimeError(f"workflow {case_type.name!r} registered twice")
+    CASE_TYPES[case_type.name] = case_type
+    return case_type
+
+
+def case_type(name: str) -> CaseType:
+    try:
+        return CASE_TYPES[name]
+    except KeyError:
+        raise NotFound(f"没有名为 {name} 的业务") from None
+
+
+def can_read(identity: Identity, wf: CaseType) -> bool:
+    steps = ("view", "accept", "review")
+    return identity.is_agency_clerk or identity.can_any(frozenset(wf.permission(s) for s in steps))
+
+
+def visible(identity: Identity, case: Case) -> bool:
+    """Whether the case is in this identity's scope (jurisdiction, or own agency)."""
+    if identity.is_officer and case.status != "draft" and case.division_code in jurisdiction(
+            identity):
+        return True
+    return identity.is_agency_clerk and case.credit_code == identity.agency_credit_code
+
+
+def load(wf: CaseType, case_id: int, identity: Identity, *, lock: bool = False) -> Case:
+    """A case of this workflow in the identity's scope, or NotFound (absence is not revealed)."""
+    query = select(Case).where(Case.id == case_id, Case.workflow == wf.name)
+    if lock:
+        query = query.with_for_update()
+    case = db.session.scalar(query)
+    if case is None or not visible(identity, case):
+        raise NotFound("办件不存在或不在您的管辖范围内")
+    return case
+
+
+def deadline_days(wf: CaseType, stage: str) -> int:
+    """Working days allowed for a stage: 'accept' (from submission) or 'decide' (from acceptance)."""
+    limits = current_app.config["WORKFLOW_DEADLINES"]
+    return int(limits[stage] if stage == "accept" else limits[wf.name])
+
+
+def apply(wf: CaseType, case_id: int, action: str, identity: Identity, *,
+          reason: str | None = None, version: int | None = None) -> Case:
+    """Take one transition in one transaction: checks, state change, effects, audit event."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise NotFound(f"没有 {action} 操作")
+    if transition.step == AGENCY:
+        if not identity.is_agency_clerk:
+            raise Forbidden("只有机构经办人可以提交申请")
+    elif not identity.can(wf.permission(transition.step)):
+        raise Forbidden("您的业务角色无权进行此操作")
+    try:
+        case = load(wf, case_id, identity, lock=True)
+        if transition.step == AGENCY and case.credit_code != identity.agency_credit_code:
+            raise NotFound("办件不存在或不在您的管辖范围内")
+        _take(wf, case, transition, identity, reason=reason, version=version)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return case
+
+
+def _take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *,
+          reason: str | None, version: int | None) -> None:
+    """The body of a transition, inside the caller's transaction."""
+    if version is not None and version != case.version:
+        raise Conflict(STALE)
+    if case.status not in transition.sources:
+        raise Conflict(f"{STALE}（当前状态：{wf.status_label(case.status)}）")
+    reason = (reason or "").strip() or None
+    if transition.reason_required and not reason:
+        raise Invalid({"reason": "请填写原因"})
+    if reason and len(reason) > 1000:
+        raise Invalid({"reason": "不能超过1000个字"})
+    now = utcnow()
+    ctx = Context(identity, now, now.astimezone(local_zone()).date())
+    values: dict[str, Any] = {"status": transition.target, "version": case.version + 1,
+                              "updated_at": now}
+    if transition.action == "submit":
+        values.update(submitted_at=now, reason=None,
+                      deadline=_deadline(ctx.today, deadline_days(wf, "accept")))
+        if case.case_no is None:
+            values["case_no"] = numbering.case_number(wf.kind_code, case.division_code, ctx.today)
+    elif transition.action == "accept":
+        values.update(accepted_at=now, deadline=_deadline(ctx.today, deadline_days(wf, "decide")))
+    elif transition.target in TERMINAL_STATUSES or transition.target == "returned":
+        values.update(reason=reason, decided_at=now if transition.target != "returned" else None,
+                      deadline=None)
+    # The conditional update is the guard: exactly one of two racing actors matches the row.
+    changed = db.session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.status == case.status, Case.version == case.version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise Conflict(STALE)
+    source = case.status
+    db.session.refresh(case)
+    if transition.action == "approve":
+        case.result = wf.approve(case, ctx)
+    data = {"workflow": wf.name, "case_no": case.case_no}
+    if transition.action == "approve":
+        data.update(case.result or {})
+    audit.record(identity, transition.action, "case", case.id, from_state=source,
+                 to_state=transition.target, reason=reason, data=data)
+
+
+def _deadline(start: dt.date, days: int) -> dt.date:
+    return WorkingCalendar.load([start.year]).add_working_days(start, days)
+
+
+def local_zone() -> dt.tzinfo:
+    """The bureau's time zone: dates (case numbers, deadlines, issue dates) are local dates."""
+    return dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")

@@ -1,0 +1,59 @@
+"""业务备案 filing: an agency files the HR services other than 职业中介活动."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from portal_plugin.extensions import db
+from portal_plugin.models import Filing
+from portal_plugin.validation import Checker
+from sso.identity import Identity
+from workflows import common, numbering
+from workflows.engine import CaseType, Context, register
+from workflows.errors import Invalid
+from workflows.models import Case
+
+
+def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> dict[str, Any]:
+    body = common.body_object(body)
+    check = Checker()
+    agency = common.applicant(check, body, identity)
+    items = check.codes(body, "filing_items", "filing_items", "filing_item")
+    if check.errors:
+        raise Invalid(check.errors)
+    existing = common.agency_by_credit_code(agency["credit_code"])
+    if common.valid_filing(existing.id if existing else None):
+        raise Invalid({"agency": "本机构已有有效的业务备案，如需调整备案事项请申请事项变更"})
+    if common.open_case_exists("filing", agency["credit_code"], case):
+        raise Invalid({"agency": "本机构已有办理中的业务备案申请"})
+    return {"agency": agency, "filing_items": items}
+
+
+def approve(case: Case, ctx: Context) -> dict[str, Any]:
+    """Record the filing with its 备案编号; create or update the agency."""
+    agency, changed = common.upsert_agency(case, ctx)
+    common.require(common.valid_filing(agency.id) is None, "该机构已有有效的业务备案")
+    filing = Filing(
+        agency_id=agency.id,
+        filing_number=numbering.issue("filing", case.division_code, ctx.today),
+        items=case.payload["filing_items"],
+        filed_on=ctx.today,
+        source="application",
+    )
+    db.session.add(filing)
+    db.session.flush()
+    case.agency_id = agency.id
+    return {"filing_id": filing.id, "filing_number": filing.filing_number,
+            "agency_id": agency.id, **({"agency_changes": changed} if changed else {})}
+
+
+FILING = register(CaseType(
+    name="filing",
+    label="业务备案",
+    kind_code="BA",
+    validate=validate,
+    approve=approve,
+    status_labels={"approved": "核查通过", "refused": "核查不通过"},
+    action_labels={"approve": "核查通过", "refuse": "核查不通过"},
+))

@@ -1,0 +1,67 @@
+"""行政许可 licensing: an agency applies for the 人力资源服务许可证 (职业中介活动)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+
+from portal_plugin.extensions import db
+from portal_plugin.models import License
+from portal_plugin.validation import Checker
+from sso.identity import Identity
+from workflows import common, numbering
+from workflows.engine import CaseType, Context, register
+from workflows.errors import Invalid
+from workflows.models import Case
+
+
+def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> dict[str, Any]:
+    body = common.body_object(body)
+    check = Checker()
+    agency = common.applicant(check, body, identity)
+    items = check.codes(body, "license_items", "license_items", "license_item")
+    if check.errors:
+        raise Invalid(check.errors)
+    existing = common.agency_by_credit_code(agency["credit_code"])
+    if common.valid_license(existing.id if existing else None):
+        raise Invalid({"agency": "本机构已持有有效的人力资源服务许可证，如需调整许可事项请申请事项变更"})
+    if common.open_case_exists("licensing", agency["credit_code"], case):
+        raise Invalid({"agency": "本机构已有办理中的行政许可申请"})
+    return {"agency": agency, "license_items": items}
+
+
+def approve(case: Case, ctx: Context) -> dict[str, Any]:
+    """Issue the licence: 许可证编号 and 决定文号; create or update the agency."""
+    agency, changed = common.upsert_agency(case, ctx)
+    common.require(common.valid_license(agency.id) is None, "该机构已持有有效的许可证")
+    division = case.division_code
+    license_ = License(
+        agency_id=agency.id,
+        license_number=numbering.issue("license", division, ctx.today),
+        decision_number=numbering.issue("decision", division, ctx.today),
+        items=case.payload["license_items"],
+        issued_on=ctx.today,
+        valid_until=common.add_years(ctx.today, current_app.config["LICENSE_VALID_YEARS"]),
+        issuing_authority=common.authority_name(division),
+        issuing_division=division,
+        source="application",
+    )
+    db.session.add(license_)
+    db.session.flush()
+    case.agency_id = agency.id
+    return {"license_id": license_.id, "license_number": license_.license_number,
+            "decision_number": license_.decision_number, "agency_id": agency.id,
+            **({"agency_changes": changed} if changed else {})}
+
+
+LICENSING = register(CaseType(
+    name="licensing",
+    label="行政许可",
+    kind_code="XK",
+    validate=validate,
+    approve=approve,
+    status_labels={"approved": "通过", "refused": "不通过"},
+    action_labels={"approve": "准予许可", "refuse": "不予许可"},
+))

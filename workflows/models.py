@@ -1,0 +1,59 @@
+"""The case tables: one row per application of any workflow, and the gap-free number counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal_plugin.extensions import db
+from portal_plugin.models import Agency, utcnow
+
+
+class Case(db.Model):
+    """An application (办件) of one workflow; only workflows.engine changes its status."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_list", "workflow", "division_code", "status", "submitted_at"),
+        Index("ix_cases_workflow_submitted", "workflow", "submitted_at"),
+        Index("ix_cases_credit_code", "credit_code", "workflow"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow: Mapped[str] = mapped_column(String(20))
+    case_no: Mapped[str | None] = mapped_column(String(30), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    # Bumped by every change; a client acting on a stale version gets 409.
+    version: Mapped[int] = mapped_column(default=1)
+    # The applicant agency (the clerk's), and the division whose bureau handles the case.
+    credit_code: Mapped[str] = mapped_column(String(18))
+    agency_name: Mapped[str] = mapped_column(String(200), index=True)
+    division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # What approval produced: numbers, record ids, before/after of a change.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    agency: Mapped[Agency | None] = relationship()
+
+
+class Counter(db.Model):
+    """The last number issued in one series (kind + year + division, or per day for cases)."""
+
+    __tablename__ = "counters"
+
+    series: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

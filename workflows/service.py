@@ -1,0 +1,229 @@
+"""Case services for both faces (API and pages): create, edit, submit, act, list, read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+
+from portal_plugin import audit
+from portal_plugin.extensions import db
+from portal_plugin.models import AuditEvent
+from sso.identity import Identity
+from sso.jurisdiction import jurisdiction
+from workflows import branch, change, deregistration, engine, filing, licensing
+from workflows.calendar import WorkingCalendar, deadline_flag
+from workflows.engine import AGENCY, CaseType, apply, case_type, load
+from workflows.errors import STALE, Conflict, Forbidden, Invalid
+from workflows.models import Case
+
+# The five case modules, in the manual's order; importing them registers them with the engine.
+CASE_MODULES = (licensing, filing, change, branch, deregistration)
+
+EDITABLE = frozenset({"draft", "returned"})
+MAX_PER_PAGE = 100
+
+
+def _clerk(identity: Identity) -> None:
+    if not identity.is_agency_clerk:
+        raise Forbidden("只有机构经办人可以填写申请")
+
+
+def create(wf: CaseType, identity: Identity, body: Mapping[str, Any], *,
+           submit: bool = False) -> Case:
+    """Create a case for the clerk's own agency (a draft, or submitted at once)."""
+    _clerk(identity)
+    payload = wf.validate(body, identity, None)
+    case = Case(workflow=wf.name, status="draft", version=1, payload=payload,
+                credit_code=identity.agency_credit_code, agency_name=payload["agency"]["name"],
+                division_code=wf.division_of(payload), created_by=identity.user_id)
+    db.session.add(case)
+    db.session.flush()
+    audit.record(identity, "create", "case", case.id, to_state="draft",
+                 data={"workflow": wf.name})
+    db.session.commit()
+    return apply(wf, case.id, "submit", identity) if submit else case
+
+
+def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any], *,
+         version: int | None = None) -> Case:
+    """Replace the application of a draft or returned case."""
+    _clerk(identity)
+    try:
+        case = _own(wf, case_id, identity)
+        if version is not None and version != case.version:
+            raise Conflict(STALE)
+        if case.status not in EDITABLE:
+            raise Conflict(f"{wf.status_label(case.status)}的申请不能修改，请重新申请")
+        payload = wf.validate(body, identity, case)
+        case.payload = payload
+        case.agency_name = payload["agency"]["name"]
+        case.division_code = wf.division_of(payload)
+        case.version += 1
+        audit.record(identity, "edit", "case", case.id, from_state=case.status,
+                     to_state=case.status, data={"workflow": wf.name})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return case
+
+
+def _own(wf: CaseType, case_id: int, identity: Identity) -> Case:
+    case = load(wf, case_id, identity, lock=True)
+    if case.credit_code != identity.agency_credit_code:
+        raise engine.NotFound("办件不存在或不在您的管辖范围内")
+    return case
+
+
+def act(wf: CaseType, case_id: int, action: str, identity: Identity,
+        body: Mapping[str, Any] | None = None) -> Case:
+    """An officer's (or the clerk's submit) transition with the body's reason and version."""
+    body = body or {}
+    version = body.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        raise Invalid({"version": "应为整数"})
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise Invalid({"reason": "应为文本"})
+    return apply(wf, case_id, action, identity, reason=reason, version=version)
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """The list filters of the API and the pages (the manual's 查询条件)."""
+
+    status: str | None = None
+    q: str | None = None
+    division: str | None = None
+    submitted_from: dt.date | None = None
+    submitted_to: dt.date | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+def _scoped(wf: CaseType, identity: Identity) -> Select[Any]:
+    """Officers see their jurisdiction's submitted cases; clerks their own agency's."""
+    query = select(Case).where(Case.workflow == wf.name)
+    if identity.is_officer:
+        return query.where(Case.division_code.in_(sorted(jurisdiction(identity))),
+                           Case.status != "draft")
+    return query.where(Case.credit_code == identity.agency_credit_code)
+
+
+def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Case], int]:
+    """One page of cases in scope, newest first, with the total count."""
+    if not engine.can_read(identity, wf):
+        raise Forbidden("您的业务角色无权查看此业务")
+    stmt = _scoped(wf, identity)
+    if query.status:
+        if query.status not in engine.STATUS_LABELS:
+            raise Invalid({"status": "不是有效的状态"})
+        stmt = stmt.where(Case.status == query.status)
+    if query.division:
+        stmt = stmt.where(Case.division_code == query.division)
+    if query.q:
+        term = query.q.strip()
+        like = f"%{term.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(or_(Case.agency_name.like(like), Case.credit_code == term.upper(),
+                              Case.case_no == term))
+    if query.submitted_from:
+        stmt = stmt.where(Case.submitted_at >= _start_of(query.submitted_from))
+    if query.submitted_to:
+        stmt = stmt.where(Case.submitted_at < _start_of(query.submitted_to + dt.timedelta(days=1)))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page = max(query.page, 1)
+    per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
+    rows = db.session.scalars(
+        stmt.order_by(Case.submitted_at.desc().nulls_first(), Case.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(rows), int(total or 0)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), engine.local_zone())
+
+
+def get(wf: CaseType, case_id: int, identity: Identity) -> Case:
+    if not engine.can_read(identity, wf):
+        raise Forbidden("您的业务角色无权查看此业务")
+    return load(wf, case_id, identity)
+
+
+def events(case: Case) -> list[AuditEvent]:
+    """The case's timeline (流转记录), oldest first."""
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "case",
+                                 AuditEvent.object_id == str(case.id))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)))
+
+
+def today() -> dt.date:
+    return dt.datetime.now(engine.local_zone()).date()
+
+
+def days_left(case: Case, calendar: WorkingCalendar) -> int | None:
+    if case.deadline is None or case.status not in ("submitted", "pending_review"):
+        return None
+    return calendar.working_days_between(today(), case.deadline)
+
+
+def allowed_actions(wf: CaseType, case: Case, identity: Identity) -> list[str]:
+    """The transitions this identity may take on this case now (buttons to show)."""
+    actions = []
+    for name, transition in engine.TRANSITIONS.items():
+        if case.status not in transition.sources:
+            continue
+        if transition.step == AGENCY:
+            if identity.is_agency_clerk and case.credit_code == identity.agency_credit_code:
+                actions.append(name)
+        elif identity.can(wf.permission(transition.step)):
+            actions.append(name)
+    return actions
+
+
+def to_json(case: Case, calendar: WorkingCalendar, identity: Identity, *,
+            with_events: bool = False) -> dict[str, Any]:
+    wf = case_type(case.workflow)
+    agency = case.payload.get("agency", {})
+    left = days_left(case, calendar)
+    data: dict[str, Any] = {
+        "id": case.id,
+        "case_no": case.case_no,
+        "workflow": case.workflow,
+        "status": case.status,
+        "status_label": wf.status_label(case.status),
+        "version": case.version,
+        "agency": {"credit_code": case.credit_code, "name": case.agency_name,
+                   "division": agency.get("division")},
+        "division": case.division_code,
+        "submitted_at": _iso(case.submitted_at),
+        "accepted_at": _iso(case.accepted_at),
+        "decided_at": _iso(case.decided_at),
+        "reason": case.reason,
+        "deadline": case.deadline.isoformat() if case.deadline else None,
+        "days_left": left,
+        "deadline_flag": deadline_flag(left),
+        "actions": allowed_actions(wf, case, identity),
+        "application": case.payload,
+    }
+    for key in ("license_number", "decision_number", "filing_number", "document_number"):
+        if case.result and key in case.result:
+            data[key] = case.result[key]
+    if with_events:
+        data["result"] = case.result
+        data["events"] = [
+            {"at": _iso(e.occurred_at), "action": e.action, "from": e.from_state,
+             "to": e.to_state, "actor": e.actor_name, "actor_division": e.actor_division,
+             "reason": e.reason}
+            for e in events(case)
+        ]
+    return data
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
