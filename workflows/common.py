@@ -88,7 +88,8 @@ def valid_filing(agency_id: int | None) -> Filing | None:
 
 def agency_by_credit_code(credit_code: str, *, lock: bool = False) -> Agency | None:
     query = select(Agency).where(Agency.credit_code == credit_code)
-    return db.session.scalar(query.with_for_update() if lock else query)
+    # Lock only the agency row, not the division row its eager join reads.
+    return db.session.scalar(query.with_for_update(of=Agency) if lock else query)
 
 
 def upsert_agency(case: Case, ctx: Context) -> tuple[Agency, dict[str, Any] | None]:

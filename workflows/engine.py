@@ -159,7 +159,7 @@ def apply(wf: CaseType, case_id: int, action: str, identity: Identity, *,
         case = load(wf, case_id, identity, lock=True)
         if transition.step == AGENCY and case.credit_code != identity.agency_credit_code:
             raise NotFound("办件不存在或不在您的管辖范围内")
-        _take(wf, case, transition, identity, reason=reason, version=version)
+        take(wf, case, transition, identity, reason=reason, version=version)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -167,9 +167,9 @@ def apply(wf: CaseType, case_id: int, action: str, identity: Identity, *,
     return case
 
 
-def _take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *,
-          reason: str | None, version: int | None) -> None:
-    """The body of a transition, inside the caller's transaction."""
+def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *,
+         reason: str | None = None, version: int | None = None) -> None:
+    """The body of a transition, inside the caller's transaction (apply, or a new case's submit)."""
     if version is not None and version != case.version:
         raise Conflict(STALE)
     if case.status not in transition.sources:

@@ -36,16 +36,23 @@ def create(wf: CaseType, identity: Identity, body: Mapping[str, Any], *,
            submit: bool = False) -> Case:
     """Create a case for the clerk's own agency (a draft, or submitted at once)."""
     _clerk(identity)
-    payload = wf.validate(body, identity, None)
-    case = Case(workflow=wf.name, status="draft", version=1, payload=payload,
-                credit_code=identity.agency_credit_code, agency_name=payload["agency"]["name"],
-                division_code=wf.division_of(payload), created_by=identity.user_id)
-    db.session.add(case)
-    db.session.flush()
-    audit.record(identity, "create", "case", case.id, to_state="draft",
-                 data={"workflow": wf.name})
-    db.session.commit()
-    return apply(wf, case.id, "submit", identity) if submit else case
+    try:
+        payload = wf.validate(body, identity, None)
+        case = Case(workflow=wf.name, status="draft", version=1, payload=payload,
+                    credit_code=identity.agency_credit_code,
+                    agency_name=payload["agency"]["name"],
+                    division_code=wf.division_of(payload), created_by=identity.user_id)
+        db.session.add(case)
+        db.session.flush()
+        audit.record(identity, "create", "case", case.id, to_state="draft",
+                     data={"workflow": wf.name})
+        if submit:  # in the same transaction: a failed submission leaves no draft behind
+            engine.take(wf, case, engine.TRANSITIONS["submit"], identity)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return case
 
 
 def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any], *,
