@@ -115,6 +115,8 @@ def list_cases(wf: str) -> Response:
     """List the cases in the caller's scope, newest first."""
     query = service.CaseQuery(
         status=request.args.get("status") or None, q=request.args.get("q") or None,
+        name=request.args.get("name") or None, credit_code=request.args.get("credit_code") or None,
+        case_no=request.args.get("case_no") or None,
         division=request.args.get("division") or None,
         submitted_from=date_arg("submitted_from"), submitted_to=date_arg("submitted_to"),
         page=int_arg("page", 1), per_page=int_arg("per_page", 20))

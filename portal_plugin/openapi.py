@@ -186,6 +186,8 @@ def document() -> dict[str, Any]:
                              "{wf}.view / accept / review, or agency.self_service (own)",
                              {"200": json_body(page_schema(ref("Case"))), **errors("422")},
                              parameters=[WF, *PAGING,
+                                         *({"name": n, "in": "query", "schema": STRING}
+                                           for n in ("name", "credit_code", "case_no")),
                                          {"name": "submitted_from", "in": "query",
                                           "schema": {**STRING, "format": "date"}},
                                          {"name": "submitted_to", "in": "query",

@@ -21,31 +21,19 @@ from portal_plugin.models import Agency
 
 bp = Blueprint("pages", __name__)
 
-# The manual's 18 bureau functions (19 menu items) in the manual's order:
-# (endpoint, path, label, group, permission). Each row becomes a real page when the issue that
-# builds its function replaces the row with a view; until then the page says so honestly.
-FUNCTIONS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("licensing_accept", "/licensing/accept", "行政许可受理", "行政许可", "licensing.accept"),
-    ("licensing_review", "/licensing/review", "行政许可审批", "行政许可", "licensing.review"),
-    ("licensing_view", "/licensing/records", "行政许可查看", "行政许可", "licensing.view"),
-    ("filing_accept", "/filing/accept", "业务备案受理", "业务备案", "filing.accept"),
-    ("filing_review", "/filing/review", "业务备案核查", "业务备案", "filing.review"),
-    ("filing_view", "/filing/records", "业务备案查看", "业务备案", "filing.view"),
-    ("change_accept", "/change/accept", "事项变更受理", "事项变更", "change.accept"),
-    ("change_review", "/change/review", "事项变更审批", "事项变更", "change.review"),
-    ("branch_accept", "/branch/accept", "设立分支机构报告受理", "设立分支机构报告", "branch.accept"),
-    ("branch_review", "/branch/review", "设立分支机构报告审核", "设立分支机构报告", "branch.review"),
-    ("deregistration_accept", "/deregistration/accept", "注销受理", "注销", "deregistration.accept"),
-    ("deregistration_review", "/deregistration/review", "注销审批", "注销", "deregistration.review"),
-    ("revocations", "/revocations", "注销单位行政许可", "机构监管", "revocation.manage"),
-    ("agencies", "/agencies", "机构管理", "机构监管", "agencies.manage"),
-    ("annual_reports", "/annual-reports", "年度报告查阅", "机构监管", "annual_reports.review"),
-    ("job_fairs", "/job-fairs", "现场招聘会查阅", "机构监管", "job_fairs.view"),
-    ("statistics_new", "/statistics/new", "按年度统计各地区新增情况", "人力资源服务机构统计分析",
-     "statistics.view"),
-    ("statistics_deregistered", "/statistics/deregistered", "按年度统计各地区注销情况",
-     "人力资源服务机构统计分析", "statistics.view"),
-    ("history_import", "/history-import", "历史数据采集", "数据采集", "history.import"),
+# The manual's bureau functions that later issues build, in the manual's order:
+# (endpoint, path, label, group, permission, menu order). The workflow functions (orders 10–120)
+# live in workflows.pages. Until its issue replaces a row with a view, the page says so honestly.
+STATS = "人力资源服务机构统计分析"
+FUNCTIONS: tuple[tuple[str, str, str, str, str, int], ...] = (
+    ("revocations", "/revocations", "注销单位行政许可", "机构监管", "revocation.manage", 130),
+    ("agencies", "/agencies", "机构管理", "机构监管", "agencies.manage", 140),
+    ("annual_reports", "/annual-reports", "年度报告查阅", "机构监管", "annual_reports.review", 150),
+    ("job_fairs", "/job-fairs", "现场招聘会查阅", "机构监管", "job_fairs.view", 160),
+    ("statistics_new", "/statistics/new", "按年度统计各地区新增情况", STATS, "statistics.view", 170),
+    ("statistics_deregistered", "/statistics/deregistered", "按年度统计各地区注销情况", STATS,
+     "statistics.view", 180),
+    ("history_import", "/history-import", "历史数据采集", "数据采集", "history.import", 190),
 )
 
 
@@ -57,10 +45,9 @@ def _not_open(label: str) -> Callable[[], str]:
     return view
 
 
-for order, (endpoint, path, label, group, permission) in enumerate(FUNCTIONS, start=1):
+for endpoint, path, label, group, permission, order in FUNCTIONS:
     bp.add_url_rule(
-        path, endpoint,
-        requires(permission, menu=MenuItem(label, group, order * 10))(_not_open(label)),
+        path, endpoint, requires(permission, menu=MenuItem(label, group, order))(_not_open(label))
     )
 
 

@@ -104,7 +104,11 @@ class CaseQuery:
     """The list filters of the API and the pages (the manual's 查询条件)."""
 
     status: str | None = None
-    q: str | None = None
+    statuses: tuple[str, ...] | None = None  # the statuses a page offers, when none is chosen
+    q: str | None = None  # any of: agency name (part), credit code, case number
+    name: str | None = None
+    credit_code: str | None = None
+    case_no: str | None = None
     division: str | None = None
     submitted_from: dt.date | None = None
     submitted_to: dt.date | None = None
@@ -130,13 +134,20 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Cas
         if query.status not in engine.STATUS_LABELS:
             raise Invalid({"status": "不是有效的状态"})
         stmt = stmt.where(Case.status == query.status)
+    elif query.statuses:
+        stmt = stmt.where(Case.status.in_(query.statuses))
     if query.division:
         stmt = stmt.where(Case.division_code == query.division)
     if query.q:
         term = query.q.strip()
-        like = f"%{term.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(Case.agency_name.like(like), Case.credit_code == term.upper(),
-                              Case.case_no == term))
+        stmt = stmt.where(or_(Case.agency_name.like(_contains(term)),
+                              Case.credit_code == term.upper(), Case.case_no == term))
+    if query.name:
+        stmt = stmt.where(Case.agency_name.like(_contains(query.name.strip())))
+    if query.credit_code:
+        stmt = stmt.where(Case.credit_code == query.credit_code.strip().upper())
+    if query.case_no:
+        stmt = stmt.where(Case.case_no == query.case_no.strip())
     if query.submitted_from:
         stmt = stmt.where(Case.submitted_at >= _start_of(query.submitted_from))
     if query.submitted_to:
@@ -149,6 +160,11 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Cas
         .offset((page - 1) * per_page).limit(per_page)
     ).all()
     return list(rows), int(total or 0)
+
+
+def _contains(term: str) -> str:
+    """A LIKE pattern for a substring, with the user's wildcards taken literally away."""
+    return f"%{term.replace('%', '').replace('_', '')}%"
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -1,0 +1,248 @@
+"""The officers' workflow pages: the manual's 受理 / 审批 / 查看 lists, the case page, actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from portal_plugin import catalog
+from portal_plugin.access import MenuItem, current_identity, requires
+from sso.identity import Identity
+from sso.jurisdiction import jurisdiction
+from sso.permissions import WORKFLOWS
+from workflows import service
+from workflows.calendar import WorkingCalendar
+from workflows.engine import (
+    OFFICER_ACTIONS,
+    STATUS_LABELS,
+    TRANSITIONS,
+    CaseType,
+    case_type,
+    local_zone,
+)
+from workflows.errors import Conflict, Invalid
+
+bp = Blueprint("cases", __name__)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One officer function of a workflow: its menu label and what its list shows."""
+
+    wf: str
+    step: str  # accept / review / view
+    label: str
+    group: str
+    order: int
+    # The list's own button (受理 / 审批 / 资料核查) opening the decision dialog.
+    button: str | None = None
+
+
+STEPS: tuple[Step, ...] = (
+    Step("licensing", "accept", "行政许可受理", "行政许可", 10, "受理"),
+    Step("licensing", "review", "行政许可审批", "行政许可", 20, "审批"),
+    Step("licensing", "view", "行政许可查看", "行政许可", 30),
+    Step("filing", "accept", "业务备案受理", "业务备案", 40, "受理"),
+    Step("filing", "review", "业务备案核查", "业务备案", 50, "资料核查"),
+    Step("filing", "view", "业务备案查看", "业务备案", 60),
+    Step("change", "accept", "事项变更受理", "事项变更", 70, "受理"),
+    Step("change", "review", "事项变更审批", "事项变更", 80, "审批"),
+    Step("branch", "accept", "设立分支机构报告受理", "设立分支机构报告", 90, "受理"),
+    Step("branch", "review", "设立分支机构报告审核", "设立分支机构报告", 100, "资料核查"),
+    Step("deregistration", "accept", "注销受理", "注销", 110, "受理"),
+    Step("deregistration", "review", "注销审批", "注销", 120, "审批"),
+)
+# Which statuses a step's list offers, and which it shows by default (None = all).
+STEP_STATUSES = {
+    "accept": (("submitted", "returned", "rejected", "pending_review", "approved", "refused"),
+               None),
+    "review": (("pending_review", "approved", "refused"), None),
+    "view": (("approved",), "approved"),
+}
+# What the dialog's buttons say, per workflow and action (the manual's words).
+ACCEPT_BUTTONS = {"accept": "受理", "return": "退回", "reject": "不通过"}
+DONE = {"accept": "已受理", "return": "已退回", "reject": "已作不通过处理", "approve": "已办结",
+        "refuse": "已办结"}
+READ = tuple(f"{wf}.{s}" for wf in WORKFLOWS for s in ("view", "accept", "review"))
+ACT = tuple(f"{wf}.{s}" for wf in WORKFLOWS for s in ("accept", "review"))
+PER_PAGE = 20
+
+
+def step_of(wf: str, name: str) -> Step | None:
+    return next((s for s in STEPS if s.wf == wf and s.step == name), None)
+
+
+def me() -> Identity:
+    identity = current_identity()
+    assert identity is not None
+    return identity
+
+
+def _date(name: str, errors: dict[str, str]) -> dt.date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        errors[name] = "日期格式应为 YYYY-MM-DD"
+        return None
+
+
+def _page() -> int:
+    try:
+        return max(int(request.args.get("page", "1")), 1)
+    except ValueError:
+        return 1
+
+
+def list_view(step: Step) -> Callable[[], str]:
+    """The list page of one function: the manual's query conditions, results, buttons."""
+
+    def view() -> str:
+        wf = case_type(step.wf)
+        identity = me()
+        offered, default = STEP_STATUSES[step.step]
+        errors: dict[str, str] = {}
+        status = request.args.get("status", default or "")
+        if status and status not in offered:
+            errors["status"] = "不是有效的状态"
+            status = default or ""
+        divisions = {code: name for code, name in catalog.districts().items()
+                     if code in jurisdiction(identity)}
+        division = request.args.get("division", "")
+        if division and division not in divisions:
+            errors["division"] = "不在您的管辖范围内"
+            division = ""
+        query = service.CaseQuery(
+            status=status or None,
+            name=request.args.get("name") or None,
+            credit_code=request.args.get("credit_code") or None,
+            case_no=request.args.get("case_no") or None,
+            division=division or None,
+            submitted_from=_date("submitted_from", errors),
+            submitted_to=_date("submitted_to", errors),
+            page=_page(), per_page=PER_PAGE)
+        if not status:
+            query = replace(query, statuses=offered)
+        cases, total = service.search(wf, identity, query)
+        calendar = WorkingCalendar.load([service.today().year])
+        rows = [service.to_json(case, calendar, identity) for case in cases]
+        return render_template(
+            "cases/list.html", step=step, wf=wf, rows=rows, total=total, page=query.page,
+            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors,
+            statuses=[(s, wf.status_label(s)) for s in offered], divisions=divisions,
+            args=request.args, default_status=default)
+
+    view.__doc__ = f"List the cases of {step.label}."
+    return view
+
+
+for _step in STEPS:
+    bp.add_url_rule(
+        f"/{_step.wf}/{_step.step if _step.step != 'view' else 'records'}",
+        f"{_step.wf}_{_step.step}",
+        requires(f"{_step.wf}.{_step.step}",
+                 menu=MenuItem(_step.label, _step.group, _step.order))(list_view(_step)),
+    )
+
+
+def decision_buttons(wf: CaseType, dialog: str) -> list[tuple[str, str, bool]]:
+    """(action, button label, needs a reason) for the accept or review dialog."""
+    if dialog == "accept":
+        return [(a, ACCEPT_BUTTONS[a], TRANSITIONS[a].reason_required)
+                for a in ("accept", "return", "reject")]
+    return [(a, wf.action_labels[a], TRANSITIONS[a].reason_required)
+            for a in ("approve", "refuse")]
+
+
+def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = None,
+                message: str | None = None, status: int = 200) -> tuple[str, int]:
+    identity = me()
+    case = service.get(wf, case_id, identity)
+    calendar = WorkingCalendar.load([service.today().year])
+    data = service.to_json(case, calendar, identity, with_events=True)
+    dialogs = [d for d in ("accept", "review")
+               if any(TRANSITIONS[a].step == d for a in data["actions"])]
+    return render_template(
+        "cases/detail.html", wf=wf, case=data, dialogs=dialogs,
+        buttons={d: decision_buttons(wf, d) for d in dialogs}, errors=errors or {},
+        message=message, steps={s.step: s for s in STEPS if s.wf == wf.name},
+        labels=field_labels(), codes=code_labels(), action_labels=action_labels(wf),
+        status_labels=STATUS_LABELS,
+    ), status
+
+
+@bp.get("/cases/<wf>/<int:case_id>")
+@requires(*READ)
+def case_page(wf: str, case_id: int) -> tuple[str, int]:
+    """Show one case: the application, the decision, the numbers and the 流转记录."""
+    return render_case(case_type(wf), case_id)
+
+
+@bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")
+@requires(*ACT)
+def case_action(wf: str, case_id: int, action: str) -> Response | tuple[str, int]:
+    """Take the decision the officer clicked (受理 / 退回 / 不通过 / 准予 / 不予)."""
+    workflow = case_type(wf)
+    version = request.form.get("version", "")
+    try:
+        case = service.act(workflow, case_id, action, me(), {
+            "reason": request.form.get("reason", ""),
+            "version": int(version) if version.isdigit() else None,
+        })
+    except Invalid as exc:
+        return render_case(workflow, case_id, errors=exc.fields, status=422)
+    except Conflict:
+        return render_case(workflow, case_id, message="该数据已被他人处理，请刷新", status=409)
+    step = step_of(wf, TRANSITIONS[action].step)
+    flash(f"{case.case_no} {DONE[action]}：{workflow.status_label(case.status)}", "success")
+    return redirect(url_for(f".{wf}_{step.step}") if step else url_for(".case_page", wf=wf,
+                                                                        case_id=case_id))
+
+
+def field_labels() -> dict[str, str]:
+    return {
+        "name": "机构名称", "credit_code": "统一社会信用代码", "agency_type": "机构类型",
+        "division": "所属行政区划", "address": "住所", "legal_rep": "法定代表人（负责人）",
+        "legal_rep_id_type": "证件类型", "legal_rep_id_no": "证件号码", "contact": "联系人",
+        "phone": "联系电话", "license_items": "许可事项", "filing_items": "备案事项",
+    }
+
+
+def code_labels() -> dict[str, dict[str, str]]:
+    """Labels for every coded field a case page shows."""
+    return {
+        "agency_type": catalog.labels("agency_type"),
+        "division": catalog.districts(),
+        "legal_rep_id_type": catalog.labels("id_type"),
+        "license_items": catalog.labels("license_item"),
+        "filing_items": catalog.labels("filing_item"),
+        "ground": catalog.labels("deregistration_ground"),
+    }
+
+
+def action_labels(wf: CaseType) -> dict[str, str]:
+    """The 流转记录's words for each action."""
+    return {"create": "创建", "edit": "修改", "submit": "提交", **ACCEPT_BUTTONS,
+            **wf.action_labels}
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: str | None) -> str:
+    """An ISO timestamp as the bureau's local 'YYYY-MM-DD HH:MM'."""
+    if not value:
+        return ""
+    return dt.datetime.fromisoformat(value).astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.app_template_filter("code_label")
+def code_label(value: Any, mapping: dict[str, str]) -> str:
+    if isinstance(value, list):
+        return "、".join(mapping.get(v, v) for v in value)
+    return mapping.get(value, value) if value is not None else ""
