@@ -16,6 +16,7 @@ from sso import devportal, login
 from sso.auth import SSO, uses_bearer
 from sso.identity import ClaimNames, Identity
 from sso.session import PluginSessionInterface
+from workflows import agency_pages
 from workflows import pages as cases_pages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +25,8 @@ MIGRATIONS = ROOT / "migrations"
 STATIC = Path(__file__).resolve().parent / "static"
 
 # The feature blueprints, in menu order; each is nested under the bundle's "hrm" blueprint.
-FEATURES: tuple[Blueprint, ...] = (pages.bp, cases_pages.bp, portal.bp, login.bp, api.bp)
+FEATURES: tuple[Blueprint, ...] = (pages.bp, cases_pages.bp, agency_pages.bp, portal.bp, login.bp,
+                                    api.bp)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

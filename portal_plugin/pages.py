@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, render_template
-from sqlalchemy import select
+from flask import Blueprint, current_app, render_template, url_for
 
 from portal_plugin.access import (
-    AGENCY,
     MenuItem,
     current_identity,
     grouped,
@@ -16,8 +14,8 @@ from portal_plugin.access import (
     requires,
     signed_in,
 )
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency
+from workflows import service
+from workflows.service import WAITING_AT
 
 bp = Blueprint("pages", __name__)
 
@@ -56,18 +54,9 @@ for endpoint, path, label, group, permission, order in FUNCTIONS:
 def workbench() -> str:
     """Show the user's functions (工作台)."""
     identity = current_identity()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return render_template("pages/workbench.html", groups=grouped(menu_entries(app, identity)))
-
-
-@bp.get("/agency")
-@requires("agency.self_service", menu=MenuItem("本机构信息", "单位端", 1000, side=AGENCY))
-def agency_home() -> str:
-    """Show the clerk's own agency as the registry holds it."""
-    identity = current_identity()
     assert identity is not None
-    agency = db.session.scalar(
-        select(Agency).where(Agency.credit_code == identity.agency_credit_code)
-    )
-    return render_template("pages/agency_home.html", agency=agency,
-                           credit_code=identity.agency_credit_code)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    work = {url_for(f"hrm.cases.{wf}_{step}"): (load, WAITING_AT[step])
+            for (wf, step), load in service.backlog(identity).items()}
+    return render_template("pages/workbench.html", groups=grouped(menu_entries(app, identity)),
+                           work=work)

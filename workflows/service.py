@@ -15,7 +15,7 @@ from portal_plugin.models import AuditEvent
 from sso.identity import Identity
 from sso.jurisdiction import jurisdiction
 from workflows import branch, change, deregistration, engine, filing, licensing
-from workflows.calendar import WorkingCalendar, deadline_flag
+from workflows.calendar import DUE_SOON_DAYS, WorkingCalendar, deadline_flag
 from workflows.engine import AGENCY, CaseType, apply, case_type, load
 from workflows.errors import STALE, Conflict, Forbidden, Invalid
 from workflows.models import Case
@@ -169,6 +169,40 @@ def _contains(term: str) -> str:
 
 def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), engine.local_zone())
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """An officer's work waiting at one step of one workflow."""
+
+    waiting: int
+    due_soon: int  # deadline within DUE_SOON_DAYS working days
+    overdue: int
+
+
+WAITING_AT = {"accept": "submitted", "review": "pending_review"}
+
+
+def backlog(identity: Identity) -> dict[tuple[str, str], Backlog]:
+    """(workflow, step) → what waits for this officer, in one grouped query."""
+    steps = [(wf, step) for wf in engine.CASE_TYPES for step in WAITING_AT
+             if identity.can(f"{wf}.{step}")]
+    if not steps:
+        return {}
+    day = today()
+    soon = WorkingCalendar.load([day.year]).add_working_days(day, DUE_SOON_DAYS)
+    rows = db.session.execute(
+        select(Case.workflow, Case.status, func.count(),
+               func.count().filter(Case.deadline < day),
+               func.count().filter(Case.deadline.between(day, soon)))
+        .where(Case.division_code.in_(sorted(jurisdiction(identity))),
+               Case.workflow.in_({wf for wf, _ in steps}),
+               Case.status.in_(WAITING_AT.values()))
+        .group_by(Case.workflow, Case.status)
+    ).all()
+    found = {(wf, status): Backlog(n, soon_n, late_n) for wf, status, n, late_n, soon_n in rows}
+    return {(wf, step): found.get((wf, WAITING_AT[step]), Backlog(0, 0, 0))
+            for wf, step in steps}
 
 
 def get(wf: CaseType, case_id: int, identity: Identity) -> Case:

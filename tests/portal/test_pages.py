@@ -76,6 +76,6 @@ def test_unknown_url_answers_a_chinese_404_page(login_as):
 
 def test_clerk_home_shows_their_agency_from_the_registry(app, login_as, runner):
     assert runner.invoke(args=["demo-data"]).exit_code == 0
-    page = login_as("HRM_JG").get("/agency")
+    page = login_as("HRM_JG").get("/agency/")
     assert page.status_code == 200
     assert "津和人力资源服务有限公司" in page.text and "91120101MA05R7XQ0P" in page.text

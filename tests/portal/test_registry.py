@@ -16,6 +16,8 @@ BUREAU_MENU = [
     "按年度统计各地区注销情况", "历史数据采集",
 ]
 
+AGENCY_MENU = ["本机构信息", "申请行政许可", "申请业务备案", "申请事项变更", "报告设立分支机构", "申请注销"]
+
 
 def menu_labels(payload: dict) -> list[str]:
     return [item["label"] for group in payload["groups"] for item in group["items"]]
@@ -70,7 +72,7 @@ def test_district_acceptance_officer_sees_acceptance_and_view_functions_only(cli
 
 def test_agency_clerk_sees_only_the_agency_side(client, auth_header):
     payload = client.get("/portal/menu.json", headers=auth_header("HRM_JG")).json
-    assert menu_labels(payload) == ["本机构信息"]
+    assert menu_labels(payload) == AGENCY_MENU
     assert all(item["side"] == "agency" for g in payload["groups"] for item in g["items"])
 
 

@@ -7,6 +7,7 @@ import time
 from sso.devportal import DEMO_USERS, dev_portal_for
 from sso.session import SESSION_KEY
 from tests.conftest import csrf_token_from
+from tests.portal.test_registry import AGENCY_MENU
 
 
 def test_dev_token_command_prints_a_token_the_app_accepts(app, runner, client):
@@ -25,7 +26,7 @@ def test_dev_token_for_a_clerk_carries_the_credit_code(runner, client):
                                 "--roles", "HRM_JG", "--org-credit-code",
                                 "91120101MA05R7XQ0P"]).output.strip()
     menu = client.get("/portal/menu.json", headers={"Authorization": f"Bearer {token}"}).json
-    assert [i["label"] for g in menu["groups"] for i in g["items"]] == ["本机构信息"]
+    assert [i["label"] for g in menu["groups"] for i in g["items"]] == AGENCY_MENU
 
 
 def test_key_is_made_once_and_shared_by_every_app_on_the_instance(make_app):

@@ -1,0 +1,196 @@
+"""The agency clerk's pages (单位端): the agency's home, the five application forms, its cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from portal_plugin import catalog
+from portal_plugin.access import AGENCY, MenuItem, current_identity, requires
+from portal_plugin.extensions import db
+from portal_plugin.models import FILING_STATUS, LICENSE_STATUS, Agency
+from sso.identity import Identity
+from workflows import change, common, service
+from workflows.calendar import WorkingCalendar
+from workflows.engine import CASE_TYPES, CaseType, case_type
+from workflows.errors import Conflict, Invalid
+from workflows.pages import action_labels, code_labels, field_labels
+
+bp = Blueprint("agency", __name__, url_prefix="/agency")
+CLERK = "agency.self_service"
+
+# The agency side's menu: its home, then one application form per workflow.
+FORMS = (
+    ("licensing", "申请行政许可"),
+    ("filing", "申请业务备案"),
+    ("change", "申请事项变更"),
+    ("branch", "报告设立分支机构"),
+    ("deregistration", "申请注销"),
+)
+
+
+def me() -> Identity:
+    identity = current_identity()
+    assert identity is not None
+    return identity
+
+
+def own_agency(identity: Identity) -> Agency | None:
+    return db.session.scalar(select(Agency).where(Agency.credit_code == identity.agency_credit_code))
+
+
+@bp.get("/")
+@requires(CLERK, menu=MenuItem("本机构信息", "单位端", 1000, side=AGENCY))
+def home() -> str:
+    """Show the clerk's agency, its licences and filings, and all its applications."""
+    identity = me()
+    agency = own_agency(identity)
+    calendar = WorkingCalendar.load([service.today().year])
+    cases = []
+    for wf in CASE_TYPES.values():
+        found, _ = service.search(wf, identity, service.CaseQuery(per_page=service.MAX_PER_PAGE))
+        cases += [(wf, service.to_json(case, calendar, identity)) for case in found]
+    cases.sort(key=lambda pair: pair[1]["id"], reverse=True)
+    return render_template(
+        "agency/home.html", agency=agency, credit_code=identity.agency_credit_code, cases=cases,
+        license_status=LICENSE_STATUS, filing_status=FILING_STATUS, codes=code_labels(),
+        forms=FORMS)
+
+
+def form_body(wf: CaseType, form: MultiDict[str, str], identity: Identity) -> dict[str, Any]:
+    """An HTML form's fields (named like the API's JSON paths) as the API's JSON body."""
+    body: dict[str, Any] = {}
+    for key in form:
+        if key in ("csrf_token", "intent", "version"):
+            continue
+        target = body
+        *parents, last = key.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        if last.endswith("[]"):
+            target[last[:-2]] = form.getlist(key)
+        else:
+            value = form.get(key, "").strip()
+            target[last] = value or None
+    if wf.name == "deregistration":
+        body["targets"] = [{"kind": kind, "id": int(ident)} for kind, _, ident in
+                           (t.partition(":") for t in form.getlist("targets[]")) if ident.isdigit()]
+    if wf.name == "change":
+        body["changes"] = _changed(body.get("changes") or {}, form, identity)
+    return body
+
+
+def _changed(given: Mapping[str, Any], form: MultiDict[str, str], identity: Identity
+             ) -> dict[str, Any]:
+    """Only the facts the clerk actually changed (blank or unchanged fields are not changes)."""
+    agency = own_agency(identity)
+    current = change.current_values(agency) if agency else {}
+    changes = {k: v for k, v in given.items()
+               if k not in change.ITEM_FIELDS and v and v != current.get(k)}
+    for field in change.ITEM_FIELDS:
+        if f"changes.{field}_shown" in form:
+            chosen = form.getlist(f"changes.{field}[]")
+            if current.get(field) is not None and sorted(chosen) != sorted(current[field] or []):
+                changes[field] = chosen
+    return changes
+
+
+def render_form(wf: CaseType, values: Mapping[str, Any], *, case: dict[str, Any] | None = None,
+                errors: Mapping[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    identity = me()
+    agency = own_agency(identity)
+    return render_template(
+        "agency/form.html", wf=wf, values=values, case=case, errors=errors or {},
+        agency=agency, current=change.current_values(agency) if agency else {},
+        records=_records(agency) if wf.name == "deregistration" else [],
+        labels=field_labels(), choices=_choices(), codes=code_labels(),
+        action_labels=action_labels(wf), credit_code=identity.agency_credit_code,
+    ), status
+
+
+def _choices() -> dict[str, dict[str, str]]:
+    return {
+        "agency_type": catalog.labels("agency_type", active_only=True),
+        "division": catalog.districts(),
+        "legal_rep_id_type": catalog.labels("id_type"),
+        "license_items": catalog.labels("license_item", active_only=True),
+        "filing_items": catalog.labels("filing_item", active_only=True),
+        "ground": catalog.labels("deregistration_ground"),
+    }
+
+
+def _records(agency: Agency | None) -> list[tuple[str, str, str]]:
+    """(value, label, number) of the agency's valid licence and filing, for deregistration."""
+    out = []
+    if agency is not None:
+        license_ = common.valid_license(agency.id)
+        filing = common.valid_filing(agency.id)
+        if license_:
+            out.append((f"license:{license_.id}", "人力资源服务许可证", license_.license_number))
+        if filing:
+            out.append((f"filing:{filing.id}", "业务备案", filing.filing_number))
+    return out
+
+
+def _defaults(wf: CaseType, identity: Identity) -> dict[str, Any]:
+    """A new form starts from what the registry already knows about the agency."""
+    agency = own_agency(identity)
+    base = common.snapshot(agency) if agency else {"credit_code": identity.agency_credit_code}
+    return {"agency": base}
+
+
+def apply_view(wf_name: str) -> Callable[[], Response | tuple[str, int]]:
+    def view() -> Response | tuple[str, int]:
+        wf = case_type(wf_name)
+        identity = me()
+        if request.method == "GET":
+            return render_form(wf, _defaults(wf, identity))
+        body = form_body(wf, request.form, identity)
+        try:
+            case = service.create(wf, identity, body, submit=request.form.get("intent") == "submit")
+        except Invalid as exc:
+            return render_form(wf, body, errors=exc.fields, status=422)
+        flash(f"{wf.label}申请已{'提交' if case.status == 'submitted' else '保存为草稿'}", "success")
+        return redirect(url_for(".case_page", wf=wf.name, case_id=case.id))
+
+    view.__doc__ = f"Fill in and save or submit a {wf_name} application."
+    return view
+
+
+for _order, (_wf, _label) in enumerate(FORMS, start=1):
+    bp.add_url_rule(f"/apply/{_wf}", f"apply_{_wf}",
+                    requires(CLERK, menu=MenuItem(_label, "单位端", 1000 + _order, side=AGENCY))(
+                        apply_view(_wf)),
+                    methods=["GET", "POST"])
+
+
+@bp.route("/cases/<wf>/<int:case_id>", methods=["GET", "POST"])
+@requires(CLERK)
+def case_page(wf: str, case_id: int) -> Response | tuple[str, int]:
+    """Show one of the agency's cases; edit and (re)submit it while it is a draft or returned."""
+    workflow = case_type(wf)
+    identity = me()
+    case = service.get(workflow, case_id, identity)
+    calendar = WorkingCalendar.load([service.today().year])
+    data = service.to_json(case, calendar, identity, with_events=True)
+    if request.method == "GET":
+        return render_form(workflow, case.payload, case=data)
+    body = form_body(workflow, request.form, identity)
+    version = request.form.get("version", "")
+    try:
+        service.edit(workflow, case_id, identity, body,
+                     version=int(version) if version.isdigit() else None)
+        if request.form.get("intent") == "submit":
+            service.act(workflow, case_id, "submit", identity)
+    except Invalid as exc:
+        return render_form(workflow, body, case=data, errors=exc.fields, status=422)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".case_page", wf=wf, case_id=case_id))
+    flash("已重新提交" if request.form.get("intent") == "submit" else "已保存", "success")
+    return redirect(url_for(".case_page", wf=wf, case_id=case_id))
