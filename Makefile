@@ -21,6 +21,13 @@ $(NODE_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
 	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Debian's chromium (and CJK fonts) for the browser tests; Playwright drives it by path.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+
 install: $(STAMP)
 
 run: $(STAMP)
@@ -29,7 +36,7 @@ run: $(STAMP)
 	PORTAL_DEV_MODE=1 $(BIN)/flask demo-data
 	PORTAL_DEV_MODE=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
