@@ -11,26 +11,19 @@ from werkzeug.wrappers import Response
 
 from portal_plugin import catalog, registry
 from portal_plugin.access import current_identity, public, requires, signed_in
-from portal_plugin.errors import json_error
 from portal_plugin.openapi import document as openapi_document
 from sso.identity import Identity
 from sso.permissions import WORKFLOWS
 from workflows import service
 from workflows.calendar import WorkingCalendar
 from workflows.engine import OFFICER_ACTIONS, case_type
-from workflows.errors import Invalid, Malformed, ServiceError
+from workflows.errors import Invalid, Malformed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 READ = tuple(f"{wf}.{step}" for wf in WORKFLOWS for step in ("view", "accept", "review"))
 ACT = tuple(f"{wf}.{step}" for wf in WORKFLOWS for step in ("accept", "review"))
 CLERK = "agency.self_service"
-
-
-@bp.errorhandler(ServiceError)
-def service_error(exc: ServiceError) -> Response:
-    extra = {"fields": exc.fields} if exc.fields else {}
-    return json_error(exc.status, exc.code, exc.message, **extra)
 
 
 def me() -> Identity:

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from portal_plugin.access import NoAccess, current_identity
+from workflows.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,14 @@ def handle_no_access(exc: NoAccess) -> Response:
     return page_error(403, reason or "您的门户账号尚未分配本系统的业务角色。", NO_ACCESS)
 
 
+def handle_service(exc: ServiceError) -> Response:
+    """A refusal from the service layer: its status, code and Chinese message."""
+    if wants_json():
+        extra = {"fields": exc.fields} if exc.fields else {}
+        return json_error(exc.status, exc.code, exc.message, **extra)
+    return page_error(exc.status, exc.message)
+
+
 def handle_csrf(exc: CSRFError) -> Response:
     if wants_json():
         return json_error(400, "csrf", "缺少或无效的CSRF令牌")
@@ -95,6 +104,7 @@ def handle_unexpected(exc: Exception) -> Response:
 
 def register_bundle_handlers(bundle: Blueprint) -> None:
     bundle.register_error_handler(NoAccess, handle_no_access)
+    bundle.register_error_handler(ServiceError, handle_service)
     bundle.register_error_handler(CSRFError, handle_csrf)
     bundle.register_error_handler(HTTPException, handle_http)
 
