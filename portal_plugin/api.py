@@ -39,7 +39,7 @@ def body() -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Malformed("请求体不是有效的JSON") from None
     if not isinstance(data, dict):
         raise Invalid({"body": "请求体应为JSON对象"})
@@ -89,9 +89,7 @@ def create_case(wf: str) -> tuple[Response, int]:
 def edit_case(wf: str, case_id: int) -> Response:
     """Replace a draft or returned application."""
     data = body()
-    version = data.pop("version", None)
-    if version is not None and not isinstance(version, int):
-        raise Invalid({"version": "应为整数"})
+    version = service.version_of(data.pop("version", None))
     return jsonify(case_json(service.edit(case_type(wf), case_id, me(), data, version=version)))
 
 

@@ -95,9 +95,16 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
 
 
 def protect_forms() -> None:
-    """CSRF on every state-changing browser request; bearer API calls carry no cookie risk."""
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not uses_bearer():
-        csrf.protect()
+    """CSRF on every state-changing browser request; bearer API calls carry no cookie risk.
+
+    A request to a guarded view with no identity at all is left to the guard's 401.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS") or uses_bearer():
+        return
+    access_ = getattr(current_app.view_functions.get(request.endpoint or ""), "hrm_access", None)
+    if access_ is not None and not access_.public and access.current_identity() is None:
+        return
+    csrf.protect()
 
 
 def security_headers(response: Response) -> Response:

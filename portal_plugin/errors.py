@@ -39,7 +39,8 @@ NO_ACCESS = "未获授权，请联系门户管理员"
 def wants_json() -> bool:
     """API, portal hooks and JSON clients get JSON; browsers get pages."""
     blueprint = request.blueprint or ""
-    if blueprint.startswith(("hrm.api", "hrm.portal")) or request.path.endswith(".json"):
+    if (blueprint.startswith(("hrm.api", "hrm.portal")) or request.path.endswith(".json")
+            or "/api/v1/" in request.path):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"

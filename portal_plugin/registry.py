@@ -12,8 +12,7 @@ from portal_plugin.models import FILING_STATUS, LICENSE_STATUS, Agency, Filing, 
 from sso.identity import Identity
 from sso.jurisdiction import jurisdiction
 from workflows.errors import Invalid
-
-MAX_PER_PAGE = 100
+from workflows.service import page_bounds
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,8 @@ def _search(model: type[License] | type[Filing], number: Any, labels: dict[str, 
         term = query.q.strip()
         stmt = stmt.where(or_(Agency.name.like(f"%{term}%"), Agency.credit_code == term.upper(),
                               number == term))
+    page, per_page = page_bounds(query.page, query.per_page)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    page, per_page = max(query.page, 1), min(max(query.per_page, 1), MAX_PER_PAGE)
     rows = db.session.scalars(stmt.order_by(model.id.desc())
                               .offset((page - 1) * per_page).limit(per_page)).all()
     return list(rows), int(total or 0), page, per_page

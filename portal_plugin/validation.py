@@ -10,6 +10,8 @@ from portal_plugin import catalog
 from portal_plugin.validators import credit_code_problem, id_number_problem
 
 PHONE_RE = re.compile(r"^[0-9+()\- ]{7,20}$")
+# NUL and other control characters: PostgreSQL refuses NUL, and none belongs in a form field.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 REQUIRED = "必填"
 
 
@@ -33,6 +35,9 @@ class Checker:
             self.fail(path, "应为文本")
             return None
         value = value.strip()
+        if CONTROL_RE.search(value):
+            self.fail(path, "包含不允许的控制字符")
+            return None
         if len(value) > max_len:
             self.fail(path, f"不能超过{max_len}个字")
             return None

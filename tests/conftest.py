@@ -6,6 +6,7 @@ run, dropped at the end). REQUIRE_POSTGRES=1 (set by .ci/run) turns "unreachable
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -185,6 +186,9 @@ def token(app: Flask) -> Callable[..., str]:
 
 @pytest.fixture
 def auth_header(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+    """Bearer headers for a role; each distinct identity's token is minted once per test (~30 ms)."""
+
+    @functools.cache
     def make(role: str, division: str = DEFAULT_DIVISION, **claims: Any) -> dict[str, str]:
         if role == "HRM_JG":
             claims.setdefault("org_credit_code", CLERK_CREDIT_CODE)

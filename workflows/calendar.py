@@ -11,7 +11,6 @@ from flask.cli import with_appcontext
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    DateTime,
     Integer,
     String,
     cast,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_plugin.extensions import db
-from portal_plugin.models import utcnow
+from portal_plugin.models import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ class CalendarYear(db.Model):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(String(50))
-    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 def _as_date(value: dt.date) -> dt.date:

@@ -13,7 +13,7 @@ from portal_plugin.models import Agency, Filing, License
 from portal_plugin.validation import Checker
 from sso.identity import Identity
 from workflows import common, numbering
-from workflows.engine import OPEN_STATUSES, CaseType, Context, register
+from workflows.engine import MAX_ID, OPEN_STATUSES, CaseType, Context, register
 from workflows.errors import Invalid
 from workflows.models import Case
 
@@ -30,7 +30,8 @@ def _targets(check: Checker, body: Mapping[str, Any], agency: Agency) -> list[di
         path = f"targets[{index}]"
         kind = target.get("kind") if isinstance(target, Mapping) else None
         ident = target.get("id") if isinstance(target, Mapping) else None
-        if kind not in MODELS or not isinstance(ident, int) or isinstance(ident, bool):
+        if (kind not in MODELS or not isinstance(ident, int) or isinstance(ident, bool)
+                or not 0 < ident <= MAX_ID):
             check.fail(path, "应为 {\"kind\": \"license\" 或 \"filing\", \"id\": 数字}")
             continue
         record = db.session.get(MODELS[kind], ident)

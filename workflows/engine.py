@@ -31,6 +31,7 @@ STATUS_LABELS = {
     "approved": "通过",
     "refused": "不通过",
 }
+MAX_ID = 2**31 - 1  # the integer primary keys' range on PostgreSQL
 OPEN_STATUSES = frozenset({"draft", "submitted", "returned", "pending_review"})
 TERMINAL_STATUSES = frozenset({"approved", "rejected", "refused"})
 
@@ -129,6 +130,8 @@ def visible(identity: Identity, case: Case) -> bool:
 
 def load(wf: CaseType, case_id: int, identity: Identity, *, lock: bool = False) -> Case:
     """A case of this workflow in the identity's scope, or NotFound (absence is not revealed)."""
+    if not 0 < case_id <= MAX_ID:
+        raise NotFound("办件不存在或不在您的管辖范围内")
     query = select(Case).where(Case.id == case_id, Case.workflow == wf.name)
     if lock:
         query = query.with_for_update()

@@ -90,13 +90,18 @@ def act(wf: CaseType, case_id: int, action: str, identity: Identity,
         body: Mapping[str, Any] | None = None) -> Case:
     """An officer's (or the clerk's submit) transition with the body's reason and version."""
     body = body or {}
-    version = body.get("version")
-    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        raise Invalid({"version": "应为整数"})
+    version = version_of(body.get("version"))
     reason = body.get("reason")
     if reason is not None and not isinstance(reason, str):
         raise Invalid({"reason": "应为文本"})
     return apply(wf, case_id, action, identity, reason=reason, version=version)
+
+
+def version_of(value: Any) -> int | None:
+    """The `version` a client sent (optional), refusing anything but an integer."""
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise Invalid({"version": "应为整数"})
+    return value
 
 
 @dataclass(frozen=True)
@@ -152,14 +157,23 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Cas
         stmt = stmt.where(Case.submitted_at >= _start_of(query.submitted_from))
     if query.submitted_to:
         stmt = stmt.where(Case.submitted_at < _start_of(query.submitted_to + dt.timedelta(days=1)))
+    page, per_page = page_bounds(query.page, query.per_page)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    page = max(query.page, 1)
-    per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
     rows = db.session.scalars(
         stmt.order_by(Case.submitted_at.desc().nulls_first(), Case.id.desc())
         .offset((page - 1) * per_page).limit(per_page)
     ).all()
     return list(rows), int(total or 0)
+
+
+MAX_PAGE = 100_000
+
+
+def page_bounds(page: int, per_page: int) -> tuple[int, int]:
+    """The page and page size to use; absurd page numbers are refused, not sent to the database."""
+    if page > MAX_PAGE:
+        raise Invalid({"page": f"页码不能超过{MAX_PAGE}"})
+    return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
 
 
 def _contains(term: str) -> str:

@@ -91,7 +91,7 @@ def test_agency_name_with_script_shows_as_text_on_every_page(app, login_as, subm
     pages = []
     for role in ("HRM_SL", "HRM_SH", "HRM_CX", "HRM_JG"):
         browser = login_as(role, HP)
-        for endpoint, (url, permissions) in page_urls(app, submitted_case).items():
+        for url, permissions in page_urls(app, submitted_case).values():
             if permissions and not DEFAULT_ROLES[role].permissions & permissions:
                 continue
             for query in ("", "?status=submitted"):
