@@ -32,6 +32,13 @@ def current_values(agency: Agency) -> dict[str, Any]:
     }
 
 
+def _same(new: Any, old: Any) -> bool:
+    """Whether a requested value is what the registry holds already (item lists in any order)."""
+    if isinstance(new, list) and isinstance(old, list):
+        return sorted(new) == sorted(old)
+    return new == old
+
+
 def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> dict[str, Any]:
     body = common.body_object(body)
     check = Checker()
@@ -58,7 +65,7 @@ def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> 
         if field in ITEM_FIELDS and before[field] is None:
             check.fail(f"changes.{field}", "本机构没有有效的" +
                        ("许可证" if field == "license_items" else "业务备案") + "，不能变更其事项")
-        elif value is not None and value == before[field]:
+        elif value is not None and _same(value, before[field]):
             check.fail(f"changes.{field}", "与现登记信息相同")
     if check.errors:
         raise Invalid(check.errors)

@@ -122,12 +122,15 @@ def authority_name(division_code: str) -> str:
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
-    """The day before the same date `years` later (a 5-year licence from 2026-03-01 ends 2031-02-28)."""
+    """The day before the same date `years` later (a 5-year licence from 2026-03-01 ends 2031-02-28).
+
+    The anniversary of 29 February in a common year is 1 March, so such a licence ends on 28 February.
+    """
     try:
-        end = day.replace(year=day.year + years)
+        anniversary = day.replace(year=day.year + years)
     except ValueError:  # 29 February
-        end = day.replace(year=day.year + years, day=28)
-    return end - dt.timedelta(days=1)
+        anniversary = dt.date(day.year + years, 3, 1)
+    return anniversary - dt.timedelta(days=1)
 
 
 def require(condition: bool, message: str) -> None:
