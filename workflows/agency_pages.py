@@ -91,7 +91,7 @@ def _changed(given: Mapping[str, Any], form: MultiDict[str, str], identity: Iden
     agency = own_agency(identity)
     current = change.current_values(agency) if agency else {}
     changes = {k: v for k, v in given.items()
-               if k not in change.ITEM_FIELDS and v and v != current.get(k)}
+               if k in change.AGENCY_FIELDS and v and v != current.get(k)}
     for field in change.ITEM_FIELDS:
         if f"changes.{field}_shown" in form:
             chosen = form.getlist(f"changes.{field}[]")
