@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -40,6 +40,28 @@ def applicant(check: Checker, body: Mapping[str, Any], identity: Identity) -> di
     if clean.get("credit_code") and clean["credit_code"] != identity.agency_credit_code:
         check.fail("agency.credit_code", "只能为本机构（门户账号所属单位）提出申请")
     return clean
+
+
+def first_application(body: Any, identity: Identity, case: Case | None, *, workflow: str,
+                      items: str, kind: str, holds: Callable[[int | None], Any],
+                      held: str, pending: str) -> dict[str, Any]:
+    """A licence or filing application: the clerk's agency, the items, and no duplicate.
+
+    `holds` finds the agency's valid record of this kind; `held` / `pending` are the refusals
+    when it has one already or another application is in progress.
+    """
+    body = body_object(body)
+    check = Checker()
+    agency = applicant(check, body, identity)
+    chosen = check.codes(body, items, items, kind)
+    if check.errors:
+        raise Invalid(check.errors)
+    existing = agency_by_credit_code(agency["credit_code"])
+    if holds(existing.id if existing else None):
+        raise Invalid({"agency": held})
+    if open_case_exists(workflow, agency["credit_code"], case):
+        raise Invalid({"agency": pending})
+    return {"agency": agency, items: chosen}
 
 
 def registered_applicant(check: Checker, body: Mapping[str, Any],

@@ -7,27 +7,17 @@ from typing import Any
 
 from portal_plugin.extensions import db
 from portal_plugin.models import Filing
-from portal_plugin.validation import Checker
 from sso.identity import Identity
 from workflows import common, numbering
 from workflows.engine import CaseType, Context, register
-from workflows.errors import Invalid
 from workflows.models import Case
 
 
 def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> dict[str, Any]:
-    body = common.body_object(body)
-    check = Checker()
-    agency = common.applicant(check, body, identity)
-    items = check.codes(body, "filing_items", "filing_items", "filing_item")
-    if check.errors:
-        raise Invalid(check.errors)
-    existing = common.agency_by_credit_code(agency["credit_code"])
-    if common.valid_filing(existing.id if existing else None):
-        raise Invalid({"agency": "本机构已有有效的业务备案，如需调整备案事项请申请事项变更"})
-    if common.open_case_exists("filing", agency["credit_code"], case):
-        raise Invalid({"agency": "本机构已有办理中的业务备案申请"})
-    return {"agency": agency, "filing_items": items}
+    return common.first_application(
+        body, identity, case, workflow="filing", items="filing_items", kind="filing_item",
+        holds=common.valid_filing, held="本机构已有有效的业务备案，如需调整备案事项请申请事项变更",
+        pending="本机构已有办理中的业务备案申请")
 
 
 def approve(case: Case, ctx: Context) -> dict[str, Any]:

@@ -9,27 +9,18 @@ from flask import current_app
 
 from portal_plugin.extensions import db
 from portal_plugin.models import License
-from portal_plugin.validation import Checker
 from sso.identity import Identity
 from workflows import common, numbering
 from workflows.engine import CaseType, Context, register
-from workflows.errors import Invalid
 from workflows.models import Case
 
 
 def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> dict[str, Any]:
-    body = common.body_object(body)
-    check = Checker()
-    agency = common.applicant(check, body, identity)
-    items = check.codes(body, "license_items", "license_items", "license_item")
-    if check.errors:
-        raise Invalid(check.errors)
-    existing = common.agency_by_credit_code(agency["credit_code"])
-    if common.valid_license(existing.id if existing else None):
-        raise Invalid({"agency": "本机构已持有有效的人力资源服务许可证，如需调整许可事项请申请事项变更"})
-    if common.open_case_exists("licensing", agency["credit_code"], case):
-        raise Invalid({"agency": "本机构已有办理中的行政许可申请"})
-    return {"agency": agency, "license_items": items}
+    return common.first_application(
+        body, identity, case, workflow="licensing", items="license_items", kind="license_item",
+        holds=common.valid_license,
+        held="本机构已持有有效的人力资源服务许可证，如需调整许可事项请申请事项变更",
+        pending="本机构已有办理中的行政许可申请")
 
 
 def approve(case: Case, ctx: Context) -> dict[str, Any]:
