@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g, has_app_context
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -11,13 +12,18 @@ from sso.identity import Identity
 
 
 def covered_divisions(code: str | None) -> frozenset[str]:
-    """A city covers itself and all its districts (current and legacy); a district itself only."""
+    """A city covers itself and all its districts (current and legacy); a district itself only.
+
+    Looked up once per request (lists, details and counts all ask).
+    """
     if not code:
         return frozenset()
-    rows = db.session.execute(
-        select(Division.code).where(or_(Division.code == code, Division.parent_code == code))
-    ).scalars()
-    return frozenset(rows)
+    cache = g.setdefault("hrm_covered", {}) if has_app_context() else {}
+    if code not in cache:
+        cache[code] = frozenset(db.session.execute(
+            select(Division.code).where(or_(Division.code == code, Division.parent_code == code))
+        ).scalars())
+    return cache[code]
 
 
 def jurisdiction(identity: Identity) -> frozenset[str]:
