@@ -15,7 +15,6 @@ from portal_plugin.openapi import document as openapi_document
 from sso.identity import Identity
 from sso.permissions import WORKFLOWS
 from workflows import service
-from workflows.calendar import WorkingCalendar
 from workflows.engine import OFFICER_ACTIONS, case_type
 from workflows.errors import Invalid, Malformed
 
@@ -71,8 +70,7 @@ def page_of(items: list[Any], total: int, page: int, per_page: int) -> Response:
 
 
 def case_json(case: Any, *, with_events: bool = False) -> dict[str, Any]:
-    calendar = WorkingCalendar.load([service.today().year])
-    return service.to_json(case, calendar, me(), with_events=with_events)
+    return service.to_json(case, me(), with_events=with_events)
 
 
 @bp.post("/cases/<wf>")
@@ -112,8 +110,7 @@ def list_cases(wf: str) -> Response:
         submitted_from=date_arg("submitted_from"), submitted_to=date_arg("submitted_to"),
         page=int_arg("page", 1), per_page=int_arg("per_page", 20))
     cases, total = service.search(case_type(wf), me(), query)
-    calendar = WorkingCalendar.load([service.today().year])
-    items = [service.to_json(case, calendar, me()) for case in cases]
+    items = [service.to_json(case, me()) for case in cases]
     return page_of(items, total, max(query.page, 1), min(max(query.per_page, 1),
                                                           service.MAX_PER_PAGE))
 

@@ -16,7 +16,6 @@ from portal_plugin.extensions import db
 from portal_plugin.models import FILING_STATUS, LICENSE_STATUS, Agency
 from sso.identity import Identity
 from workflows import change, common, service
-from workflows.calendar import WorkingCalendar
 from workflows.engine import CASE_TYPES, CaseType, case_type
 from workflows.errors import Conflict, Invalid
 from workflows.pages import action_labels, code_labels, field_labels
@@ -50,11 +49,10 @@ def home() -> str:
     """Show the clerk's agency, its licences and filings, and all its applications."""
     identity = me()
     agency = own_agency(identity)
-    calendar = WorkingCalendar.load([service.today().year])
     cases = []
     for wf in CASE_TYPES.values():
         found, _ = service.search(wf, identity, service.CaseQuery(per_page=service.MAX_PER_PAGE))
-        cases += [(wf, service.to_json(case, calendar, identity)) for case in found]
+        cases += [(wf, service.to_json(case, identity)) for case in found]
     cases.sort(key=lambda pair: pair[1]["id"], reverse=True)
     return render_template(
         "agency/home.html", agency=agency, credit_code=identity.agency_credit_code, cases=cases,
@@ -176,8 +174,7 @@ def case_page(wf: str, case_id: int) -> Response | tuple[str, int]:
     workflow = case_type(wf)
     identity = me()
     case = service.get(workflow, case_id, identity)
-    calendar = WorkingCalendar.load([service.today().year])
-    data = service.to_json(case, calendar, identity, with_events=True)
+    data = service.to_json(case, identity, with_events=True)
     if request.method == "GET":
         return render_form(workflow, case.payload, case=data)
     body = form_body(workflow, request.form, identity)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 
 import click
+from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 from sqlalchemy import (
     CheckConstraint,
@@ -206,6 +208,28 @@ def deadline_flag(days_left: int | None) -> str | None:
     return None
 
 
+CACHE_SECONDS = 300
+
+
+def shared() -> WorkingCalendar:
+    """This app's calendar, kept by the process and reloaded every CACHE_SECONDS.
+
+    Every list row and deadline needs it, so it is not reloaded per request; an edit made in
+    this process clears it at once, one made elsewhere (the CLI) shows within CACHE_SECONDS.
+    """
+    store = current_app.extensions.setdefault("hrm_calendar", {})
+    now = time.monotonic()
+    if "calendar" not in store or now - store["loaded"] > CACHE_SECONDS:
+        store["calendar"] = WorkingCalendar.load([dt.date.today().year])
+        store["loaded"] = now
+    return store["calendar"]
+
+
+def _forget_shared() -> None:
+    if has_app_context():
+        current_app.extensions.get("hrm_calendar", {}).clear()
+
+
 def _mark_known(year: int, source: str) -> CalendarYear:
     row = db.session.get(CalendarYear, year)
     if row is None:
@@ -243,6 +267,7 @@ def load_years_from_package(years: Iterable[int]) -> list[int]:
         row.source, row.loaded_at = "chinesecalendar", utcnow()
         loaded.append(year)
     db.session.flush()
+    _forget_shared()
     return loaded
 
 
@@ -261,6 +286,7 @@ def set_day(day: dt.date, kind: str, name: str) -> CalendarDay:
     db.session.add(row)
     _mark_known(day.year, "manual")
     db.session.flush()
+    _forget_shared()
     return row
 
 
@@ -272,6 +298,7 @@ def clear_day(day: dt.date) -> bool:
         db.session.delete(row)
     _mark_known(day.year, "manual")
     db.session.flush()
+    _forget_shared()
     return row is not None
 
 

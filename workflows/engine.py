@@ -15,8 +15,7 @@ from portal_plugin.extensions import db
 from portal_plugin.models import utcnow
 from sso.identity import Identity
 from sso.jurisdiction import jurisdiction
-from workflows import numbering
-from workflows.calendar import WorkingCalendar
+from workflows import calendar, numbering
 from workflows.errors import STALE, Conflict, Forbidden, Invalid, NotFound
 from workflows.models import Case
 
@@ -217,7 +216,7 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
 
 
 def _deadline(start: dt.date, days: int) -> dt.date:
-    return WorkingCalendar.load([start.year]).add_working_days(start, days)
+    return calendar.shared().add_working_days(start, days)
 
 
 def local_zone() -> dt.tzinfo:

@@ -16,7 +16,6 @@ from sso.identity import Identity
 from sso.jurisdiction import jurisdiction
 from sso.permissions import WORKFLOWS
 from workflows import service
-from workflows.calendar import WorkingCalendar
 from workflows.engine import (
     OFFICER_ACTIONS,
     STATUS_LABELS,
@@ -113,8 +112,8 @@ def list_view(step: Step) -> Callable[[], str]:
         if status and status not in offered:
             errors["status"] = "不是有效的状态"
             status = default or ""
-        divisions = {code: name for code, name in catalog.districts().items()
-                     if code in jurisdiction(identity)}
+        covered = jurisdiction(identity)
+        divisions = {code: name for code, name in catalog.districts().items() if code in covered}
         division = request.args.get("division", "")
         if division and division not in divisions:
             errors["division"] = "不在您的管辖范围内"
@@ -131,8 +130,7 @@ def list_view(step: Step) -> Callable[[], str]:
         if not status:
             query = replace(query, statuses=offered)
         cases, total = service.search(wf, identity, query)
-        calendar = WorkingCalendar.load([service.today().year])
-        rows = [service.to_json(case, calendar, identity) for case in cases]
+        rows = [service.to_json(case, identity) for case in cases]
         return render_template(
             "cases/list.html", step=step, wf=wf, rows=rows, total=total, page=query.page,
             pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors,
@@ -165,8 +163,7 @@ def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = N
                 message: str | None = None, status: int = 200) -> tuple[str, int]:
     identity = me()
     case = service.get(wf, case_id, identity)
-    calendar = WorkingCalendar.load([service.today().year])
-    data = service.to_json(case, calendar, identity, with_events=True)
+    data = service.to_json(case, identity, with_events=True)
     dialogs = [d for d in ("accept", "review")
                if any(TRANSITIONS[a].step == d for a in data["actions"])]
     return render_template(

@@ -14,8 +14,8 @@ from portal_plugin.extensions import db
 from portal_plugin.models import AuditEvent
 from sso.identity import Identity
 from sso.jurisdiction import jurisdiction
-from workflows import branch, change, deregistration, engine, filing, licensing
-from workflows.calendar import DUE_SOON_DAYS, WorkingCalendar, deadline_flag
+from workflows import branch, calendar, change, deregistration, engine, filing, licensing
+from workflows.calendar import DUE_SOON_DAYS, deadline_flag
 from workflows.engine import AGENCY, CaseType, apply, case_type, load
 from workflows.errors import STALE, Conflict, Forbidden, Invalid
 from workflows.models import Case
@@ -204,7 +204,7 @@ def backlog(identity: Identity) -> dict[tuple[str, str], Backlog]:
     if not steps:
         return {}
     day = today()
-    soon = WorkingCalendar.load([day.year]).add_working_days(day, DUE_SOON_DAYS)
+    soon = calendar.shared().add_working_days(day, DUE_SOON_DAYS)
     rows = db.session.execute(
         select(Case.workflow, Case.status, func.count(),
                func.count().filter(Case.deadline < day),
@@ -237,10 +237,11 @@ def today() -> dt.date:
     return dt.datetime.now(engine.local_zone()).date()
 
 
-def days_left(case: Case, calendar: WorkingCalendar) -> int | None:
+def days_left(case: Case) -> int | None:
+    """Working days until the case's deadline (negative when overdue), for open cases."""
     if case.deadline is None or case.status not in ("submitted", "pending_review"):
         return None
-    return calendar.working_days_between(today(), case.deadline)
+    return calendar.shared().working_days_between(today(), case.deadline)
 
 
 def allowed_actions(wf: CaseType, case: Case, identity: Identity) -> list[str]:
@@ -257,11 +258,10 @@ def allowed_actions(wf: CaseType, case: Case, identity: Identity) -> list[str]:
     return actions
 
 
-def to_json(case: Case, calendar: WorkingCalendar, identity: Identity, *,
-            with_events: bool = False) -> dict[str, Any]:
+def to_json(case: Case, identity: Identity, *, with_events: bool = False) -> dict[str, Any]:
     wf = case_type(case.workflow)
     agency = case.payload.get("agency", {})
-    left = days_left(case, calendar)
+    left = days_left(case)
     data: dict[str, Any] = {
         "id": case.id,
         "case_no": case.case_no,
