@@ -96,6 +96,13 @@ def public(view: F) -> F:
     return _declare(Access(public=True))(view)
 
 
+def identity() -> Identity:
+    """The identity of a guarded view (its declaration has already refused anonymous calls)."""
+    who = current_identity()
+    assert who is not None, "identity() used in a public view"
+    return who
+
+
 def current_identity() -> Identity | None:
     """Who is asking: resolved once per request from the bearer token or the session."""
     if "hrm_identity" not in g:

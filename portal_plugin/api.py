@@ -10,25 +10,16 @@ from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
 from portal_plugin import catalog, registry
-from portal_plugin.access import current_identity, public, requires, signed_in
+from portal_plugin.access import identity, public, requires, signed_in
 from portal_plugin.openapi import document as openapi_document
-from sso.identity import Identity
-from sso.permissions import WORKFLOWS
+from sso.permissions import AGENCY_PERMISSION, WORKFLOW_ACT, WORKFLOW_READ
 from workflows import service
 from workflows.engine import OFFICER_ACTIONS, case_type
 from workflows.errors import Invalid, Malformed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-READ = tuple(f"{wf}.{step}" for wf in WORKFLOWS for step in ("view", "accept", "review"))
-ACT = tuple(f"{wf}.{step}" for wf in WORKFLOWS for step in ("accept", "review"))
-CLERK = "agency.self_service"
 
-
-def me() -> Identity:
-    identity = current_identity()
-    assert identity is not None  # the view's declaration guarantees it
-    return identity
 
 
 def body() -> dict[str, Any]:
@@ -70,36 +61,36 @@ def page_of(items: list[Any], total: int, page: int, per_page: int) -> Response:
 
 
 def case_json(case: Any, *, with_events: bool = False) -> dict[str, Any]:
-    return service.to_json(case, me(), with_events=with_events)
+    return service.to_json(case, identity(), with_events=with_events)
 
 
 @bp.post("/cases/<wf>")
-@requires(CLERK)
+@requires(AGENCY_PERMISSION)
 def create_case(wf: str) -> tuple[Response, int]:
     """Create an application for the clerk's own agency (submitted at once with "submit")."""
     data = body()
-    case = service.create(case_type(wf), me(), data, submit=data.get("submit") is True)
+    case = service.create(case_type(wf), identity(), data, submit=data.get("submit") is True)
     return jsonify(case_json(case)), 201
 
 
 @bp.put("/cases/<wf>/<int:case_id>")
-@requires(CLERK)
+@requires(AGENCY_PERMISSION)
 def edit_case(wf: str, case_id: int) -> Response:
     """Replace a draft or returned application."""
     data = body()
     version = service.version_of(data.pop("version", None))
-    return jsonify(case_json(service.edit(case_type(wf), case_id, me(), data, version=version)))
+    return jsonify(case_json(service.edit(case_type(wf), case_id, identity(), data, version=version)))
 
 
 @bp.post("/cases/<wf>/<int:case_id>/submit")
-@requires(CLERK)
+@requires(AGENCY_PERMISSION)
 def submit_case(wf: str, case_id: int) -> Response:
     """Submit a draft, or resubmit a returned case."""
-    return jsonify(case_json(service.act(case_type(wf), case_id, "submit", me(), body())))
+    return jsonify(case_json(service.act(case_type(wf), case_id, "submit", identity(), body())))
 
 
 @bp.get("/cases/<wf>")
-@requires(*READ, CLERK)
+@requires(*WORKFLOW_READ, AGENCY_PERMISSION)
 def list_cases(wf: str) -> Response:
     """List the cases in the caller's scope, newest first."""
     query = service.CaseQuery(
@@ -109,31 +100,31 @@ def list_cases(wf: str) -> Response:
         division=request.args.get("division") or None,
         submitted_from=date_arg("submitted_from"), submitted_to=date_arg("submitted_to"),
         page=int_arg("page", 1), per_page=int_arg("per_page", 20))
-    cases, total = service.search(case_type(wf), me(), query)
-    items = [service.to_json(case, me()) for case in cases]
+    cases, total = service.search(case_type(wf), identity(), query)
+    items = [service.to_json(case, identity()) for case in cases]
     return page_of(items, total, max(query.page, 1), min(max(query.per_page, 1),
                                                           service.MAX_PER_PAGE))
 
 
 @bp.get("/cases/<wf>/<int:case_id>")
-@requires(*READ, CLERK)
+@requires(*WORKFLOW_READ, AGENCY_PERMISSION)
 def get_case(wf: str, case_id: int) -> Response:
     """One case with its application, result and timeline."""
-    return jsonify(case_json(service.get(case_type(wf), case_id, me()), with_events=True))
+    return jsonify(case_json(service.get(case_type(wf), case_id, identity()), with_events=True))
 
 
 @bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")
-@requires(*ACT)
+@requires(*WORKFLOW_ACT)
 def act_on_case(wf: str, case_id: int, action: str) -> Response:
     """Accept, return, reject, approve or refuse a case."""
-    return jsonify(case_json(service.act(case_type(wf), case_id, action, me(), body())))
+    return jsonify(case_json(service.act(case_type(wf), case_id, action, identity(), body())))
 
 
 @bp.get("/licenses")
 @requires("licensing.view")
 def list_licenses() -> Response:
     """List licences in the caller's jurisdiction."""
-    rows, total, page, per_page = registry.search_licenses(me(), registry_query())
+    rows, total, page, per_page = registry.search_licenses(identity(), registry_query())
     return page_of(rows, total, page, per_page)
 
 
@@ -141,7 +132,7 @@ def list_licenses() -> Response:
 @requires("filing.view")
 def list_filings() -> Response:
     """List filings in the caller's jurisdiction."""
-    rows, total, page, per_page = registry.search_filings(me(), registry_query())
+    rows, total, page, per_page = registry.search_filings(identity(), registry_query())
     return page_of(rows, total, page, per_page)
 
 

@@ -37,6 +37,9 @@ PERMISSIONS: dict[str, str] = {
 }
 
 AGENCY_PERMISSION = "agency.self_service"
+# Any of these lets an officer read a workflow's cases; any of the second set, act on them.
+WORKFLOW_READ = tuple(f"{wf}.{step}" for wf in WORKFLOWS for step in ("view", "accept", "review"))
+WORKFLOW_ACT = tuple(f"{wf}.{step}" for wf in WORKFLOWS for step in ("accept", "review"))
 
 
 def _all(action: str) -> set[str]:

@@ -11,17 +11,17 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal_plugin import catalog
-from portal_plugin.access import AGENCY, MenuItem, current_identity, requires
+from portal_plugin.access import AGENCY, MenuItem, identity, requires
 from portal_plugin.extensions import db
 from portal_plugin.models import FILING_STATUS, LICENSE_STATUS, Agency
 from sso.identity import Identity
+from sso.permissions import AGENCY_PERMISSION
 from workflows import change, common, service
-from workflows.engine import CASE_TYPES, CaseType, case_type
+from workflows.engine import CaseType, case_type
 from workflows.errors import Conflict, Invalid
 from workflows.pages import action_labels, code_labels, field_labels
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
-CLERK = "agency.self_service"
 
 # The agency side's menu: its home, then one application form per workflow.
 FORMS = (
@@ -33,29 +33,20 @@ FORMS = (
 )
 
 
-def me() -> Identity:
-    identity = current_identity()
-    assert identity is not None
-    return identity
-
-
 def own_agency(identity: Identity) -> Agency | None:
     return db.session.scalar(select(Agency).where(Agency.credit_code == identity.agency_credit_code))
 
 
 @bp.get("/")
-@requires(CLERK, menu=MenuItem("本机构信息", "单位端", 1000, side=AGENCY))
+@requires(AGENCY_PERMISSION, menu=MenuItem("本机构信息", "单位端", 1000, side=AGENCY))
 def home() -> str:
     """Show the clerk's agency, its licences and filings, and all its applications."""
-    identity = me()
-    agency = own_agency(identity)
-    cases = []
-    for wf in CASE_TYPES.values():
-        found, _ = service.search(wf, identity, service.CaseQuery(per_page=service.MAX_PER_PAGE))
-        cases += [(wf, service.to_json(case, identity)) for case in found]
-    cases.sort(key=lambda pair: pair[1]["id"], reverse=True)
+    who = identity()
+    agency = own_agency(who)
+    cases = [(case_type(case.workflow), service.to_json(case, who))
+             for case in service.own_cases(who)]
     return render_template(
-        "agency/home.html", agency=agency, credit_code=identity.agency_credit_code, cases=cases,
+        "agency/home.html", agency=agency, credit_code=who.agency_credit_code, cases=cases,
         license_status=LICENSE_STATUS, filing_status=FILING_STATUS, codes=code_labels(),
         forms=FORMS)
 
@@ -100,14 +91,14 @@ def _changed(given: Mapping[str, Any], form: MultiDict[str, str], identity: Iden
 
 def render_form(wf: CaseType, values: Mapping[str, Any], *, case: dict[str, Any] | None = None,
                 errors: Mapping[str, str] | None = None, status: int = 200) -> tuple[str, int]:
-    identity = me()
-    agency = own_agency(identity)
+    who = identity()
+    agency = own_agency(who)
     return render_template(
         "agency/form.html", wf=wf, values=values, case=case, errors=errors or {},
         agency=agency, current=change.current_values(agency) if agency else {},
         records=_records(agency) if wf.name == "deregistration" else [],
         labels=field_labels(), choices=_choices(), codes=code_labels(),
-        action_labels=action_labels(wf), credit_code=identity.agency_credit_code,
+        action_labels=action_labels(wf), credit_code=who.agency_credit_code,
     ), status
 
 
@@ -145,12 +136,12 @@ def _defaults(wf: CaseType, identity: Identity) -> dict[str, Any]:
 def apply_view(wf_name: str) -> Callable[[], Response | tuple[str, int]]:
     def view() -> Response | tuple[str, int]:
         wf = case_type(wf_name)
-        identity = me()
+        who = identity()
         if request.method == "GET":
-            return render_form(wf, _defaults(wf, identity))
-        body = form_body(wf, request.form, identity)
+            return render_form(wf, _defaults(wf, who))
+        body = form_body(wf, request.form, who)
         try:
-            case = service.create(wf, identity, body, submit=request.form.get("intent") == "submit")
+            case = service.create(wf, who, body, submit=request.form.get("intent") == "submit")
         except Invalid as exc:
             return render_form(wf, body, errors=exc.fields, status=422)
         flash(f"{wf.label}申请已{'提交' if case.status == 'submitted' else '保存为草稿'}", "success")
@@ -162,28 +153,28 @@ def apply_view(wf_name: str) -> Callable[[], Response | tuple[str, int]]:
 
 for _order, (_wf, _label) in enumerate(FORMS, start=1):
     bp.add_url_rule(f"/apply/{_wf}", f"apply_{_wf}",
-                    requires(CLERK, menu=MenuItem(_label, "单位端", 1000 + _order, side=AGENCY))(
+                    requires(AGENCY_PERMISSION, menu=MenuItem(_label, "单位端", 1000 + _order, side=AGENCY))(
                         apply_view(_wf)),
                     methods=["GET", "POST"])
 
 
 @bp.route("/cases/<wf>/<int:case_id>", methods=["GET", "POST"])
-@requires(CLERK)
+@requires(AGENCY_PERMISSION)
 def case_page(wf: str, case_id: int) -> Response | tuple[str, int]:
     """Show one of the agency's cases; edit and (re)submit it while it is a draft or returned."""
     workflow = case_type(wf)
-    identity = me()
-    case = service.get(workflow, case_id, identity)
-    data = service.to_json(case, identity, with_events=True)
+    who = identity()
+    case = service.get(workflow, case_id, who)
+    data = service.to_json(case, who, with_events=True)
     if request.method == "GET":
         return render_form(workflow, case.payload, case=data)
-    body = form_body(workflow, request.form, identity)
+    body = form_body(workflow, request.form, who)
     version = request.form.get("version", "")
     try:
-        service.edit(workflow, case_id, identity, body,
+        service.edit(workflow, case_id, who, body,
                      version=int(version) if version.isdigit() else None)
         if request.form.get("intent") == "submit":
-            service.act(workflow, case_id, "submit", identity)
+            service.act(workflow, case_id, "submit", who)
     except Invalid as exc:
         return render_form(workflow, body, case=data, errors=exc.fields, status=422)
     except Conflict as exc:

@@ -115,6 +115,7 @@ def case_type(name: str) -> CaseType:
 
 
 def can_read(identity: Identity, wf: CaseType) -> bool:
+    """Clerks read their own cases; officers need one of the workflow's permissions."""
     steps = ("view", "accept", "review")
     return identity.is_agency_clerk or identity.can_any(frozenset(wf.permission(s) for s in steps))
 

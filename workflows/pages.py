@@ -11,10 +11,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin import catalog
-from portal_plugin.access import MenuItem, current_identity, requires
-from sso.identity import Identity
+from portal_plugin.access import MenuItem, identity, requires
 from sso.jurisdiction import jurisdiction
-from sso.permissions import WORKFLOWS
+from sso.permissions import WORKFLOW_ACT, WORKFLOW_READ
 from workflows import service
 from workflows.engine import (
     OFFICER_ACTIONS,
@@ -67,19 +66,12 @@ STEP_STATUSES = {
 ACCEPT_BUTTONS = {"accept": "受理", "return": "退回", "reject": "不通过"}
 DONE = {"accept": "已受理", "return": "已退回", "reject": "已作不通过处理", "approve": "已办结",
         "refuse": "已办结"}
-READ = tuple(f"{wf}.{s}" for wf in WORKFLOWS for s in ("view", "accept", "review"))
-ACT = tuple(f"{wf}.{s}" for wf in WORKFLOWS for s in ("accept", "review"))
 PER_PAGE = 20
 
 
 def step_of(wf: str, name: str) -> Step | None:
     return next((s for s in STEPS if s.wf == wf and s.step == name), None)
 
-
-def me() -> Identity:
-    identity = current_identity()
-    assert identity is not None
-    return identity
 
 
 def _date(name: str, errors: dict[str, str]) -> dt.date | None:
@@ -105,14 +97,14 @@ def list_view(step: Step) -> Callable[[], str]:
 
     def view() -> str:
         wf = case_type(step.wf)
-        identity = me()
+        who = identity()
         offered, default = STEP_STATUSES[step.step]
         errors: dict[str, str] = {}
         status = request.args.get("status", default or "")
         if status and status not in offered:
             errors["status"] = "不是有效的状态"
             status = default or ""
-        covered = jurisdiction(identity)
+        covered = jurisdiction(who)
         divisions = {code: name for code, name in catalog.districts().items() if code in covered}
         division = request.args.get("division", "")
         if division and division not in divisions:
@@ -129,8 +121,8 @@ def list_view(step: Step) -> Callable[[], str]:
             page=_page(), per_page=PER_PAGE)
         if not status:
             query = replace(query, statuses=offered)
-        cases, total = service.search(wf, identity, query)
-        rows = [service.to_json(case, identity) for case in cases]
+        cases, total = service.search(wf, who, query)
+        rows = [service.to_json(case, who) for case in cases]
         return render_template(
             "cases/list.html", step=step, wf=wf, rows=rows, total=total, page=query.page,
             pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors,
@@ -161,9 +153,9 @@ def decision_buttons(wf: CaseType, dialog: str) -> list[tuple[str, str, bool]]:
 
 def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = None,
                 message: str | None = None, status: int = 200) -> tuple[str, int]:
-    identity = me()
-    case = service.get(wf, case_id, identity)
-    data = service.to_json(case, identity, with_events=True)
+    who = identity()
+    case = service.get(wf, case_id, who)
+    data = service.to_json(case, who, with_events=True)
     dialogs = [d for d in ("accept", "review")
                if any(TRANSITIONS[a].step == d for a in data["actions"])]
     return render_template(
@@ -176,20 +168,20 @@ def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = N
 
 
 @bp.get("/cases/<wf>/<int:case_id>")
-@requires(*READ)
+@requires(*WORKFLOW_READ)
 def case_page(wf: str, case_id: int) -> tuple[str, int]:
     """Show one case: the application, the decision, the numbers and the 流转记录."""
     return render_case(case_type(wf), case_id)
 
 
 @bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")
-@requires(*ACT)
+@requires(*WORKFLOW_ACT)
 def case_action(wf: str, case_id: int, action: str) -> Response | tuple[str, int]:
     """Take the decision the officer clicked (受理 / 退回 / 不通过 / 准予 / 不予)."""
     workflow = case_type(wf)
     version = request.form.get("version", "")
     try:
-        case = service.act(workflow, case_id, action, me(), {
+        case = service.act(workflow, case_id, action, identity(), {
             "reason": request.form.get("reason", ""),
             "version": int(version) if version.isdigit() else None,
         })
