@@ -102,8 +102,7 @@ def list_cases(wf: str) -> Response:
         page=int_arg("page", 1), per_page=int_arg("per_page", 20))
     cases, total = service.search(case_type(wf), identity(), query)
     items = [service.to_json(case, identity()) for case in cases]
-    return page_of(items, total, max(query.page, 1), min(max(query.per_page, 1),
-                                                          service.MAX_PER_PAGE))
+    return page_of(items, total, *service.page_bounds(query.page, query.per_page))
 
 
 @bp.get("/cases/<wf>/<int:case_id>")

@@ -13,7 +13,7 @@ from portal_plugin.extensions import db
 from portal_plugin.models import Agency, Filing, License
 from portal_plugin.validation import Checker
 from sso.identity import Identity
-from workflows.engine import OPEN_STATUSES, Context
+from workflows.engine import OPEN_STATUSES
 from workflows.errors import Conflict, Invalid
 from workflows.models import Case
 
@@ -114,7 +114,7 @@ def agency_by_credit_code(credit_code: str, *, lock: bool = False) -> Agency | N
     return db.session.scalar(query.with_for_update(of=Agency) if lock else query)
 
 
-def upsert_agency(case: Case, ctx: Context) -> tuple[Agency, dict[str, Any] | None]:
+def upsert_agency(case: Case) -> tuple[Agency, dict[str, Any] | None]:
     """Create the applicant in the registry, or bring its record up to the application.
 
     Returns the agency and, for an existing one, the before/after of what changed.

@@ -92,6 +92,10 @@ class CaseType:
     def status_label(self, status: str) -> str:
         return self.status_labels.get(status) or STATUS_LABELS[status]
 
+    def action_label(self, action: str) -> str:
+        """The button / 流转记录 word for an action (准予许可, 核查通过, … or the shared 受理 …)."""
+        return self.action_labels.get(action) or TRANSITIONS[action].label
+
     def permission(self, step: str) -> str:
         return f"{self.name}.{step}"
 
@@ -128,15 +132,20 @@ def visible(identity: Identity, case: Case) -> bool:
     return identity.is_agency_clerk and case.credit_code == identity.agency_credit_code
 
 
-def load(wf: CaseType, case_id: int, identity: Identity, *, lock: bool = False) -> Case:
-    """A case of this workflow in the identity's scope, or NotFound (absence is not revealed)."""
+def load(wf: CaseType, case_id: int, identity: Identity, *, lock: bool = False,
+         own: bool = False) -> Case:
+    """A case of this workflow in the identity's scope, or NotFound (absence is not revealed).
+
+    With `own`, only the clerk's own agency's case will do (what the applicant may change).
+    """
     if not 0 < case_id <= MAX_ID:
         raise NotFound("办件不存在或不在您的管辖范围内")
     query = select(Case).where(Case.id == case_id, Case.workflow == wf.name)
     if lock:
         query = query.with_for_update()
     case = db.session.scalar(query)
-    if case is None or not visible(identity, case):
+    if case is None or not visible(identity, case) or (
+            own and case.credit_code != identity.agency_credit_code):
         raise NotFound("办件不存在或不在您的管辖范围内")
     return case
 
@@ -159,9 +168,7 @@ def apply(wf: CaseType, case_id: int, action: str, identity: Identity, *,
     elif not identity.can(wf.permission(transition.step)):
         raise Forbidden("您的业务角色无权进行此操作")
     try:
-        case = load(wf, case_id, identity, lock=True)
-        if transition.step == AGENCY and case.credit_code != identity.agency_credit_code:
-            raise NotFound("办件不存在或不在您的管辖范围内")
+        case = load(wf, case_id, identity, lock=True, own=transition.step == AGENCY)
         take(wf, case, transition, identity, reason=reason, version=version)
         db.session.commit()
     except Exception:

@@ -22,7 +22,7 @@ def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> 
 
 def approve(case: Case, ctx: Context) -> dict[str, Any]:
     """Record the filing with its 备案编号; create or update the agency."""
-    agency, changed = common.upsert_agency(case, ctx)
+    agency, changed = common.upsert_agency(case)
     common.require(common.valid_filing(agency.id) is None, "该机构已有有效的业务备案")
     filing = Filing(
         agency_id=agency.id,

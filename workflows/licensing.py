@@ -25,7 +25,7 @@ def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> 
 
 def approve(case: Case, ctx: Context) -> dict[str, Any]:
     """Issue the licence: 许可证编号 and 决定文号; create or update the agency."""
-    agency, changed = common.upsert_agency(case, ctx)
+    agency, changed = common.upsert_agency(case)
     common.require(common.valid_license(agency.id) is None, "该机构已持有有效的许可证")
     division = case.division_code
     license_ = License(

@@ -62,8 +62,6 @@ STEP_STATUSES = {
     "review": (("pending_review", "approved", "refused"), None),
     "view": (("approved",), "approved"),
 }
-# What the dialog's buttons say, per workflow and action (the manual's words).
-ACCEPT_BUTTONS = {"accept": "受理", "return": "退回", "reject": "不通过"}
 DONE = {"accept": "已受理", "return": "已退回", "reject": "已作不通过处理", "approve": "已办结",
         "refuse": "已办结"}
 PER_PAGE = 20
@@ -144,11 +142,8 @@ for _step in STEPS:
 
 def decision_buttons(wf: CaseType, dialog: str) -> list[tuple[str, str, bool]]:
     """(action, button label, needs a reason) for the accept or review dialog."""
-    if dialog == "accept":
-        return [(a, ACCEPT_BUTTONS[a], TRANSITIONS[a].reason_required)
-                for a in ("accept", "return", "reject")]
-    return [(a, wf.action_labels[a], TRANSITIONS[a].reason_required)
-            for a in ("approve", "refuse")]
+    actions = ("accept", "return", "reject") if dialog == "accept" else ("approve", "refuse")
+    return [(a, wf.action_label(a), TRANSITIONS[a].reason_required) for a in actions]
 
 
 def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = None,
@@ -218,8 +213,7 @@ def code_labels() -> dict[str, dict[str, str]]:
 
 def action_labels(wf: CaseType) -> dict[str, str]:
     """The 流转记录's words for each action."""
-    return {"create": "创建", "edit": "修改", "submit": "提交", **ACCEPT_BUTTONS,
-            **wf.action_labels}
+    return {"create": "创建", "edit": "修改", **{a: wf.action_label(a) for a in TRANSITIONS}}
 
 
 @bp.app_template_filter("local_time")

@@ -60,7 +60,7 @@ def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any]
     """Replace the application of a draft or returned case."""
     _clerk(identity)
     try:
-        case = _own(wf, case_id, identity)
+        case = load(wf, case_id, identity, lock=True, own=True)
         if version is not None and version != case.version:
             raise Conflict(STALE)
         if case.status not in EDITABLE:
@@ -85,13 +85,6 @@ def own_cases(identity: Identity, limit: int = MAX_PER_PAGE) -> list[Case]:
     return list(db.session.scalars(
         select(Case).where(Case.credit_code == identity.agency_credit_code)
         .order_by(Case.id.desc()).limit(limit)))
-
-
-def _own(wf: CaseType, case_id: int, identity: Identity) -> Case:
-    case = load(wf, case_id, identity, lock=True)
-    if case.credit_code != identity.agency_credit_code:
-        raise engine.NotFound("办件不存在或不在您的管辖范围内")
-    return case
 
 
 def act(wf: CaseType, case_id: int, action: str, identity: Identity,
