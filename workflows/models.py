@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_plugin.extensions import db
@@ -20,6 +20,9 @@ class Case(db.Model):
         Index("ix_cases_list", "workflow", "division_code", "status", "submitted_at"),
         Index("ix_cases_workflow_submitted", "workflow", "submitted_at"),
         Index("ix_cases_credit_code", "credit_code", "workflow"),
+        # A city officer's lists span every district: without drafts, newest first.
+        Index("ix_cases_submitted", "workflow", "status", "submitted_at", "id",
+              postgresql_where=text("status <> 'draft'"), sqlite_where=text("status <> 'draft'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
