@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from portal_plugin.cache import forget
 from portal_plugin.extensions import db
 from portal_plugin.models import CodeItem, Division
 
@@ -35,6 +36,7 @@ def load_divisions(path: str) -> int:
         upsert(legacy["code"], name=legacy["name"], parent_code=city["code"],
                successor_code=legacy["successor"], active=False, sort_order=900)
     db.session.flush()
+    forget("divisions")
     return 1 + len(data["districts"]) + len(data.get("legacy", []))
 
 
@@ -53,4 +55,5 @@ def load_catalog(path: str) -> int:
             db.session.add(row)
             count += 1
     db.session.flush()
+    forget("codes")
     return count

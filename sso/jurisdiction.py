@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from flask import g, has_app_context
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import InstrumentedAttribute
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Division
+from portal_plugin import catalog
 from sso.identity import Identity
 
 
 def covered_divisions(code: str | None) -> frozenset[str]:
-    """A city covers itself and all its districts (current and legacy); a district itself only.
-
-    Looked up once per request (lists, details and counts all ask).
-    """
+    """A city covers itself and all its districts (current and legacy); a district itself only."""
     if not code:
         return frozenset()
-    cache = g.setdefault("hrm_covered", {}) if has_app_context() else {}
-    if code not in cache:
-        cache[code] = frozenset(db.session.execute(
-            select(Division.code).where(or_(Division.code == code, Division.parent_code == code))
-        ).scalars())
-    return cache[code]
+    return catalog.divisions().covered.get(code, frozenset())
 
 
 def jurisdiction(identity: Identity) -> frozenset[str]:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Iterable
 
 import click
-from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 from sqlalchemy import (
     CheckConstraint,
@@ -24,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal_plugin import cache
 from portal_plugin.extensions import db
 from portal_plugin.models import UTCDateTime, utcnow
 
@@ -208,26 +207,13 @@ def deadline_flag(days_left: int | None) -> str | None:
     return None
 
 
-CACHE_SECONDS = 300
-
-
 def shared() -> WorkingCalendar:
-    """This app's calendar, kept by the process and reloaded every CACHE_SECONDS.
+    """This app's calendar, kept by the process (every list row and deadline needs it).
 
-    Every list row and deadline needs it, so it is not reloaded per request; an edit made in
-    this process clears it at once, one made elsewhere (the CLI) shows within CACHE_SECONDS.
+    An edit made in this process clears it at once; one made elsewhere (the CLI) shows within
+    cache.REFERENCE_SECONDS.
     """
-    store = current_app.extensions.setdefault("hrm_calendar", {})
-    now = time.monotonic()
-    if "calendar" not in store or now - store["loaded"] > CACHE_SECONDS:
-        store["calendar"] = WorkingCalendar.load([dt.date.today().year])
-        store["loaded"] = now
-    return store["calendar"]
-
-
-def _forget_shared() -> None:
-    if has_app_context():
-        current_app.extensions.get("hrm_calendar", {}).clear()
+    return cache.cached("calendar", lambda: WorkingCalendar.load([dt.date.today().year]))
 
 
 def _mark_known(year: int, source: str) -> CalendarYear:
@@ -267,7 +253,7 @@ def load_years_from_package(years: Iterable[int]) -> list[int]:
         row.source, row.loaded_at = "chinesecalendar", utcnow()
         loaded.append(year)
     db.session.flush()
-    _forget_shared()
+    cache.forget("calendar")
     return loaded
 
 
@@ -286,7 +272,7 @@ def set_day(day: dt.date, kind: str, name: str) -> CalendarDay:
     db.session.add(row)
     _mark_known(day.year, "manual")
     db.session.flush()
-    _forget_shared()
+    cache.forget("calendar")
     return row
 
 
@@ -298,7 +284,7 @@ def clear_day(day: dt.date) -> bool:
         db.session.delete(row)
     _mark_known(day.year, "manual")
     db.session.flush()
-    _forget_shared()
+    cache.forget("calendar")
     return row is not None
 
 
