@@ -11,6 +11,8 @@ from werkzeug.wrappers import Response
 
 from portal_plugin import access, api, cli, config, errors, pages, portal
 from portal_plugin.extensions import csrf, db, migrate
+from portal_plugin.history import api as history_api
+from portal_plugin.history import pages as history_pages
 from portal_plugin.models import AGENCY_STATUS
 from sso import devportal, login
 from sso.auth import SSO, uses_bearer
@@ -25,8 +27,8 @@ MIGRATIONS = ROOT / "migrations"
 STATIC = Path(__file__).resolve().parent / "static"
 
 # The feature blueprints, in menu order; each is nested under the bundle's "hrm" blueprint.
-FEATURES: tuple[Blueprint, ...] = (pages.bp, cases_pages.bp, agency_pages.bp, portal.bp, login.bp,
-                                    api.bp)
+FEATURES: tuple[Blueprint, ...] = (pages.bp, cases_pages.bp, agency_pages.bp, history_pages.bp,
+                                    portal.bp, login.bp, api.bp, history_api.bp)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -90,6 +90,14 @@ DEFAULTS: dict[str, Any] = {
     # Number formats by kind (license, decision, filing, deregistration, case); see
     # workflows.numbering.DEFAULT_FORMATS for the placeholders.
     "NUMBER_FORMATS": {},
+    # 历史数据采集: the most data rows and bytes one upload may have, and the uncompressed size
+    # its zip may declare (a zip bomb is refused from the zip's directory, before any parsing).
+    "HISTORY_IMPORT_MAX_ROWS": 20_000,
+    "HISTORY_IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+    "HISTORY_IMPORT_MAX_UNZIPPED_BYTES": 256 * 1024 * 1024,
+    # Where uploaded files are kept (every worker must see the same folder); None = the
+    # instance folder's uploads/.
+    "UPLOADS_FOLDER": None,
 }
 
 

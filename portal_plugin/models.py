@@ -1,4 +1,4 @@
-"""The registry's tables: divisions, the code catalogue, agencies, licences, filings, audit."""
+"""The registry's tables: divisions, code catalogue, agencies, licences, filings, imports, audit."""
 
 from __future__ import annotations
 
@@ -92,6 +92,41 @@ LICENSE_STATUS = {
     "expired": "已过期",
 }
 FILING_STATUS = {"valid": "有效", "deregistered": "已注销"}
+IMPORT_STATUS = {"validated": "待确认导入", "imported": "已导入", "undone": "已撤销",
+                 "failed": "未通过文件检查"}
+
+
+class ImportBatch(db.Model):
+    """One upload of 历史数据采集: the file, what validation found, and what it imported."""
+
+    __tablename__ = "import_batches"
+    __table_args__ = (
+        CheckConstraint("status in ('validated', 'imported', 'undone', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="validated")
+    file_name: Mapped[str] = mapped_column(String(255))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_by_name: Mapped[str] = mapped_column(String(100))
+    # The uploader's division: who may see the batch (it may hold rows of all its districts).
+    division_code: Mapped[str] = mapped_column(String(6), index=True)
+    rows: Mapped[int] = mapped_column(default=0)
+    valid_rows: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)
+    warning_count: Mapped[int] = mapped_column(default=0)
+    # What a commit creates: {"agencies": n, "licenses": n, "filings": n}.
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Row problems ({row, column, value, message, hint}), the first few hundred of each level.
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The first valid rows as they will be saved (column key → display text).
+    preview: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Why a file failed its file-level checks.
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    committed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Agency(db.Model):
@@ -123,6 +158,8 @@ class Agency(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="valid")
     deregistered_on: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(20), default="entry")
+    # The 历史数据采集 batch that created the record (source history_import), if any.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
@@ -152,6 +189,8 @@ class License(db.Model):
     status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
     status_document_no: Mapped[str | None] = mapped_column(String(60))
     source: Mapped[str] = mapped_column(String(20), default="application")
+    # The 历史数据采集 batch that created the record (source history_import), if any.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="licenses")
@@ -171,6 +210,8 @@ class Filing(db.Model):
     status_reason: Mapped[str | None] = mapped_column(String(500))
     status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(20), default="application")
+    # The 历史数据采集 batch that created the record (source history_import), if any.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="filings")

@@ -31,7 +31,6 @@ FUNCTIONS: tuple[tuple[str, str, str, str, str, int], ...] = (
     ("statistics_new", "/statistics/new", "按年度统计各地区新增情况", STATS, "statistics.view", 170),
     ("statistics_deregistered", "/statistics/deregistered", "按年度统计各地区注销情况", STATS,
      "statistics.view", 180),
-    ("history_import", "/history-import", "历史数据采集", "数据采集", "history.import", 190),
 )
 
 
