@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, url_for
+from flask import Flask, abort, current_app, g, request, url_for
 
 from sso.identity import Identity
 from sso.permissions import PERMISSIONS
@@ -147,19 +147,28 @@ def check_declarations(app: Flask, endpoints: Iterable[str]) -> list[Registered]
 
 def menu_entries(app: Flask, identity: Identity | None, *, everything: bool = False
                  ) -> list[dict[str, Any]]:
-    """The menu items this identity may use (or all of them), in menu order, URLs from url_for."""
-    return [
-        {
-            "label": reg.access.menu.label,
-            "url": url_for(reg.endpoint),
-            "permission": next(iter(reg.access.permissions)),
-            "group": reg.access.menu.group,
-            "order": reg.access.menu.order,
-            "side": reg.access.menu.side,
-        }
-        for reg in registry(app)
-        if reg.access.menu and (everything or reg.access.allows(identity))
-    ]
+    """The menu items this identity may use (or all of them), in menu order, URLs from url_for.
+
+    Every page shows the menu, and it depends only on the permissions and the mount prefix, so
+    each combination is built once per process.
+    """
+    permissions = identity.permissions if identity is not None else frozenset()
+    key = (permissions, everything, request.script_root)
+    built: dict[Any, list[dict[str, Any]]] = app.extensions.setdefault("hrm_menus", {})
+    if key not in built:
+        built[key] = [
+            {
+                "label": reg.access.menu.label,
+                "url": url_for(reg.endpoint),
+                "permission": next(iter(reg.access.permissions)),
+                "group": reg.access.menu.group,
+                "order": reg.access.menu.order,
+                "side": reg.access.menu.side,
+            }
+            for reg in registry(app)
+            if reg.access.menu and (everything or reg.access.allows(identity))
+        ]
+    return [dict(entry) for entry in built[key]]
 
 
 def grouped(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

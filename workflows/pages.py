@@ -62,6 +62,9 @@ STEP_STATUSES = {
     "review": (("pending_review", "approved", "refused"), None),
     "view": (("approved",), "approved"),
 }
+# The actions behind a step's own button (受理 opens accept / return / reject).
+STEP_ACTIONS = {"accept": frozenset({"accept", "return", "reject"}),
+                "review": frozenset({"approve", "refuse"}), "view": frozenset()}
 DONE = {"accept": "已受理", "return": "已退回", "reject": "已作不通过处理", "approve": "已办结",
         "refuse": "已办结"}
 PER_PAGE = 20
@@ -121,6 +124,11 @@ def list_view(step: Step) -> Callable[[], str]:
             query = replace(query, statuses=offered)
         cases, total = service.search(wf, who, query)
         rows = [service.to_json(case, who) for case in cases]
+        for row in rows:
+            # The list's own button shows where this step's decision can be taken now.
+            row["url"] = url_for(".case_page", wf=wf.name, case_id=row["id"])
+            row["act"] = bool(step.button) and not STEP_ACTIONS[step.step].isdisjoint(
+                row["actions"])
         return render_template(
             "cases/list.html", step=step, wf=wf, rows=rows, total=total, page=query.page,
             pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors,
