@@ -60,8 +60,9 @@ def page_of(items: list[Any], total: int, page: int, per_page: int) -> Response:
     return jsonify({"items": items, "total": total, "page": page, "per_page": per_page})
 
 
-def case_json(case: Any, *, with_events: bool = False) -> dict[str, Any]:
-    return service.to_json(case, identity(), with_events=with_events)
+def case_json(case: Any) -> dict[str, Any]:
+    """One case in full (lists show rows without the application and the 流转记录)."""
+    return service.to_json(case, identity(), detail=True)
 
 
 @bp.post("/cases/<wf>")
@@ -109,7 +110,7 @@ def list_cases(wf: str) -> Response:
 @requires(*WORKFLOW_READ, AGENCY_PERMISSION)
 def get_case(wf: str, case_id: int) -> Response:
     """One case with its application, result and timeline."""
-    return jsonify(case_json(service.get(case_type(wf), case_id, identity()), with_events=True))
+    return jsonify(case_json(service.get(case_type(wf), case_id, identity())))
 
 
 @bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")

@@ -112,13 +112,14 @@ CASE = {
         "days_left": {"type": ["integer", "null"], "description": "working days, < 0 overdue"},
         "deadline_flag": {"enum": ["yellow", "red", None]},
         "actions": {"type": "array", "items": STRING},
-        "application": {"type": "object"},
+        "application": {"type": "object", "description": "single-case answers only"},
         "license_number": STRING,
         "decision_number": STRING,
         "filing_number": STRING,
         "document_number": STRING,
-        "result": {"type": ["object", "null"]},
-        "events": {"type": "array", "items": {"type": "object", "properties": {
+        "result": {"type": ["object", "null"], "description": "single-case answers only"},
+        "events": {"type": "array", "description": "single-case answers only",
+                   "items": {"type": "object", "properties": {
             "at": STRING, "action": STRING, "from": NULLABLE_STRING, "to": NULLABLE_STRING,
             "actor": STRING, "actor_division": NULLABLE_STRING, "reason": NULLABLE_STRING}}},
     },

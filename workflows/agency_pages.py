@@ -165,7 +165,7 @@ def case_page(wf: str, case_id: int) -> Response | tuple[str, int]:
     workflow = case_type(wf)
     who = identity()
     case = service.get(workflow, case_id, who)
-    data = service.to_json(case, who, with_events=True)
+    data = service.to_json(case, who, detail=True)
     if request.method == "GET":
         return render_form(workflow, case.payload, case=data)
     body = form_body(workflow, request.form, who)

@@ -158,7 +158,7 @@ def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = N
                 message: str | None = None, status: int = 200) -> tuple[str, int]:
     who = identity()
     case = service.get(wf, case_id, who)
-    data = service.to_json(case, who, with_events=True)
+    data = service.to_json(case, who, detail=True)
     dialogs = [d for d in ("accept", "review")
                if any(TRANSITIONS[a].step == d for a in data["actions"])]
     return render_template(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import defer
 
 from portal_plugin import audit
 from portal_plugin.extensions import db
@@ -159,12 +160,14 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Cas
     if query.submitted_to:
         stmt = stmt.where(Case.submitted_at < _start_of(query.submitted_to + dt.timedelta(days=1)))
     page, per_page = page_bounds(query.page, query.per_page)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(
-        stmt.order_by(Case.submitted_at.desc().nulls_first(), Case.id.desc())
+    rows = list(db.session.scalars(
+        stmt.options(defer(Case.payload))
+        .order_by(Case.submitted_at.desc().nulls_first(), Case.id.desc())
         .offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return list(rows), int(total or 0)
+    ))
+    if page == 1 and len(rows) < per_page:
+        return rows, len(rows)  # a first page that is not full is the whole set
+    return rows, db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
 
 
 MAX_PAGE = 100_000
@@ -259,9 +262,12 @@ def allowed_actions(wf: CaseType, case: Case, identity: Identity) -> list[str]:
     return actions
 
 
-def to_json(case: Case, identity: Identity, *, with_events: bool = False) -> dict[str, Any]:
+def to_json(case: Case, identity: Identity, *, detail: bool = False) -> dict[str, Any]:
+    """A case as a list row; with `detail`, also its application, result and 流转记录.
+
+    Lists load cases without their application (search defers it), so only detail reads it.
+    """
     wf = case_type(case.workflow)
-    agency = case.payload.get("agency", {})
     left = days_left(case)
     data: dict[str, Any] = {
         "id": case.id,
@@ -270,8 +276,7 @@ def to_json(case: Case, identity: Identity, *, with_events: bool = False) -> dic
         "status": case.status,
         "status_label": wf.status_label(case.status),
         "version": case.version,
-        "agency": {"credit_code": case.credit_code, "name": case.agency_name,
-                   "division": agency.get("division")},
+        "agency": {"credit_code": case.credit_code, "name": case.agency_name},
         "division": case.division_code,
         "submitted_at": _iso(case.submitted_at),
         "accepted_at": _iso(case.accepted_at),
@@ -281,12 +286,13 @@ def to_json(case: Case, identity: Identity, *, with_events: bool = False) -> dic
         "days_left": left,
         "deadline_flag": deadline_flag(left),
         "actions": allowed_actions(wf, case, identity),
-        "application": case.payload,
     }
     for key in ("license_number", "decision_number", "filing_number", "document_number"):
         if case.result and key in case.result:
             data[key] = case.result[key]
-    if with_events:
+    if detail:
+        data["agency"]["division"] = case.payload.get("agency", {}).get("division")
+        data["application"] = case.payload
         data["result"] = case.result
         data["events"] = [
             {"at": _iso(e.occurred_at), "action": e.action, "from": e.from_state,

@@ -760,13 +760,19 @@ CASE_FIELDS = ("id", "case_no", "workflow", "status", "status_label", "version",
                "submitted_at")
 
 
-def assert_case_json(case: dict[str, Any], wf: str, status: str) -> None:
+def assert_case_json(case: dict[str, Any], wf: str, status: str, *, row: bool = False) -> None:
+    """A case in full, or (row) as a list shows it: without application, result and events."""
     for field in CASE_FIELDS:
         assert field in case, field
     assert isinstance(case["id"], int) and isinstance(case["version"], int)
     assert case["workflow"] == wf and case["status"] == status
     assert CJK.search(case["status_label"])
-    assert {"credit_code", "name", "division"} <= set(case["agency"])
+    if row:
+        assert set(case["agency"]) == {"credit_code", "name"}
+        assert not {"application", "result", "events"} & set(case)
+    else:
+        assert {"credit_code", "name", "division"} <= set(case["agency"])
+        assert {"application", "result", "events"} <= set(case)
 
 
 def test_case_json_has_the_contract_fields(api, case_in: Callable, people) -> None:
@@ -804,11 +810,27 @@ def test_case_times_are_rfc3339_with_an_offset(request: pytest.FixtureRequest, d
         assert value.utcoffset() is not None, (field, detail[field])
 
 
-def test_case_json_in_a_list_is_the_same_shape(api, client: FlaskClient, people) -> None:
+def test_case_json_in_a_list_is_the_row_shape(api, client: FlaskClient, people) -> None:
     case = api.bring("licensing", licensing(), "submitted")
     page = client.get("/api/v1/cases/licensing", headers=people.officer("HRM_SL")).json
     assert set(page) >= {"items", "total", "page", "per_page"}
     assert page["total"] == 1 and page["page"] == 1 and page["per_page"] == 20
     listed = page["items"][0]
-    assert_case_json(listed, "licensing", "submitted")
+    assert_case_json(listed, "licensing", "submitted", row=True)
     assert listed["id"] == case["id"] and listed["case_no"] == case["case_no"]
+
+
+def test_list_total_counts_every_page_and_the_last_page_holds_the_rest(api, client: FlaskClient,
+                                                                      people) -> None:
+    codes = [credit_code(400 + n) for n in range(3)]
+    for code in codes:
+        api.bring("licensing", {"agency": agency_body(code), "license_items": ["L01"]},
+                  "submitted", clerk=code)
+    officer = people.officer("HRM_SL")
+    pages = [client.get(f"/api/v1/cases/licensing?per_page=2&page={n}", headers=officer).json
+             for n in (1, 2, 3)]
+    assert [p["total"] for p in pages] == [3, 3, 3]
+    assert [len(p["items"]) for p in pages] == [2, 1, 0]
+    assert {i["agency"]["credit_code"] for p in pages for i in p["items"]} == set(codes)
+    whole = client.get("/api/v1/cases/licensing?per_page=5", headers=officer).json
+    assert whole["total"] == 3 and len(whole["items"]) == 3
