@@ -28,9 +28,6 @@ FUNCTIONS: tuple[tuple[str, str, str, str, str, int], ...] = (
     ("agencies", "/agencies", "机构管理", "机构监管", "agencies.manage", 140),
     ("annual_reports", "/annual-reports", "年度报告查阅", "机构监管", "annual_reports.review", 150),
     ("job_fairs", "/job-fairs", "现场招聘会查阅", "机构监管", "job_fairs.view", 160),
-    ("statistics_new", "/statistics/new", "按年度统计各地区新增情况", STATS, "statistics.view", 170),
-    ("statistics_deregistered", "/statistics/deregistered", "按年度统计各地区注销情况", STATS,
-     "statistics.view", 180),
 )
 
 

@@ -1,0 +1,156 @@
+"""统计分析: counts equal the registry's, within the jurisdiction only; ranges; chart; export."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from portal_plugin.extensions import db
+from portal_plugin.models import Agency, AuditEvent, License
+from sso.permissions import DEFAULT_ROLES
+from tests.statistics.conftest import Registry
+
+CITY, HP, BH = "120000", "120101", "120116"
+PATHS = {"new": "/api/v1/statistics/new-agencies",
+         "deregistered": "/api/v1/statistics/deregistered-agencies"}
+PAGES = {"new": "/statistics/new", "deregistered": "/statistics/deregistered"}
+
+
+def counts(body: dict) -> dict[tuple[int, str], int]:
+    return {(row["year"], row["division"]): row["count"] for row in body["rows"] if row["count"]}
+
+
+def in_range(expected: dict[tuple[int, str], int], first: int, last: int
+             ) -> dict[tuple[int, str], int]:
+    return {key: n for key, n in expected.items() if first <= key[0] <= last}
+
+
+@pytest.mark.parametrize("kind", ["new", "deregistered"])
+def test_city_officer_counts_equal_the_registry_in_every_district(client, auth_header, registry,
+                                                                  kind):
+    first, last = registry.years
+    body = client.get(PATHS[kind], headers=auth_header("HRM_CX", CITY)).json
+    expected = in_range(registry.expected(kind), first, last)
+    assert counts(body) == expected
+    assert body["total"] == sum(expected.values()) > 0
+    assert {row["year"] for row in body["rows"]} == set(range(first, last + 1))
+    assert len({row["division"] for row in body["rows"]}) == 16  # every current district
+    assert "120107" not in {row["division"] for row in body["rows"]}  # legacy → 滨海新区
+
+
+@pytest.mark.parametrize("kind", ["new", "deregistered"])
+@pytest.mark.parametrize("division", [HP, BH])
+def test_district_officer_sees_only_its_own_district(client, auth_header, registry, kind,
+                                                     division):
+    body = client.get(PATHS[kind] + "?from=2000&to=2029",
+                      headers=auth_header("HRM_GL", division)).json
+    # A district covers itself only: records under a legacy code are the city's to count.
+    own = {key: n for key, n in registry.new.items() if key[1] == division} if kind == "new" \
+        else {key: n for key, n in registry.deregistered.items() if key[1] == division}
+    assert {row["division"] for row in body["rows"]} == {division}
+    if division == HP:
+        assert counts(body) == {k: n for k, n in own.items() if n} and body["total"] > 0
+    else:
+        assert body["total"] <= sum(own.values())
+
+
+def test_a_wider_range_counts_the_older_years_too(client, auth_header, registry: Registry):
+    first, last = registry.years[0] - 2, registry.years[1]
+    body = client.get(f"{PATHS['new']}?from={first}&to={last}",
+                      headers=auth_header("HRM_CX", CITY)).json
+    assert counts(body) == in_range(registry.expected("new"), first, last)
+
+
+def test_first_grant_follows_licence_changes(app, client, auth_header, registry):
+    """The triggers keep each agency's first grant when licences are added, moved or removed."""
+    with app.app_context():
+        agency = db.session.scalars(select(Agency).where(Agency.division_code == HP)
+                                    .order_by(Agency.id)).first()
+        license_ = License(agency_id=agency.id, license_number="许-early",
+                           issued_on=agency.first_granted_on.replace(year=2001)
+                           if agency.first_granted_on else __import__("datetime").date(2001, 5, 1),
+                           items=["L01"])
+        db.session.add(license_)
+        db.session.commit()
+        db.session.refresh(agency)
+        assert agency.first_granted_on.year == 2001
+        before = client.get(PATHS["new"] + "?from=2001&to=2001",
+                            headers=auth_header("HRM_CX", CITY)).json["total"]
+        db.session.delete(license_)
+        db.session.commit()
+        db.session.refresh(agency)
+        assert agency.first_granted_on is None or agency.first_granted_on.year > 2001
+    assert before == 1
+    assert client.get(PATHS["new"] + "?from=2001&to=2001",
+                      headers=auth_header("HRM_CX", CITY)).json["total"] == 0
+
+
+@pytest.mark.parametrize("query, field", [
+    ("from=2025&to=2020", "from"), ("from=1990&to=2025", "to"), ("from=abc", "from"),
+    ("to=20x4", "to"), ("from=0001&to=2025", "from"), ("from=99999", "from")])
+def test_bad_ranges_are_422_with_a_chinese_message(client, auth_header, login_as, query, field):
+    response = client.get(f"{PATHS['new']}?{query}", headers=auth_header("HRM_CX", CITY))
+    assert response.status_code == 422
+    error = response.json["error"]
+    assert field in error["fields"] and "年" in error["message"]
+    page = login_as("HRM_CX", CITY).get(f"{PAGES['deregistered']}?{query}")
+    assert page.status_code == 422 and "统计年度有误" in page.text and "<svg" not in page.text
+
+
+@pytest.mark.parametrize("role", sorted(DEFAULT_ROLES))
+def test_only_statistics_view_may_see_pages_api_and_exports(client, auth_header, login_as, role):
+    allowed = "statistics.view" in DEFAULT_ROLES[role].permissions
+    browser = login_as(role, HP)
+    for kind in PATHS:
+        for url in (PAGES[kind], f"/statistics/{kind}/export"):
+            assert browser.get(url).status_code == (200 if allowed else 403), (role, url)
+        assert client.get(PATHS[kind], headers=auth_header(role, HP)).status_code == \
+            (200 if allowed else 403)
+    assert client.get(PATHS["new"]).status_code == 401
+
+
+def test_page_shows_the_table_with_totals_and_the_chart(login_as, registry):
+    first, last = registry.years
+    html = login_as("HRM_GL", CITY).get(PAGES["new"]).text
+    expected = in_range(registry.expected("new"), first, last)
+    assert "<svg" in html and html.count('class="bar"') == 5
+    assert "和平区" in html and "蓟州区" in html and "塘沽区" not in html
+    grand = re.search(r'<tfoot>.*?<td class="number total">(\d+)</td>', html, re.S)
+    assert grand and int(grand.group(1)) == sum(expected.values())
+    assert f'name="from" value="{first}"' in html and f'name="to" value="{last}"' in html
+    assert "<script" not in html
+
+
+def test_district_page_has_one_district_column(login_as, registry):
+    html = login_as("HRM_CX", HP).get(PAGES["deregistered"]).text
+    assert "和平区" in html and "河西区" not in html and "滨海新区" not in html
+
+
+@pytest.mark.parametrize("via", ["page", "api"])
+def test_export_is_the_table_as_xlsx_and_is_audited(app, client, auth_header, login_as, registry,
+                                                    via):
+    first, last = registry.years
+    if via == "page":
+        response = login_as("HRM_CX", HP).get(f"/statistics/deregistered/export?from={first}&to={last}")
+    else:
+        response = client.get(f"{PATHS['deregistered']}?format=xlsx&from={first}&to={last}",
+                              headers=auth_header("HRM_CX", HP))
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''" in disposition and "%E6%B3%A8%E9%94%80" in disposition  # 注销
+    ws = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("年度", "和平区", "合计")
+    assert ws.freeze_panes == "A2"
+    assert [r[0] for r in rows[1:]] == [str(y) for y in range(first, last + 1)] + ["合计"]
+    expected = in_range(registry.expected("deregistered", {HP}), first, last)
+    assert [r[1] for r in rows[1:-1]] == [expected.get((y, HP), 0) for y in range(first, last + 1)]
+    assert rows[-1][2] == sum(expected.values())
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).one()
+    assert event.object_type == "statistics" and event.object_id == "deregistered"
+    assert event.actor_division == HP
