@@ -174,6 +174,37 @@ def transition(action: str, label: str, step: str) -> dict[str, Any]:
     )}
 
 
+STATISTICS_TABLE = {"type": "object", "required": ["rows", "total"], "properties": {
+    "rows": {"type": "array", "description": "every year × district of the jurisdiction, zeros "
+             "included; legacy district codes count under their successor", "items": {
+                 "type": "object", "required": ["year", "division", "count"], "properties": {
+                     "year": {"type": "integer"}, "division": STRING, "division_name": STRING,
+                     "count": {"type": "integer"}}}},
+    "total": {"type": "integer"}, "from": {"type": "integer"}, "to": {"type": "integer"}}}
+
+
+def statistics_paths() -> dict[str, Any]:
+    """统计分析: yearly counts per district (permission statistics.view)."""
+    years = [{"name": "from", "in": "query", "schema": {"type": "integer"},
+              "description": "起始年度 (default: four years before `to`)"},
+             {"name": "to", "in": "query", "schema": {"type": "integer"},
+              "description": "截止年度 (default: this year); at most 30 years, not reversed"},
+             {"name": "format", "in": "query", "schema": {"enum": ["json", "xlsx"]},
+              "description": "xlsx: the table as a workbook (audited)"}]
+    sheet = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary"}}}
+    return {f"/statistics/{path}": {"get": operation(
+        summary, "statistics.view",
+        {"200": {"description": "the counts, or the sheet with format=xlsx", "content": {
+            "application/json": {"schema": ref("StatisticsTable")}, **sheet}},
+         **errors("422")}, parameters=years)}
+        for path, summary in (
+            ("new-agencies", "Agencies whose first licence or filing was granted, per year and "
+                             "district (按年度统计各地区新增情况)"),
+            ("deregistered-agencies", "Agencies deregistered, per year and district "
+                                      "(按年度统计各地区注销情况)"))}
+
+
 def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     paths: dict[str, Any] = {
@@ -219,6 +250,7 @@ def document() -> dict[str, Any]:
                                       {"200": json_body(ref("Catalog")), **ERRORS})},
         "/openapi.json": {"get": operation("This document", "public",
                                            {"200": json_body({"type": "object"})})},
+        **statistics_paths(),
     }
     codes = {"type": "array", "items": {"type": "object", "properties": {
         "code": STRING, "label": STRING}}}
@@ -238,6 +270,7 @@ def document() -> dict[str, Any]:
             "schemas": {
                 "Agency": AGENCY, "CaseBody": CASE_BODY, "Case": CASE, "Record": RECORD,
                 "TransitionBody": TRANSITION_BODY, "Error": error,
+                "StatisticsTable": STATISTICS_TABLE,
                 "Catalog": {"type": "object", "properties": {
                     k: codes for k in ("agency_types", "license_items", "filing_items",
                                        "divisions", "deregistration_grounds",
