@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Numeric,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -137,7 +138,7 @@ class Agency(db.Model):
     __table_args__ = (
         CheckConstraint("status in ('valid', 'deregistered')", name="status"),
         Index("ix_agencies_division_status", "division_code", "status"),
-        Index("ix_agencies_first_granted", "first_granted_on", "division_code"),
+        Index("ix_agencies_first_granted", "first_granted_year", "division_code"),
         Index("ix_agencies_deregistered", "deregistered_on", "division_code",
               postgresql_where=text("status = 'deregistered'"),
               sqlite_where=text("status = 'deregistered'")),
@@ -162,9 +163,9 @@ class Agency(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="valid")
     deregistered_on: Mapped[dt.date | None] = mapped_column(Date)
-    # The earliest issue date of its licences and filings, kept by database triggers
-    # (migration 0005) for 统计分析; never assigned by the application.
-    first_granted_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The year of its earliest licence or filing, kept by database triggers (migration 0005)
+    # for 统计分析; never assigned by the application.
+    first_granted_year: Mapped[int | None] = mapped_column(SmallInteger)
     source: Mapped[str] = mapped_column(String(20), default="entry")
     # The 历史数据采集 batch that created the record (source history_import), if any.
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)

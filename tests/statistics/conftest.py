@@ -22,16 +22,20 @@ SUCCESSOR = {"120107": "120116"}
 
 @dataclass
 class Registry:
-    """What was generated, and the counts expected: (year, current district) → agencies."""
+    """What was generated: (division, first grant, deregistration) per agency, and the range."""
 
-    new: Counter[tuple[int, str]]
-    deregistered: Counter[tuple[int, str]]
+    agencies: list[tuple[str, dt.date | None, dt.date | None]]
     years: tuple[int, int]
 
-    def expected(self, kind: str, districts: set[str] | None = None) -> dict[tuple[int, str], int]:
-        counts = self.new if kind == "new" else self.deregistered
-        return {key: n for key, n in counts.items()
-                if n and (districts is None or key[1] in districts)}
+    def expected(self, kind: str, first: int, last: int, covered: set[str] | None = None
+                 ) -> dict[tuple[int, str], int]:
+        """(year, current district) → agencies, computed from the generated rows alone."""
+        counts: Counter[tuple[int, str]] = Counter()
+        for division, granted, gone in self.agencies:
+            day = granted if kind == "new" else gone
+            if day and first <= day.year <= last and (covered is None or division in covered):
+                counts[(day.year, SUCCESSOR.get(division, division))] += 1
+        return dict(counts)
 
 
 def _day(rng: random.Random, year: int) -> dt.date:
@@ -43,8 +47,7 @@ def registry(app: Flask) -> Registry:
     """~120 agencies over the last five years (plus older ones outside the default range)."""
     rng = random.Random(20261127)
     last = this_year()
-    new: Counter[tuple[int, str]] = Counter()
-    gone: Counter[tuple[int, str]] = Counter()
+    made: list[tuple[str, dt.date | None, dt.date | None]] = []
     with app.app_context():
         for n in range(120):
             division = rng.choice(DISTRICTS)
@@ -63,12 +66,9 @@ def registry(app: Flask) -> Registry:
                 dates.append(_day(rng, rng.randint(last - 6, last)))
                 db.session.add(Filing(agency_id=agency.id, filing_number=f"备{n}-{k}",
                                       filed_on=dates[-1], items=["F01"]))
-            column = SUCCESSOR.get(division, division)
-            if dates:
-                new[(min(dates).year, column)] += 1
             if rng.random() < 0.3:
                 agency.status = "deregistered"
                 agency.deregistered_on = _day(rng, rng.randint(last - 6, last))
-                gone[(agency.deregistered_on.year, column)] += 1
+            made.append((division, min(dates, default=None), agency.deregistered_on))
         db.session.commit()
-    return Registry(new, gone, (last - 4, last))
+    return Registry(made, (last - 4, last))
