@@ -11,7 +11,7 @@ from portal_plugin.extensions import db
 from portal_plugin.models import CodeItem, Division
 
 KINDS = ("agency_type", "license_item", "filing_item", "deregistration_ground",
-         "revocation_ground", "id_type")
+         "revocation_ground", "id_type", "job_fair_kind")
 
 
 @dataclass(frozen=True)

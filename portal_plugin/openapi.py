@@ -205,6 +205,73 @@ def statistics_paths() -> dict[str, Any]:
                                       "(按年度统计各地区注销情况)"))}
 
 
+JOB_FAIR_BODY = {
+    "type": "object",
+    "required": ["name", "kind", "organizer", "start_at", "end_at", "venue", "venue_address",
+                 "division", "booths", "expected_employers", "expected_positions",
+                 "expected_visitors", "safety_officer", "safety_phone", "contact",
+                 "contact_phone"],
+    "properties": {
+        "name": {**STRING, "maxLength": 200, "description": "招聘会名称"},
+        "kind": {**STRING, "description": "类型 code (catalog job_fair_kinds)"},
+        "organizer": {**STRING, "maxLength": 200, "description": "主办单位"},
+        "co_organizer": {**NULLABLE_STRING, "maxLength": 200, "description": "承办单位"},
+        "start_at": {**STRING, "format": "date-time",
+                     "description": "YYYY-MM-DDTHH:MM, local time unless an offset is given"},
+        "end_at": {**STRING, "format": "date-time", "description": "after start_at, ≤ 30 days"},
+        "venue": {**STRING, "maxLength": 200, "description": "举办场馆"},
+        "venue_address": {**STRING, "maxLength": 300, "description": "场馆地址"},
+        "division": {**STRING, "pattern": "^[0-9]{6}$", "description": "the venue's district"},
+        **{k: {"type": "integer", "minimum": 0, "maximum": 1_000_000} for k in (
+            "booths", "expected_employers", "expected_positions", "expected_visitors")},
+        "safety_officer": {**STRING, "maxLength": 100, "description": "安全责任人"},
+        "safety_phone": {**STRING, "maxLength": 20},
+        "contact": {**STRING, "maxLength": 100, "description": "联系人"},
+        "contact_phone": {**STRING, "maxLength": 20},
+        "police_permit_no": {**NULLABLE_STRING, "maxLength": 60,
+                             "description": "公安机关安全许可文号, required from 1000 "
+                                            "expected visitors"},
+    },
+}
+JOB_FAIR = {
+    "type": "object",
+    "required": ["id", *JOB_FAIR_BODY["required"], "agency", "created_at"],
+    "properties": {
+        "id": {"type": "integer"}, **JOB_FAIR_BODY["properties"], "kind_label": STRING,
+        "division_name": STRING, "agency": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "credit_code": STRING, "name": STRING}},
+        "created_by_name": STRING, "created_at": {**STRING, "format": "date-time"},
+    },
+}
+
+
+def job_fair_paths() -> dict[str, Any]:
+    """现场招聘会: clerks register their agency's fairs; job_fairs.view reads by the venue."""
+    readers = "job_fairs.view (jurisdiction of the venue) or agency.self_service (own)"
+    query = [{"name": n, "in": "query", "schema": STRING, "description": d} for n, d in (
+        ("name", "招聘会名称 (part)"), ("organizer", "主办单位 (part)"),
+        ("division", "the venue's district, within the caller's jurisdiction"))]
+    query += [{"name": n, "in": "query", "schema": {**STRING, "format": "date"},
+               "description": d} for n, d in (("held_from", "fairs still going on that day"),
+                                              ("held_to", "fairs begun by that day"))]
+    query += [p for p in PAGING if p["name"] in ("page", "per_page")]
+    fair_id = {"name": "fair_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {
+        "/job-fairs": {
+            "post": operation("Register a job fair for the clerk's agency", "agency.self_service",
+                              {"201": json_body(ref("JobFair")), **errors("409", "422")},
+                              requestBody={"required": True, "content": {
+                                  "application/json": {"schema": ref("JobFairBody")}}}),
+            "get": operation("Job fairs in scope, the latest first", readers,
+                             {"200": json_body(page_schema(ref("JobFair"))), **errors("422")},
+                             parameters=query),
+        },
+        "/job-fairs/{fair_id}": {"get": operation("One job fair", readers,
+                                                  {"200": json_body(ref("JobFair")), **ERRORS},
+                                                  parameters=[fair_id])},
+    }
+
+
 def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     paths: dict[str, Any] = {
@@ -250,6 +317,7 @@ def document() -> dict[str, Any]:
                                       {"200": json_body(ref("Catalog")), **ERRORS})},
         "/openapi.json": {"get": operation("This document", "public",
                                            {"200": json_body({"type": "object"})})},
+        **job_fair_paths(),
         **statistics_paths(),
     }
     codes = {"type": "array", "items": {"type": "object", "properties": {
@@ -270,6 +338,7 @@ def document() -> dict[str, Any]:
             "schemas": {
                 "Agency": AGENCY, "CaseBody": CASE_BODY, "Case": CASE, "Record": RECORD,
                 "TransitionBody": TRANSITION_BODY, "Error": error,
+                "JobFairBody": JOB_FAIR_BODY, "JobFair": JOB_FAIR,
                 "StatisticsTable": STATISTICS_TABLE,
                 "Catalog": {"type": "object", "properties": {
                     k: codes for k in ("agency_types", "license_items", "filing_items",

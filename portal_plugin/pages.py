@@ -27,7 +27,6 @@ FUNCTIONS: tuple[tuple[str, str, str, str, str, int], ...] = (
     ("revocations", "/revocations", "注销单位行政许可", "机构监管", "revocation.manage", 130),
     ("agencies", "/agencies", "机构管理", "机构监管", "agencies.manage", 140),
     ("annual_reports", "/annual-reports", "年度报告查阅", "机构监管", "annual_reports.review", 150),
-    ("job_fairs", "/job-fairs", "现场招聘会查阅", "机构监管", "job_fairs.view", 160),
 )
 
 

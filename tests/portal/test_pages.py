@@ -16,9 +16,9 @@ def test_workbench_shows_the_users_functions_as_links(login_as):
 
 
 def test_function_not_built_yet_says_so_honestly(login_as):
-    page = login_as("HRM_GL").get("/job-fairs")
+    page = login_as("HRM_GL").get("/annual-reports")
     assert page.status_code == 200
-    assert "现场招聘会查阅" in page.text and "此功能尚未开通" in page.text
+    assert "年度报告查阅" in page.text and "此功能尚未开通" in page.text
 
 
 def test_pages_send_security_headers_that_allow_framing_only_by_the_portal(make_app):

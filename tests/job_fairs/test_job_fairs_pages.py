@@ -1,0 +1,133 @@
+"""The 现场招聘会查阅 and 现场招聘会登记 pages: permissions, jurisdiction, form, CSRF, escaping."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import url_for
+from sqlalchemy import func, select
+
+from portal_plugin.access import registry
+from portal_plugin.extensions import db
+from portal_plugin.models import JobFair
+from sso.permissions import DEFAULT_ROLES
+from tests.conftest import csrf_token_from
+from tests.job_fairs.conftest import EVIL, fair_body
+from tests.workflows.conftest import CITY, HP, HX
+
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;招聘会"
+
+
+def page_urls(app, fair_id: int) -> dict[str, tuple[str, frozenset[str]]]:
+    """Every GET page of the feature with a URL for it and its declared permissions."""
+    urls = {}
+    with app.test_request_context():
+        for reg in registry(app):
+            if not reg.endpoint.startswith(("hrm.job_fairs.", "hrm.agency_job_fairs.")):
+                continue
+            rule = next(app.url_map.iter_rules(reg.endpoint))
+            params = {"fair_id": fair_id} if "fair_id" in rule.arguments else {}
+            urls[reg.endpoint] = (url_for(reg.endpoint, **params), reg.access.permissions)
+    return urls
+
+
+def form_data(**overrides) -> dict[str, str]:
+    return {k: "" if v is None else str(v) for k, v in fair_body(**overrides).items()}
+
+
+@pytest.mark.parametrize("role", sorted(DEFAULT_ROLES))
+def test_every_page_answers_each_role_as_declared(app, login_as, fairs, role):
+    browser = login_as(role, HP)
+    held = DEFAULT_ROLES[role].permissions
+    urls = page_urls(app, fairs["hp"]["id"])
+    assert len(urls) == 5
+    for endpoint, (url, permissions) in urls.items():
+        response = browser.get(url)
+        assert response.status_code == (200 if held & permissions else 403), (role, endpoint)
+
+
+def test_menu_items(login_as):
+    assert 'href="/job-fairs"' in login_as("HRM_CX", HP).get("/").text
+    home = login_as("HRM_JG", HP).get("/").text
+    assert "现场招聘会登记" in home and 'href="/job-fairs"' not in home
+
+
+def test_district_officer_lists_only_the_districts_fairs_with_names_escaped(login_as, fairs):
+    browser = login_as("HRM_CX", HP)
+    listing = browser.get("/job-fairs")
+    assert listing.status_code == 200
+    assert ESCAPED in listing.text and EVIL not in listing.text
+    assert f'href="/job-fairs/{fairs["hp"]["id"]}"' in listing.text
+    assert "河西区秋季综合招聘会" not in listing.text
+    assert "河西区" not in re.sub(r"<select.*?</select>", "", listing.text, flags=re.S)
+    assert browser.get(f"/job-fairs/{fairs['hx']['id']}").status_code == 404
+    detail = browser.get(f"/job-fairs/{fairs['hp']['id']}")
+    assert detail.status_code == 200 and ESCAPED in detail.text and EVIL not in detail.text
+    assert "天津市人力资源服务协会" in detail.text and "2027-03-01 09:00" in detail.text
+
+
+def test_foreign_district_officer_never_sees_the_fair(login_as, fairs):
+    for role in ("HRM_SL", "HRM_SH", "HRM_GL", "HRM_CX"):
+        browser = login_as(role, "120104")  # 南开区: neither fair is held there
+        listing = browser.get("/job-fairs").text
+        assert ESCAPED not in listing and "河西区秋季综合招聘会" not in listing
+        assert "没有符合条件的数据" in listing
+        for fair in fairs.values():
+            assert browser.get(f"/job-fairs/{fair['id']}").status_code == 404
+
+
+def test_city_officer_queries_by_district_name_date_and_organizer(login_as, fairs):
+    browser = login_as("HRM_CX", CITY)
+    both = browser.get("/job-fairs").text
+    assert ESCAPED in both and "河西区秋季综合招聘会" in both
+    only_hx = browser.get(f"/job-fairs?division={HX}&held_from=2027-03-01&held_to=2027-03-01"
+                          "&organizer=就业服务&name=秋季").text
+    assert "河西区秋季综合招聘会" in only_hx and ESCAPED not in only_hx
+    bad = browser.get("/job-fairs?held_from=2027-99-01")
+    assert bad.status_code == 422 and "日期格式应为 YYYY-MM-DD" in bad.text
+
+
+def test_clerk_registers_a_fair_through_the_form(app, login_as, agencies):
+    browser = login_as("HRM_JG", HP)
+    form = browser.get("/agency/job-fairs/new")
+    assert form.status_code == 200 and "津和人力资源服务有限公司" in form.text  # 主办单位 default
+    data = form_data(name=EVIL) | {"csrf_token": csrf_token_from(form.text)}
+    saved = browser.post("/agency/job-fairs/new", data=data)
+    assert saved.status_code == 302
+    shown = browser.get(saved.headers["Location"])
+    assert "已登记" in shown.text and ESCAPED in shown.text and EVIL not in shown.text
+    assert ESCAPED in browser.get("/agency/job-fairs").text
+
+
+def test_form_shows_each_problem_beside_its_field_and_keeps_the_input(app, login_as, agencies):
+    browser = login_as("HRM_JG", HP)
+    token = csrf_token_from(browser.get("/agency/job-fairs/new").text)
+    data = form_data(expected_visitors=1500, booths="-2", end_at="2027-03-01T08:00",
+                     safety_phone="abc", division="120108", name="") | {"csrf_token": token}
+    response = browser.post("/agency/job-fairs/new", data=data)
+    assert response.status_code == 422
+    for field, message in (("police_permit_no", "须填写公安机关安全许可文号"), ("booths", "不能为负数"),
+                           ("end_at", "结束时间应晚于开始时间"), ("safety_phone", "电话号码格式不正确"),
+                           ("division", "不是有效的区级行政区划代码"), ("name", "必填")):
+        assert re.search(rf'id="err-{field}">[^<]*{message}', response.text), field
+    assert 'value="天津市南京路1号"' in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(JobFair)) == 0
+
+
+def test_form_without_csrf_token_is_refused_and_stores_nothing(app, login_as, agencies):
+    response = login_as("HRM_JG", HP).post("/agency/job-fairs/new", data=form_data())
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(JobFair)) == 0
+
+
+def test_clerk_sees_only_their_agencys_fairs(login_as, fairs):
+    from tests.workflows.conftest import OTHER_CODE
+
+    other = login_as("HRM_JG", HX, org_credit_code=OTHER_CODE)
+    assert ESCAPED not in other.get("/agency/job-fairs").text
+    assert other.get(f"/agency/job-fairs/{fairs['hp']['id']}").status_code == 404
+    own = login_as("HRM_JG", HP)
+    assert own.get(f"/agency/job-fairs/{fairs['hx']['id']}").status_code == 200
