@@ -153,3 +153,11 @@ def test_export_is_the_table_as_xlsx_and_is_audited(app, client, auth_header, lo
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).one()
     assert event.object_type == "statistics" and event.object_id == "deregistered"
     assert event.actor_division == HP
+
+
+def test_demo_data_gives_both_statistics_something_to_count(runner, client, auth_header):
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    for kind, path in PATHS.items():
+        body = client.get(path, headers=auth_header("HRM_CX", CITY)).json
+        assert body["total"] > 0, kind
+        assert len({row["year"] for row in body["rows"] if row["count"]}) >= 3, kind
