@@ -1,4 +1,4 @@
-"""Demo data for `make run`: agencies across districts and cases in every state of every workflow.
+"""Demo data for `make run`: agencies across districts, cases in every state, job fairs.
 
 Everything goes through the same services as real use (validation, engine, numbering, audit),
 acting as the dev portal's demo users, so the demo registry is consistent by construction.
@@ -6,18 +6,19 @@ acting as the dev portal's demo users, so the demo registry is consistent by con
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal_plugin import statistics_demo
+from portal_plugin import job_fairs, statistics_demo
 from portal_plugin.extensions import db
 from portal_plugin.validators import credit_code_check_char
 from sso.identity import Identity
 from workflows import service
-from workflows.engine import case_type
+from workflows.engine import case_type, local_zone
 from workflows.models import Case
 
 CLERK_HP = "91120101MA05R7XQ0P"  # the dev portal's 吴芳 (和平区)
@@ -132,4 +133,34 @@ def load() -> int:
         index += 1
         made += 3
     made += statistics_demo.load()
+    register_job_fairs()
     return made
+
+
+# 现场招聘会: (clerk, venue district, name, kind, days from today, visitors).
+JOB_FAIRS = (
+    (CLERK_HP, "120101", "和平区春风行动专场招聘会", "J04", 7, 800),
+    (CLERK_HP, "120103", "津城高校毕业生就业双选会", "J03", 14, 3000),
+    (CLERK_HX, "120103", "河西区退役军人专场招聘会", "J05", 3, 400),
+    (CLERK_HX, "120104", "南开区综合类人才交流大会", "J01", -20, 1500),
+    (CLERK_HX, "120116", "滨海新区先进制造业专场招聘会", "J02", 30, 600),
+)
+
+
+def register_job_fairs() -> None:
+    """A few job fairs in several districts, registered by the two demo clerks."""
+    today = dt.datetime.now(local_zone()).date()
+    for number, (code, division, name, kind, days, visitors) in enumerate(JOB_FAIRS):
+        day = today + dt.timedelta(days=days)
+        job_fairs.register(who("HRM_JG", division, code), {
+            "name": name, "kind": kind, "organizer": "天津市人力资源服务协会",
+            "co_organizer": None, "start_at": f"{day}T09:00", "end_at": f"{day}T16:30",
+            "venue": ("天津人才市场", "梅江会展中心", "南开区体育馆", "滨海新区人才大厦")[number % 4],
+            "venue_address": f"天津市{number + 1}号路{number * 11 + 5}号", "division": division,
+            "booths": visitors // 10, "expected_employers": visitors // 12,
+            "expected_positions": visitors * 2, "expected_visitors": visitors,
+            "safety_officer": ("王强", "刘敏")[number % 2], "safety_phone": "022-23456789",
+            "contact": ("赵敏", "孙磊")[number % 2], "contact_phone": f"1381234{5670 + number}",
+            "police_permit_no": f"津公(治)许字[{day.year}]第{number + 10:03d}号"
+            if visitors >= job_fairs.POLICE_PERMIT_FROM else None,
+        })
