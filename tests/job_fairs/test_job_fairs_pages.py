@@ -62,6 +62,9 @@ def test_district_officer_lists_only_the_districts_fairs_with_names_escaped(logi
     assert "河西区秋季综合招聘会" not in listing.text
     assert "河西区" not in re.sub(r"<select.*?</select>", "", listing.text, flags=re.S)
     assert browser.get(f"/job-fairs/{fairs['hx']['id']}").status_code == 404
+    assert 'id="fair-dialog"' in listing.text and 'class="fair-link"' in listing.text
+    script = re.search(r'<script src="([^"]+job_fairs\.js)"', listing.text).group(1)
+    assert browser.get(script).status_code == 200  # the details dialog, from our own origin
     detail = browser.get(f"/job-fairs/{fairs['hp']['id']}")
     assert detail.status_code == 200 and ESCAPED in detail.text and EVIL not in detail.text
     assert "天津市人力资源服务协会" in detail.text and "2027-03-01 09:00" in detail.text
