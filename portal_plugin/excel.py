@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -33,6 +35,7 @@ YELLOW_FILL = PatternFill("solid", fgColor="FFF2CC")
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # a Compound File: an encrypted OOXML file or an old .xls
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 MAX_ZIP_ENTRIES = 1000
+BLANK_SLACK = 1000  # rows tolerated past a row cap: a header, formatted but empty rows
 
 NOT_XLSX = "文件不是Excel工作簿（.xlsx），请使用【下载模版】下载的模版填写后上传"
 ENCRYPTED = "文件已加密：请在Excel中取消密码保护（文件 → 信息 → 保护工作簿）后重新上传"
@@ -40,6 +43,10 @@ LEGACY_XLS = "文件是旧版Excel（.xls）格式：请在Excel中另存为“E
 NOT_WORKBOOK = "文件是压缩包而不是Excel工作簿（.xlsx），请使用【下载模版】下载的模版填写后上传"
 CORRUPT = "文件已损坏或不是有效的Excel工作簿，无法读取；请用Excel打开确认后另存为.xlsx重新上传"
 UNSAFE_XML = "文件包含不安全的XML内容（实体声明），已拒绝读取"
+
+
+def too_many_rows(limit: int) -> str:
+    return f"数据超过{limit}行的上限，请分成多个文件分批导入"
 
 
 def too_big_unzipped(limit: int) -> str:
@@ -136,11 +143,13 @@ def xlsx_response(data: bytes, name: str, fallback: str = "download.xlsx") -> Re
 # --- reading uploads -----------------------------------------------------------------------
 
 
-def inspect_upload(data: bytes, max_unzipped: int) -> None:
+def inspect_upload(data: bytes, max_unzipped: int, max_rows: int) -> None:
     """Refuse, by content whatever the file's name, anything that is not a readable .xlsx.
 
     Encrypted workbooks and old .xls files are Compound Files; a zip must be a workbook; the
-    sizes the zip's directory declares bound what reading it can inflate (zip bombs).
+    sizes the zip's directory declares bound what reading it can inflate (zip bombs); no sheet
+    may hold many more than `max_rows` rows (openpyxl parses a sheet without a declared size
+    whole while opening it, so the rows are counted first, streaming, in the raw XML).
     """
     if data.startswith(OLE_SIGNATURE):
         raise WorkbookProblem(ENCRYPTED if ENCRYPTION_STREAM in data else LEGACY_XLS)
@@ -158,6 +167,32 @@ def inspect_upload(data: bytes, max_unzipped: int) -> None:
         raise WorkbookProblem(ENCRYPTED)
     if len(entries) > MAX_ZIP_ENTRIES or sum(e.file_size for e in entries) > max_unzipped:
         raise WorkbookProblem(too_big_unzipped(max_unzipped))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for entry in entries:
+            if (entry.filename.startswith("xl/worksheets/")
+                    and _rows_over(archive, entry, max_rows + 1 + BLANK_SLACK)):
+                raise WorkbookProblem(too_many_rows(max_rows))
+
+
+ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+
+
+def _rows_over(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limit: int) -> bool:
+    """Whether a sheet's XML has more than `limit` row elements (read in 1 MB pieces)."""
+    count, tail = 0, b""
+    try:
+        with archive.open(entry) as part:
+            while chunk := part.read(1 << 20):
+                piece = tail + chunk
+                # A tag cut at the piece's end is counted with the next piece.
+                cut = max(len(piece) - 64, 0)
+                count += len(ROW_TAG.findall(piece, 0, cut))
+                tail = piece[cut:]
+                if count > limit:
+                    return True
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError):
+        raise WorkbookProblem(CORRUPT) from None
+    return count + len(ROW_TAG.findall(tail)) > limit
 
 
 def open_upload(data: bytes) -> Workbook:
@@ -180,5 +215,10 @@ def guarded(rows: Iterator[Any]) -> Iterator[Any]:
         yield row
 
 
-def _problem(exc: Exception) -> WorkbookProblem:
-    return WorkbookProblem(UNSAFE_XML if isinstance(exc, DefusedXmlException) else CORRUPT)
+def _problem(exc: BaseException | None) -> WorkbookProblem:
+    """The upload's problem; openpyxl re-raises some parse errors, so the chain is searched."""
+    while exc is not None:
+        if isinstance(exc, DefusedXmlException):
+            return WorkbookProblem(UNSAFE_XML)
+        exc = exc.__cause__ or exc.__context__
+    return WorkbookProblem(CORRUPT)

@@ -174,6 +174,90 @@ def transition(action: str, label: str, step: str) -> dict[str, Any]:
     )}
 
 
+XLSX = {"description": "the workbook", "content": {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary"}}}}
+ISSUE = {"type": "object", "properties": {
+    "row": {"type": "integer", "description": "the Excel row number as the user sees it"},
+    "column": {**STRING, "description": "the column's Chinese header"}, "key": STRING,
+    "value": STRING, "message": STRING, "hint": {**STRING, "description": "how to fix it"}}}
+IMPORT_BATCH = {"type": "object", "required": ["id", "status", "rows", "errors", "warnings"],
+                "properties": {
+    "id": {"type": "integer"}, "status": {"enum": ["validated", "imported", "undone", "failed"]},
+    "status_label": STRING, "file_name": STRING, "rows": {"type": "integer"},
+    "valid_rows": {"type": "integer"}, "error_count": {"type": "integer"},
+    "warning_count": {"type": "integer"},
+    "counts": {"type": "object", "description": "agencies / licenses / filings to create"},
+    "errors": {"type": "array", "items": ISSUE, "description": "the first 1,000"},
+    "warnings": {"type": "array", "items": ISSUE}, "preview": {"type": "array", "items": {
+        "type": "object", "description": "a valid row as it will be saved"}},
+    "message": NULLABLE_STRING, "imported": {"type": "integer", "description": "commit only"}}}
+HISTORY_RECORD = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "name": STRING, "credit_code": STRING, "division": STRING,
+    "batch_id": {"type": "integer"}, "imported_at": NULLABLE_STRING, "status": STRING,
+    "license_number": NULLABLE_STRING, "filing_number": NULLABLE_STRING,
+    "values": {"type": "object", "additionalProperties": STRING,
+               "description": "the import's columns by key (GET / PUT body): labels or codes, "
+                              "dates as YYYY-MM-DD, items as a list or 、-separated"}}}
+
+
+def history_paths() -> dict[str, Any]:
+    """历史数据采集: /history-imports and /history-records (permission history.import)."""
+    perm = "history.import"
+    batch_id = {"name": "batch_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    agency_id = {"name": "agency_id", "in": "path", "required": True,
+                 "schema": {"type": "integer"}}
+    too_large = {"413": json_body(ref("Error"), "413: the file is over the size cap")}
+    return {
+        "/history-imports/template": {"get": operation(
+            "The import template (.xlsx)", perm, {"200": XLSX, **ERRORS})},
+        "/history-imports": {
+            "post": operation(
+                "Upload a filled template and check it completely; file-level problems are 422",
+                perm, {"201": json_body(ref("ImportBatch")), **errors("409", "422"), **too_large},
+                requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}}}}}}),
+            "get": operation("Import batches in the caller's jurisdiction", perm,
+                             {"200": json_body(page_schema(ref("ImportBatch"))), **errors("422")},
+                             parameters=PAGING[3:]),
+        },
+        "/history-imports/{batch_id}": {"get": operation(
+            "One batch: counts, problems, preview", perm,
+            {"200": json_body(ref("ImportBatch")), **ERRORS}, parameters=[batch_id])},
+        "/history-imports/{batch_id}/report.xlsx": {"get": operation(
+            "The uploaded workbook with problems marked, a 校验结果 column and an 错误清单 sheet",
+            perm, {"200": XLSX, **errors("409")}, parameters=[batch_id])},
+        "/history-imports/{batch_id}/commit": {"post": operation(
+            "Import a batch without errors in one transaction (409 while errors remain)", perm,
+            {"200": json_body(ref("ImportBatch")), **errors("409", "422")},
+            parameters=[batch_id])},
+        "/history-imports/{batch_id}/undo": {"post": operation(
+            "Remove what a batch imported (409 while anything refers to its records)", perm,
+            {"200": json_body(ref("ImportBatch")), **errors("409", "422")},
+            parameters=[batch_id])},
+        "/history-records": {"get": operation(
+            "Imported records in the caller's jurisdiction", perm,
+            {"200": json_body(page_schema(ref("HistoryRecord"))), **errors("422")},
+            parameters=[*({"name": n, "in": "query", "schema": STRING}
+                          for n in ("name", "credit_code", "division", "batch")),
+                        *({"name": n, "in": "query", "schema": {**STRING, "format": "date"}}
+                          for n in ("imported_from", "imported_to")), *PAGING[3:]])},
+        "/history-records/{agency_id}": {
+            "get": operation("One imported record with its values", perm,
+                             {"200": json_body(ref("HistoryRecord")), **ERRORS},
+                             parameters=[agency_id]),
+            "put": operation("Replace an imported record's values, checked like an imported row",
+                             perm, {"200": json_body(ref("HistoryRecord")), **errors("409", "422")},
+                             parameters=[agency_id], requestBody={"required": True, "content": {
+                                 "application/json": {"schema": {"type": "object"}}}}),
+            "delete": operation("Delete an imported record (409 when cases refer to it)", perm,
+                                {"204": {"description": "deleted"}, **errors("409")},
+                                parameters=[agency_id]),
+        },
+    }
+
+
 STATISTICS_TABLE = {"type": "object", "required": ["rows", "total"], "properties": {
     "rows": {"type": "array", "description": "every year × district of the jurisdiction, zeros "
              "included; legacy district codes count under their successor", "items": {
@@ -319,6 +403,7 @@ def document() -> dict[str, Any]:
                                            {"200": json_body({"type": "object"})})},
         **job_fair_paths(),
         **statistics_paths(),
+        **history_paths(),
     }
     codes = {"type": "array", "items": {"type": "object", "properties": {
         "code": STRING, "label": STRING}}}
@@ -340,6 +425,7 @@ def document() -> dict[str, Any]:
                 "TransitionBody": TRANSITION_BODY, "Error": error,
                 "JobFairBody": JOB_FAIR_BODY, "JobFair": JOB_FAIR,
                 "StatisticsTable": STATISTICS_TABLE,
+                "ImportBatch": IMPORT_BATCH, "HistoryRecord": HISTORY_RECORD,
                 "Catalog": {"type": "object", "properties": {
                     k: codes for k in ("agency_types", "license_items", "filing_items",
                                        "divisions", "deregistration_grounds",

@@ -33,7 +33,6 @@ from portal_plugin.history.spec import (
 NOT_TEMPLATE = "文件不是本系统的历史数据导入模版，请点击【下载模版】下载模版，在模版中填写后上传"
 NO_DATA_SHEET = f"找不到“{DATA_SHEET}”工作表，请在【下载模版】下载的模版中填写，不要重命名或删除工作表"
 NO_DATA = f"“{DATA_SHEET}”工作表中没有数据行：请从第2行起每行填写一个机构"
-BLANK_SLACK = 1000  # blank rows tolerated past the row cap (formatted but empty rows)
 # A mark on one cell: level (error / warning), problem, how to fix, the value as shown.
 Mark = tuple[str, str, str, str]
 
@@ -41,10 +40,6 @@ Mark = tuple[str, str, str, str]
 def outdated(version: str) -> str:
     return (f"模版版本已过期（文件为第{version}版，当前为第{TEMPLATE_VERSION}版），"
             "请点击【下载模版】下载最新模版，将数据复制到新模版后上传")
-
-
-def too_many_rows(limit: int) -> str:
-    return f"数据超过{limit}行的上限，请分成多个文件分批导入"
 
 
 @dataclass
@@ -72,8 +67,8 @@ class Upload:
                          for v in raw.values())
             if filled:
                 count += 1
-            if count > self.max_rows or number > self.max_rows + 1 + BLANK_SLACK:
-                raise WorkbookProblem(too_many_rows(self.max_rows))
+            if count > self.max_rows or number > self.max_rows + 1 + excel.BLANK_SLACK:
+                raise WorkbookProblem(excel.too_many_rows(self.max_rows))
             if filled or blank:
                 yield number, raw
         if count == 0:
@@ -82,7 +77,7 @@ class Upload:
 
 def read(data: bytes, *, max_rows: int, max_unzipped: int) -> Upload:
     """Open an upload and run every file-level check that precedes the rows."""
-    excel.inspect_upload(data, max_unzipped)
+    excel.inspect_upload(data, max_unzipped, max_rows)
     wb = excel.open_upload(data)
     name = wb.defined_names.get(VERSION_NAME)
     if name is None:
@@ -93,8 +88,8 @@ def read(data: bytes, *, max_rows: int, max_unzipped: int) -> Upload:
     if DATA_SHEET not in wb.sheetnames:
         raise WorkbookProblem(NO_DATA_SHEET)
     ws = wb[DATA_SHEET]
-    if ws.max_row is not None and ws.max_row - 1 > max_rows + BLANK_SLACK:
-        raise WorkbookProblem(too_many_rows(max_rows))
+    if ws.max_row is not None and ws.max_row - 1 > max_rows + excel.BLANK_SLACK:
+        raise WorkbookProblem(excel.too_many_rows(max_rows))
     header = next(excel.guarded(ws.iter_rows(min_row=1, max_row=1, values_only=True)), ())
     positions = _positions(header)
     return Upload(wb, positions, max(i for i, _ in positions) + 1, max_rows)

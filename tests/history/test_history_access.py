@@ -1,0 +1,150 @@
+"""Permission, jurisdiction, CSRF and escaping of the 历史数据采集 pages and API."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from flask import url_for
+
+from portal_plugin.access import registry as declared
+from sso.permissions import DEFAULT_ROLES
+from tests.conftest import csrf_token_from
+from tests.history.conftest import CITY, fill, row
+from tests.workflows.conftest import HP, HX
+
+EVIL = "<script>alert(1)</script>有限公司"
+
+
+def history_urls(app, batch_id: int, agency_id: int) -> dict[str, str]:
+    """Every GET endpoint of the feature (pages and API) with a URL for it."""
+    urls = {}
+    with app.test_request_context():
+        for reg in declared(app):
+            if not reg.endpoint.startswith(("hrm.history.", "hrm.history_api.")):
+                continue
+            rule = next(app.url_map.iter_rules(reg.endpoint))
+            if "GET" not in rule.methods:
+                continue
+            params = {k: v for k, v in {"batch_id": batch_id, "agency_id": agency_id}.items()
+                      if k in rule.arguments}
+            urls[reg.endpoint] = url_for(reg.endpoint, **params)
+    return urls
+
+
+@pytest.fixture
+def imported(client, template, upload, gl) -> dict:
+    batch = upload(fill(template, [row(1, name=EVIL), row(2, "河西区")])).json
+    assert client.post(f"/api/v1/history-imports/{batch['id']}/commit",
+                       headers=gl(CITY)).status_code == 200
+    items = client.get("/api/v1/history-records", headers=gl(CITY)).json["items"]
+    return {"batch": batch["id"], "hp": next(i["id"] for i in items if i["division"] == HP),
+            "hx": next(i["id"] for i in items if i["division"] == HX)}
+
+
+@pytest.mark.parametrize("role", sorted(DEFAULT_ROLES))
+def test_every_page_and_api_call_needs_history_import(app, client, login_as, auth_header,
+                                                      imported, role):
+    allowed = "history.import" in DEFAULT_ROLES[role].permissions
+    browser = login_as(role, CITY)
+    for endpoint, url in history_urls(app, imported["batch"], imported["hp"]).items():
+        expected = 200 if allowed else 403
+        answer = (client.get(url, headers=auth_header(role, CITY)) if "history_api" in endpoint
+                  else browser.get(url))
+        assert answer.status_code == expected, (role, endpoint, url)
+    upload = client.post("/api/v1/history-imports", headers=auth_header(role, CITY), data={},
+                         content_type="multipart/form-data")
+    assert upload.status_code == (422 if allowed else 403)
+
+
+def test_anonymous_calls_are_401(client, imported):
+    assert client.get("/api/v1/history-records").status_code == 401
+    assert client.post(f"/api/v1/history-imports/{imported['batch']}/commit").status_code == 401
+
+
+def test_district_officer_pages_are_scoped_and_others_are_404(login_as, imported):
+    browser = login_as("HRM_GL", HP)
+    listing = browser.get("/history-import").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;有限公司" in listing and EVIL not in listing
+    assert "河西区" not in re.sub(r"<select.*?</select>", "", listing, flags=re.S)
+    assert browser.get(f"/history-import/records/{imported['hx']}/edit").status_code == 404
+    assert browser.get(f"/history-import/records/{imported['hx']}/delete").status_code == 404
+    assert browser.get(f"/history-import/batches/{imported['batch']}").status_code == 404
+    assert browser.get(f"/history-import/batches/{imported['batch']}/report.xlsx").status_code == 404
+    assert browser.get(f"/history-import/records/{imported['hp']}/edit").status_code == 200
+
+
+def test_district_officer_may_import_only_rows_of_their_district(template, upload):
+    batch = upload(fill(template, [row(1), row(2, "河西区")]), division=HP).json
+    assert [(e["row"], e["key"], e["message"]) for e in batch["errors"]] == [
+        (3, "division", "不在您的管辖范围内")]
+    assert "只能导入和平区的机构" in batch["errors"][0]["hint"]
+
+
+def test_forms_refuse_a_missing_csrf_token(login_as, template, imported):
+    browser = login_as("HRM_GL", CITY)
+    posts = {
+        "/history-import/import": {"file": (io.BytesIO(fill(template, [row(5)])), "a.xlsx")},
+        f"/history-import/batches/{imported['batch']}/commit": {},
+        f"/history-import/batches/{imported['batch']}/undo": {},
+        f"/history-import/records/{imported['hp']}/edit": {"name": "改名"},
+        f"/history-import/records/{imported['hp']}/delete": {},
+    }
+    for url, data in posts.items():
+        response = browser.post(url, data=data, content_type="multipart/form-data")
+        assert response.status_code == 400, url
+        assert "请求已失效" in response.text
+    assert browser.get(f"/history-import/records/{imported['hp']}/edit").status_code == 200
+
+
+def test_the_four_steps_in_pages(login_as, template, registry):
+    browser = login_as("HRM_GL", CITY)
+    index = browser.get("/history-import")
+    assert index.status_code == 200 and "导入历史数据" in index.text and "查询" in index.text
+    start = browser.get("/history-import/import").text
+    assert "下载模版" in start and "上传文件" in start and 'aria-current="step"' in start
+    assert browser.get("/history-import/template.xlsx").data[:2] == b"PK"
+    token = csrf_token_from(start)
+
+    refused = browser.post("/history-import/import", content_type="multipart/form-data", data={
+        "csrf_token": token, "file": (io.BytesIO(b"not a workbook"), "a.xlsx")})
+    assert refused.status_code == 422 and "文件不是Excel工作簿" in refused.text
+
+    uploaded = browser.post("/history-import/import", content_type="multipart/form-data", data={
+        "csrf_token": token, "file": (io.BytesIO(fill(template, [row(7), row(8)])), "a.xlsx")})
+    assert uploaded.status_code == 302
+    step2 = browser.get(uploaded.headers["Location"]).text
+    assert "下一步" in step2 and "共 2 行数据" in step2
+    batch_url = re.search(r'href="(/history-import/batches/\d+)"', step2).group(1)
+    step3 = browser.get(batch_url).text
+    assert "确认导入" in step3 and "下载错误报告" in step3 and row(7)["name"] in step3
+    done = browser.post(batch_url + "/commit", data={"csrf_token": token})
+    assert done.status_code == 302
+    step4 = browser.get(done.headers["Location"]).text
+    assert "导入完成：新增机构2个" in step4 and "撤销导入" in step4
+    assert {row(7)["credit_code"], row(8)["credit_code"]} <= registry()["agencies"]
+
+
+def test_modify_and_delete_pages(login_as, imported, registry):
+    browser = login_as("HRM_GL", CITY)
+    form = browser.get(f"/history-import/records/{imported['hp']}/edit").text
+    token = csrf_token_from(form)
+    assert "&lt;script&gt;" in form and EVIL not in form
+    values = dict(re.findall(r'<input type="text" name="(\w+)" value="([^"]*)"', form))
+    values.update(csrf_token=token, name="", agency_type="T02", division="120101",
+                  legal_rep_id_type="resident_id", license_items=["L01"], filing_items=["F03"],
+                  license_issued_on="2015-06-30", filed_on="2016-03-01")
+    invalid = browser.post(f"/history-import/records/{imported['hp']}/edit", data=values)
+    assert invalid.status_code == 422 and "必填" in invalid.text
+    values["name"] = "津门历史人力资源有限公司"
+    saved = browser.post(f"/history-import/records/{imported['hp']}/edit", data=values)
+    assert saved.status_code == 302
+    assert "<td>津门历史人力资源有限公司</td>" in browser.get("/history-import").text
+    confirm = browser.get(f"/history-import/records/{imported['hp']}/delete").text
+    assert "确认删除" in confirm
+    deleted = browser.post(f"/history-import/records/{imported['hp']}/delete",
+                           data={"csrf_token": token})
+    assert deleted.status_code == 302
+    after = browser.get("/history-import").text
+    assert "已删除：津门历史人力资源有限公司" in after and "<td>津门历史人力资源有限公司</td>" not in after
