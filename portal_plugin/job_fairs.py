@@ -74,13 +74,12 @@ def _count(check: Checker, data: Mapping[str, Any], key: str) -> int | None:
     """A required whole number from 0 to MAX_COUNT (JSON numbers or form digits)."""
     value = data.get(key)
     if isinstance(value, str):
-        value = value.strip()
-        if value.isdigit() and value.isascii():
-            value = int(value)
-        elif value.lstrip("-").isdigit():
-            check.fail(key, "不能为负数")
-            return None
-    if value is None or value == "":
+        text = value.strip()
+        if not text:
+            value = None
+        elif text.isascii() and text.removeprefix("-").isdigit():
+            value = int(text)
+    if value is None:
         check.fail(key, "必填")
         return None
     if isinstance(value, bool) or not isinstance(value, int):

@@ -297,7 +297,8 @@ JOB_FAIR_BODY = {
                  "contact_phone"],
     "properties": {
         "name": {**STRING, "maxLength": 200, "description": "招聘会名称"},
-        "kind": {**STRING, "description": "类型 code (catalog job_fair_kinds)"},
+        "kind": {**STRING, "description": "类型 code: J01 综合类, J02 行业专场, J03 高校毕业生专场, "
+                                           "J04 农民工专场, J05 退役军人专场, J06 残疾人专场, J09 其他"},
         "organizer": {**STRING, "maxLength": 200, "description": "主办单位"},
         "co_organizer": {**NULLABLE_STRING, "maxLength": 200, "description": "承办单位"},
         "start_at": {**STRING, "format": "date-time",

@@ -44,6 +44,8 @@ def test_clerk_registers_a_fair_and_it_is_audited(app, client, clerk, agencies):
     ({"booths": 2.5}, "booths", "应为整数"),
     ({"booths": True}, "booths", "应为整数"),
     ({"expected_employers": "十"}, "expected_employers", "应为整数"),
+    ({"expected_employers": "٣"}, "expected_employers", "应为整数"),
+    ({"expected_employers": "  "}, "expected_employers", "必填"),
     ({"expected_positions": 10**9}, "expected_positions", "不能超过1000000"),
     ({"expected_visitors": None}, "expected_visitors", "必填"),
     ({"start_at": "明天"}, "start_at", "时间格式应为 YYYY-MM-DD HH:MM"),

@@ -134,3 +134,10 @@ def test_clerk_sees_only_their_agencys_fairs(login_as, fairs):
     assert other.get(f"/agency/job-fairs/{fairs['hp']['id']}").status_code == 404
     own = login_as("HRM_JG", HP)
     assert own.get(f"/agency/job-fairs/{fairs['hx']['id']}").status_code == 200
+
+
+def test_clerk_of_an_agency_not_in_the_registry_is_told_so_on_the_form(login_as, agencies):
+    browser = login_as("HRM_JG", HP, org_credit_code="91120104MA0000001P")
+    token = csrf_token_from(browser.get("/agency/job-fairs/new").text)
+    response = browser.post("/agency/job-fairs/new", data=form_data() | {"csrf_token": token})
+    assert response.status_code == 409 and "本机构不在登记册中或已注销" in response.text
