@@ -387,6 +387,8 @@ class Scan:
     def flush(self) -> None:
         """Check the pending rows against the registry, record their problems, count them."""
         pending, self._pending = self._pending, []
+        if not pending:
+            return
         conflicts = registry_conflicts((row, r) for row, r, _ in pending)
         for row, result, raw in pending:
             for key, message in conflicts.get(row, {}).items():
@@ -404,8 +406,7 @@ class Scan:
             self._count(result.has_license, result.has_filing, 1)
             if len(self.preview) < PREVIEW_ROWS * 3:
                 self.preview.append((row, display(result.clean, self.lk)))
-        if pending:
-            self._counted_upto = pending[-1][0]
+        self._counted_upto = pending[-1][0]
         if self.on_chunk is not None and self.error_count == 0:
             self.on_chunk([r for _, r, _ in pending])
 

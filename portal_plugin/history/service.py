@@ -216,8 +216,10 @@ def commit(identity: Identity, batch_id: int) -> ImportBatch:
         audit.record(identity, "import", "import_batch", batch.id, from_state="validated",
                      to_state="imported", data=dict(scan.counts))
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError as exc:
         db.session.rollback()
+        if not _unique_violation(exc):
+            raise
         raise Conflict("导入时登记库已被他人更新（统一社会信用代码或证照编号重复），"
                        "未导入任何数据，请重新上传校验") from None
     except WorkbookProblem as problem:
@@ -227,6 +229,12 @@ def commit(identity: Identity, batch_id: int) -> ImportBatch:
         db.session.rollback()
         raise
     return batch
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    """A duplicate key (another import or approval won a race), not a bug of ours."""
+    return (getattr(exc.orig, "sqlstate", None) == "23505"
+            or str(exc.orig).startswith("UNIQUE constraint failed"))
 
 
 def _changed(identity: Identity, batch_id: int, scan: Scan) -> ImportBatch:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, select
 
 from portal_plugin.extensions import db
-from portal_plugin.history.checks import CHUNK
+from portal_plugin.history import checks
 from portal_plugin.models import ImportBatch
 from tests.history.conftest import CITY, fill, row
 
@@ -23,10 +23,17 @@ def batch(template, upload) -> dict:
     return checked(template, upload, 20)
 
 
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Registry checks and inserts every 10 rows, so a small file spans several chunks."""
+    monkeypatch.setattr(checks, "CHUNK", 10)
+    return 10
+
+
 def test_a_database_failure_during_commit_leaves_no_record_of_the_batch(app, client, gl,
                                                                         template, upload,
-                                                                        registry):
-    batch = checked(template, upload, CHUNK + 100)  # two insert chunks
+                                                                        registry, small_chunks):
+    batch = checked(template, upload, small_chunks * 2 + 5)  # three insert chunks
     before = registry()
     inserts = []
 
@@ -49,8 +56,17 @@ def test_a_database_failure_during_commit_leaves_no_record_of_the_batch(app, cli
         assert db.session.get(ImportBatch, batch["id"]).status == "validated"
 
     retried = client.post(f"/api/v1/history-imports/{batch['id']}/commit", headers=gl(CITY))
-    assert retried.status_code == 200 and retried.json["imported"] == CHUNK + 100
-    assert len(registry()["agencies"] - before["agencies"]) == CHUNK + 100
+    assert retried.status_code == 200 and retried.json["imported"] == small_chunks * 2 + 5
+    assert len(registry()["agencies"] - before["agencies"]) == small_chunks * 2 + 5
+
+
+def test_a_file_of_whole_chunks_imports_every_row_once(client, gl, template, upload, registry,
+                                                       small_chunks):
+    batch = checked(template, upload, small_chunks * 2)
+    before = registry()
+    response = client.post(f"/api/v1/history-imports/{batch['id']}/commit", headers=gl(CITY))
+    assert response.status_code == 200 and response.json["imported"] == small_chunks * 2
+    assert len(registry()["agencies"] - before["agencies"]) == small_chunks * 2
 
 
 def test_commit_checks_again_and_imports_nothing_when_the_registry_changed(
@@ -87,3 +103,14 @@ def test_the_stored_upload_is_named_by_batch_in_the_uploads_folder(app, batch):
         assert path.name == f"{batch['id']}.xlsx" and path.parent.parent.name == "uploads"
         assert path.read_bytes()[:2] == b"PK"
         assert db.session.scalar(select(ImportBatch.rows).where(ImportBatch.id == batch["id"])) == 20
+
+
+def test_a_duplicate_of_a_row_in_an_earlier_chunk_uncounts_that_row(template, upload,
+                                                                     small_chunks):
+    rows = [row(n) for n in range(1, 25)] + [row(99, credit_code=row(1)["credit_code"])]
+    batch = upload(fill(template, rows)).json
+    assert [(e["row"], e["key"], e["message"]) for e in batch["errors"]] == [
+        (2, "credit_code", "与第26行的统一社会信用代码重复"),
+        (26, "credit_code", "与第2行的统一社会信用代码重复")]
+    assert batch["valid_rows"] == 23
+    assert batch["counts"] == {"agencies": 23, "licenses": 23, "filings": 23}
