@@ -817,6 +817,12 @@ def load(conn: psycopg.Connection, args: argparse.Namespace, rng: random.Random,
         cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"GREATEST((SELECT max(id) FROM {table}), 1))")
     cur.execute("SET session_replication_role = DEFAULT")
+    # The replica role also kept migration 0005's triggers from filling each agency's first
+    # grant year (the 统计分析 "new" count), so fill it as they would have.
+    cur.execute("UPDATE agencies SET first_granted_year = g.year FROM (SELECT agency_id, "
+                "CAST(extract(year FROM min(d)) AS integer) AS year FROM (SELECT agency_id, "
+                "issued_on AS d FROM licenses UNION ALL SELECT agency_id, filed_on FROM filings) "
+                "AS u GROUP BY agency_id) AS g WHERE agencies.id = g.agency_id")
     problems = check_foreign_keys(cur)
     if problems:
         raise SystemExit("foreign keys violated: " + "; ".join(problems))

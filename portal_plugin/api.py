@@ -157,6 +157,7 @@ def get_catalog() -> Response:
         "divisions": entries(catalog.districts()),
         "deregistration_grounds": entries(catalog.labels("deregistration_ground")),
         "revocation_grounds": entries(catalog.labels("revocation_ground")),
+        "job_fair_kinds": entries(catalog.labels("job_fair_kind")),
         "id_types": entries(catalog.labels("id_type")),
     })
 

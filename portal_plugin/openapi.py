@@ -430,7 +430,8 @@ def document() -> dict[str, Any]:
                 "Catalog": {"type": "object", "properties": {
                     k: codes for k in ("agency_types", "license_items", "filing_items",
                                        "divisions", "deregistration_grounds",
-                                       "revocation_grounds", "id_types")}},
+                                       "revocation_grounds", "job_fair_kinds",
+                                       "id_types")}},
             },
             "responses": {
                 name: json_body(ref("Error"), text)

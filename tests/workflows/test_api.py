@@ -622,7 +622,7 @@ def test_catalog_lists_every_code_with_its_label(client: FlaskClient, people) ->
     data = answers[0].json
     assert all(r.json == data for r in answers)
     for key in ("agency_types", "license_items", "filing_items", "divisions",
-                "deregistration_grounds", "revocation_grounds"):
+                "deregistration_grounds", "revocation_grounds", "job_fair_kinds"):
         entries = data[key]
         assert isinstance(entries, list) and entries, key
         for entry in entries:
