@@ -505,7 +505,8 @@ def load(conn: psycopg.Connection, args: argparse.Namespace, rng: random.Random,
         fk_note = "FK triggers on (not a superuser)"
     cur.execute("SET synchronous_commit = off")
     cur.execute("SET maintenance_work_mem = '512MB'")
-    cur.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY")
+    # The tables that refer to agencies (left empty here) must be truncated with them.
+    cur.execute(f"TRUNCATE {', '.join(DATA_TABLES)}, job_fairs, import_batches RESTART IDENTITY")
     cur.execute("""
         SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
         FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
