@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl.utils.datetime import from_excel
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal_plugin import catalog, validation
 from portal_plugin.extensions import db
@@ -326,6 +326,11 @@ def registry_conflicts(results: Iterable[tuple[int, RowResult]], *,
     """
     rows = list(results)
     found: dict[int, dict[str, str]] = {}
+    if db.session.get_bind().dialect.name == "postgresql":
+        # After five runs psycopg prepares a statement and PostgreSQL may settle on a generic
+        # plan: for a 1,000-value IN list over a table this transaction is filling, that plan
+        # scans the table once per value (seconds per chunk at commit). Plan each run instead.
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     lookups = (
         ("credit_code", Agency.credit_code, Agency.id, "统一社会信用代码已在登记库中"),
         ("license_number", License.license_number, License.agency_id, "许可证编号已在登记库中"),
@@ -370,9 +375,9 @@ class Scan:
     # how to fix, the value as shown); an error outranks a warning on the same cell.
     marks: dict[tuple[int, str], tuple[str, str, str, str]] | None = None
     _pending: list[tuple[int, RowResult, Mapping[str, Any]]] = field(default_factory=list)
-    # value hash → (first row, what that row creates): duplicates without keeping every value.
-    _seen: dict[str, dict[int, tuple[int, int]]] = field(
-        default_factory=lambda: {key: {} for key in UNIQUE})
+    # value hash → the first row × 4 + what it creates (licence 1, filing 2), negated once its
+    # duplicate was reported: duplicates found without keeping every value (one int each).
+    _seen: dict[str, dict[int, int]] = field(default_factory=lambda: {key: {} for key in UNIQUE})
     _bad: set[int] = field(default_factory=set)
     _counted_upto: int = 0
 
@@ -425,13 +430,13 @@ class Scan:
             seen = self._seen[key]
             digest = hash(value)  # 64-bit: a false duplicate in 100,000 rows is ~1e-9 likely
             if digest not in seen:
-                seen[digest] = (row, creates)
+                seen[digest] = row * 4 + creates
                 continue
-            first, first_creates = seen[digest]
+            first, first_creates = divmod(abs(seen[digest]), 4)
             header = BY_KEY[key].header
-            result.fail(key, f"与第{abs(first)}行的{header}重复", DUPLICATE_HINT)
-            if first > 0:  # the first row hears of its first twin only (then marked negative)
-                seen[digest] = (-first, first_creates)
+            result.fail(key, f"与第{first}行的{header}重复", DUPLICATE_HINT)
+            if seen[digest] > 0:  # the first row hears of its first twin only
+                seen[digest] = -seen[digest]
                 self._late_error(first, key, value, f"与第{row}行的{header}重复", first_creates)
 
     def _late_error(self, row: int, key: str, value: Any, message: str, creates: int) -> None:

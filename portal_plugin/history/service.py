@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from flask import current_app
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_plugin import audit
@@ -19,7 +21,7 @@ from portal_plugin.excel import WorkbookProblem
 from portal_plugin.extensions import db
 from portal_plugin.history import workbook
 from portal_plugin.history.checks import Lookups, RowResult, Scan, check_row, display, registry_conflicts
-from portal_plugin.history.spec import BY_KEY, ITEM_SEPARATOR
+from portal_plugin.history.spec import BY_KEY, COLUMNS, ITEM_SEPARATOR
 from portal_plugin.models import AGENCY_STATUS, RECORD_SOURCE, Agency, Filing, ImportBatch, License, utcnow
 from sso.identity import Identity
 from sso.jurisdiction import jurisdiction, scope
@@ -29,6 +31,8 @@ from workflows.models import Case
 from workflows.service import page_bounds
 
 SOURCE = "history_import"
+COLUMN_KEYS = tuple(column.key for column in COLUMNS)
+MISSING_FILE = "该批次的上传文件已不在文件存储中，请重新上传"
 SOURCE_LABEL = RECORD_SOURCE[SOURCE]
 AGENCY_FIELDS = ("name", "credit_code", "agency_type", "division_code", "address", "legal_rep",
                  "legal_rep_id_type", "legal_rep_id_no", "contact", "phone", "founded_on",
@@ -68,11 +72,15 @@ def read_upload(stream: IO[bytes]) -> bytes:
     return data
 
 
-def stored_file(batch_id: int) -> Path:
-    """Where a batch's upload is kept: a folder every worker shares (see UPLOADS_FOLDER)."""
+def uploads() -> Path:
+    """Where batches' uploads are kept: a folder every worker shares (see UPLOADS_FOLDER)."""
     folder = current_app.config["UPLOADS_FOLDER"] or os.path.join(current_app.instance_path,
                                                                   "uploads")
-    return Path(folder) / "history" / f"{batch_id}.xlsx"
+    return Path(folder) / "history"
+
+
+def stored_file(batch_id: int) -> Path:
+    return uploads() / f"{batch_id}.xlsx"
 
 
 def template(identity: Identity) -> bytes:
@@ -92,25 +100,22 @@ def upload(identity: Identity, file_name: str, data: bytes) -> ImportBatch:
                         uploaded_by=identity.user_id, uploaded_by_name=identity.name,
                         division_code=identity.division or "", counts={}, errors=[], warnings=[],
                         preview=[])
+    kept = _temporary(uploads())
     try:
-        scan = Scan(Lookups.load(identity))
-        for number, raw in limits.read(data).rows():
-            scan.add(number, raw)
-        scan.finish()
+        scan = _scan(identity, limits.read(data), kept)
     except WorkbookProblem as problem:
-        batch.status, batch.message = "failed", problem.message
-        db.session.add(batch)
-        db.session.flush()
-        audit.record(identity, "upload", "import_batch", batch.id, to_state="failed",
-                     reason=problem.message, data={"file_name": batch.file_name})
-        db.session.commit()
-        raise Invalid({"file": problem.message}, problem.message) from None
+        kept.unlink(missing_ok=True)
+        _refuse(identity, batch, problem.message)
+    except BaseException:
+        kept.unlink(missing_ok=True)
+        raise
     _store_scan(batch, scan)
     db.session.add(batch)
     path: Path | None = None
     try:
         db.session.flush()
         path = stored_file(batch.id)
+        os.replace(kept, kept_rows_file(batch.id))
         _write_atomically(path, data)
         audit.record(identity, "upload", "import_batch", batch.id, to_state="validated",
                      data={"file_name": batch.file_name, "rows": batch.rows,
@@ -118,10 +123,67 @@ def upload(identity: Identity, file_name: str, data: bytes) -> ImportBatch:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        if path is not None:
-            path.unlink(missing_ok=True)
+        for leftover in (kept, path, kept_rows_file(batch.id) if path else None):
+            if leftover is not None:
+                leftover.unlink(missing_ok=True)
         raise
     return batch
+
+
+def _temporary(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=folder, suffix=".part")
+    os.close(fd)
+    return Path(name)
+
+
+def _scan(identity: Identity, upload_: workbook.Upload, kept: Path) -> Scan:
+    """Check every row, keeping the rows as read (for the commit) in `kept`."""
+    scan = Scan(Lookups.load(identity))
+    with gzip.open(kept, "wt", encoding="utf-8", compresslevel=1) as rows:
+        for number, raw in upload_.rows():
+            scan.add(number, raw)
+            rows.write(_row_line(number, raw))
+    scan.finish()
+    return scan
+
+
+def _refuse(identity: Identity, batch: ImportBatch, message: str) -> NoReturn:
+    """Record a file that failed its file-level checks, and refuse it (422)."""
+    batch.status, batch.message = "failed", message
+    db.session.add(batch)
+    db.session.flush()
+    audit.record(identity, "upload", "import_batch", batch.id, to_state="failed",
+                 reason=message, data={"file_name": batch.file_name})
+    db.session.commit()
+    raise Invalid({"file": message}, message)
+
+
+def kept_rows_file(batch_id: int) -> Path:
+    """The batch's rows as read at upload (gzipped JSON lines), which the commit checks again."""
+    return stored_file(batch_id).with_suffix(".rows.jsonl.gz")
+
+
+def _row_line(number: int, raw: Mapping[str, Any]) -> str:
+    return json.dumps([number, [raw[key] for key in COLUMN_KEYS]], ensure_ascii=False,
+                      default=_cell_json) + "\n"
+
+
+def _cell_json(value: Any) -> str:
+    # A date cell is read back as its date text, which every column reads the same way.
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def _kept_rows(batch: ImportBatch) -> Iterator[tuple[int, dict[str, Any]]]:
+    path = kept_rows_file(batch.id)
+    if not path.exists():
+        raise Conflict(MISSING_FILE)
+    with gzip.open(path, "rt", encoding="utf-8") as rows:
+        for line in rows:
+            number, values = json.loads(line)
+            yield number, dict(zip(COLUMN_KEYS, values, strict=True))
 
 
 def _store_scan(batch: ImportBatch, scan: Scan) -> None:
@@ -190,7 +252,7 @@ def _stored_bytes(batch: ImportBatch) -> bytes:
     try:
         return stored_file(batch.id).read_bytes()
     except FileNotFoundError:
-        raise Conflict("该批次的上传文件已不在文件存储中，请重新上传") from None
+        raise Conflict(MISSING_FILE) from None
 
 
 def commit(identity: Identity, batch_id: int) -> ImportBatch:
@@ -202,11 +264,11 @@ def commit(identity: Identity, batch_id: int) -> ImportBatch:
             raise Conflict("该批次已导入或已撤销，不能再次导入")
         if batch.error_count:
             raise Conflict(f"该批次还有{batch.error_count}处错误，请下载错误报告修改后重新上传")
-        data = _stored_bytes(batch)
         now = utcnow()
         scan = Scan(Lookups.load(identity),
                     on_chunk=lambda results: _insert(batch.id, results, now))
-        for number, raw in Limits.configured().read(data).rows():
+        # The rows as read at upload, checked again in full (catalogue, jurisdiction, registry).
+        for number, raw in _kept_rows(batch):
             scan.add(number, raw)
         scan.finish()
         if scan.error_count:
@@ -258,16 +320,17 @@ def _insert(batch_id: int, results: list[RowResult], now: dt.datetime) -> None:
         "status": r.clean["status"], "deregistered_on": r.clean["deregistered_on"],
         "source": SOURCE, "import_batch_id": batch_id, "created_at": now, "updated_at": now,
     } for r in results]
+    table = Agency.__table__
     ids = {code: agency_id for code, agency_id in db.session.execute(
-        insert(Agency).returning(Agency.credit_code, Agency.id), agencies)}
+        table.insert().returning(table.c.credit_code, table.c.id), agencies)}
     licenses = [_license(r.clean, ids[r.clean["credit_code"]], batch_id, now)
                 for r in results if r.has_license]
     filings = [_filing(r.clean, ids[r.clean["credit_code"]], batch_id, now)
                for r in results if r.has_filing]
     if licenses:
-        db.session.execute(insert(License), licenses)
+        db.session.execute(License.__table__.insert(), licenses)
     if filings:
-        db.session.execute(insert(Filing), filings)
+        db.session.execute(Filing.__table__.insert(), filings)
 
 
 def _license(clean: Mapping[str, Any], agency_id: int, batch_id: int | None,

@@ -96,12 +96,14 @@ def test_a_batch_is_imported_once(client, gl, batch):
 
 
 def test_the_stored_upload_is_named_by_batch_in_the_uploads_folder(app, batch):
-    from portal_plugin.history.service import stored_file
+    from portal_plugin.history.service import kept_rows_file, stored_file
 
     with app.app_context():
         path = stored_file(batch["id"])
         assert path.name == f"{batch['id']}.xlsx" and path.parent.parent.name == "uploads"
         assert path.read_bytes()[:2] == b"PK"
+        assert kept_rows_file(batch["id"]).name == f"{batch['id']}.rows.jsonl.gz"
+        assert kept_rows_file(batch["id"]).exists()
         assert db.session.scalar(select(ImportBatch.rows).where(ImportBatch.id == batch["id"])) == 20
 
 
