@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,7 +11,7 @@ from werkzeug.wrappers import Response
 from portal_plugin import catalog, job_fairs
 from portal_plugin.access import AGENCY, MenuItem, identity, requires
 from portal_plugin.api import body, page_of
-from sso.jurisdiction import jurisdiction
+from portal_plugin.queryargs import date_arg, districts_of
 from sso.permissions import AGENCY_PERMISSION
 from workflows.agency_pages import own_agency
 from workflows.errors import Conflict, Invalid
@@ -29,16 +28,6 @@ def query_from(args: Mapping[str, str], per_page: int | None = None) -> job_fair
     """The query parameters (pages and API alike); bad ones are Invalid with their field."""
     errors: dict[str, str] = {}
 
-    def day(name: str) -> dt.date | None:
-        value = (args.get(name) or "").strip()
-        if not value:
-            return None
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            errors[name] = "日期格式应为 YYYY-MM-DD"
-            return None
-
     def number(name: str, default: int) -> int:
         value = (args.get(name) or "").strip()
         if not value:
@@ -50,8 +39,8 @@ def query_from(args: Mapping[str, str], per_page: int | None = None) -> job_fair
 
     query = job_fairs.FairQuery(
         name=args.get("name") or None, organizer=args.get("organizer") or None,
-        division=args.get("division") or None, held_from=day("held_from"),
-        held_to=day("held_to"), page=number("page", 1),
+        division=args.get("division") or None, held_from=date_arg(args, "held_from", errors),
+        held_to=date_arg(args, "held_to", errors), page=number("page", 1),
         per_page=per_page or number("per_page", PER_PAGE))
     if errors:
         raise Invalid(errors)
@@ -79,9 +68,7 @@ def _list_page(template: str, **extra: Any) -> tuple[str, int]:
 @requires(PERMISSION, menu=MenuItem("现场招聘会查阅", "机构监管", 160))
 def index() -> tuple[str, int]:
     """Query the job fairs held in the officer's jurisdiction (现场招聘会查阅)."""
-    covered = jurisdiction(identity())
-    divisions = {code: name for code, name in catalog.districts().items() if code in covered}
-    return _list_page("job_fairs/index.html", divisions=divisions)
+    return _list_page("job_fairs/index.html", divisions=districts_of(identity()))
 
 
 @bp.get("/<int:fair_id>")

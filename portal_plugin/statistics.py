@@ -20,8 +20,9 @@ from portal_plugin import audit, catalog, excel
 from portal_plugin.cache import cached
 from portal_plugin.extensions import db
 from portal_plugin.models import Agency, Division
+from portal_plugin.queryargs import districts_of
 from sso.identity import Identity
-from sso.jurisdiction import jurisdiction, scope
+from sso.jurisdiction import scope
 from workflows.engine import local_zone
 from workflows.errors import Invalid
 
@@ -138,8 +139,7 @@ def compute(identity: Identity, kind: str, start: int, end: int) -> Table:
     for year, code, n in db.session.execute(query(identity, kind, start, end)):
         key = (int(year), successor.get(code, code))
         counts[key] = counts.get(key, 0) + n
-    covered = jurisdiction(identity)
-    districts = {code: name for code, name in catalog.districts().items() if code in covered}
+    districts = districts_of(identity)
     for _, code in counts:  # a division outside the current districts still gets its column
         districts.setdefault(code, catalog.division_name(code))
     return Table(STATISTICS[kind], list(range(start, end + 1)), districts, counts)

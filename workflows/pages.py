@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from portal_plugin import catalog
 from portal_plugin.access import MenuItem, identity, requires
-from sso.jurisdiction import jurisdiction
+from portal_plugin.queryargs import date_arg, district_arg, districts_of
 from sso.permissions import WORKFLOW_ACT, WORKFLOW_READ
 from workflows import service
 from workflows.engine import (
@@ -75,17 +75,6 @@ def step_of(wf: str, name: str) -> Step | None:
 
 
 
-def _date(name: str, errors: dict[str, str]) -> dt.date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        errors[name] = "日期格式应为 YYYY-MM-DD"
-        return None
-
-
 def _page() -> int:
     try:
         return max(int(request.args.get("page", "1")), 1)
@@ -105,20 +94,16 @@ def list_view(step: Step) -> Callable[[], str]:
         if status and status not in offered:
             errors["status"] = "不是有效的状态"
             status = default or ""
-        covered = jurisdiction(who)
-        divisions = {code: name for code, name in catalog.districts().items() if code in covered}
-        division = request.args.get("division", "")
-        if division and division not in divisions:
-            errors["division"] = "不在您的管辖范围内"
-            division = ""
+        divisions = districts_of(who)
+        division = district_arg(request.args, divisions, errors)
         query = service.CaseQuery(
             status=status or None,
             name=request.args.get("name") or None,
             credit_code=request.args.get("credit_code") or None,
             case_no=request.args.get("case_no") or None,
             division=division or None,
-            submitted_from=_date("submitted_from", errors),
-            submitted_to=_date("submitted_to", errors),
+            submitted_from=date_arg(request.args, "submitted_from", errors),
+            submitted_to=date_arg(request.args, "submitted_to", errors),
             page=_page(), per_page=PER_PAGE)
         if not status:
             query = replace(query, statuses=offered)

@@ -8,13 +8,13 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from portal_plugin import catalog, excel
+from portal_plugin import excel
 from portal_plugin.access import MenuItem, identity, requires
 from portal_plugin.history import service
 from portal_plugin.history.checks import Lookups
 from portal_plugin.history.spec import COLUMNS, GROUPS, ITEM_SEPARATOR
 from portal_plugin.models import IMPORT_STATUS
-from sso.jurisdiction import jurisdiction
+from portal_plugin.queryargs import date_arg, district_arg, districts_of
 from workflows.engine import local_zone
 from workflows.errors import Conflict, Invalid
 
@@ -30,17 +30,6 @@ def _int(name: str, default: int | None = None) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else default
 
 
-def _date(name: str, errors: dict[str, str]) -> dt.date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        errors[name] = "日期格式应为 YYYY-MM-DD"
-        return None
-
-
 def _pages(total: int, per_page: int = PER_PAGE) -> int:
     return max((total + per_page - 1) // per_page, 1)
 
@@ -51,19 +40,16 @@ def index() -> str:
     """Query the imported records (历史数据采集)."""
     who = identity()
     errors: dict[str, str] = {}
-    covered = jurisdiction(who)
-    divisions = {code: name for code, name in catalog.districts().items() if code in covered}
-    division = request.args.get("division", "")
-    if division and division not in divisions:
-        errors["division"] = "不在您的管辖范围内"
-        division = ""
+    divisions = districts_of(who)
+    division = district_arg(request.args, divisions, errors)
     batch = request.args.get("batch", "").strip()
     if batch and not batch.isdigit():
         errors["batch"] = "批次号应为数字"
     query = service.RecordQuery(
         name=request.args.get("name") or None, credit_code=request.args.get("credit_code") or None,
         division=division or None, batch_id=int(batch) if batch.isdigit() and len(batch) < 10 else None,
-        imported_from=_date("imported_from", errors), imported_to=_date("imported_to", errors),
+        imported_from=date_arg(request.args, "imported_from", errors),
+        imported_to=date_arg(request.args, "imported_to", errors),
         page=_int("page", 1) or 1, per_page=PER_PAGE)
     rows, total, page, _ = service.search_records(who, query)
     return render_template("history/index.html", rows=rows, total=total, page=page,
