@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from portal_plugin import job_fairs, statistics_demo
 from portal_plugin.extensions import db
+from portal_plugin.history import demo as history_demo
 from portal_plugin.validators import credit_code_check_char
 from sso.identity import Identity
 from workflows import service
@@ -134,6 +135,7 @@ def load() -> int:
         made += 3
     made += statistics_demo.load()
     register_job_fairs()
+    made += history_demo.load(who("HRM_GL", "120000"))
     return made
 
 

@@ -6,18 +6,18 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal_plugin.extensions import db
-from portal_plugin.history.spec import COLUMNS, DATA_SHEET
+from portal_plugin.history.demo import filled
 from portal_plugin.models import Agency, Filing, License
 from tests.workflows.conftest import HP, HX, credit_code
 
 CITY = "120000"
+fill = filled  # the template with rows typed in, as the tests call it
 ID_NO = "11010519491231002X"
 
 
@@ -39,18 +39,6 @@ def row(n: int, division: str = "和平区", **overrides: Any) -> dict[str, Any]
     }
     values.update(overrides)
     return values
-
-
-def fill(template: bytes, rows: list[dict[str, Any]], *, start: int = 2) -> bytes:
-    """The template with these rows typed into its data sheet (as Excel would save it)."""
-    wb = openpyxl.load_workbook(io.BytesIO(template))
-    ws = wb[DATA_SHEET]
-    for offset, values in enumerate(rows):
-        for index, column in enumerate(COLUMNS, start=1):
-            ws.cell(row=start + offset, column=index, value=values.get(column.key))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture

@@ -119,3 +119,13 @@ def test_district_officer_sees_only_their_records_and_gets_404_for_others(client
     batch = imported["batch"]["id"]
     assert client.get(f"/api/v1/history-imports/{batch}", headers=gl(HP)).status_code == 404
     assert client.post(f"/api/v1/history-imports/{batch}/undo", headers=gl(HP)).status_code == 404
+
+
+def test_demo_data_imports_a_batch_and_leaves_one_with_errors(runner, client, gl):
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    batches = client.get("/api/v1/history-imports", headers=gl(CITY)).json["items"]
+    assert [(b["status"], b["error_count"] > 0) for b in batches] == [("validated", True),
+                                                                      ("imported", False)]
+    records = client.get("/api/v1/history-records", headers=gl(CITY)).json
+    assert records["total"] == 12
+    assert {r["division_name"] for r in records["items"]} >= {"滨海新区", "和平区"}
