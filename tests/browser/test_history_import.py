@@ -12,6 +12,7 @@ pytestmark = pytest.mark.slow
 def upload_file(page, path) -> None:  # type: ignore[no-untyped-def]
     page.set_input_files("input[name='file']", str(path))
     page.get_by_role("button", name="上传文件").click()
+    page.get_by_role("link", name="下一步").wait_for()
 
 
 def test_history_import_in_four_steps(as_user, tmp_path):
@@ -31,6 +32,7 @@ def test_history_import_in_four_steps(as_user, tmp_path):
     bad.write_bytes(fill(template.read_bytes(), [row(601), row(602, legal_rep_id_no="12345")]))
     upload_file(page, bad)
     page.get_by_role("link", name="下一步").click()
+    page.wait_for_url("**/history-import/batches/*")
     assert page.locator(".steps [aria-current='step']").inner_text().strip().endswith("数据校验")
     problems = page.locator("table.problems").first
     assert "证件号码" in problems.inner_text() and "3" in problems.inner_text()
@@ -44,14 +46,18 @@ def test_history_import_in_four_steps(as_user, tmp_path):
     good = tmp_path / "good.xlsx"
     good.write_bytes(fill(template.read_bytes(), [row(601), row(602)]))
     upload_file(page, good)
-    assert page.get_by_text("共 2 行数据").is_visible()
+    page.get_by_text("共 2 行数据").wait_for()
     page.get_by_role("link", name="下一步").click()
-    assert page.get_by_text(row(602)["name"]).first.is_visible()
+    page.wait_for_url("**/history-import/batches/*")
+    page.get_by_text(row(602)["name"]).first.wait_for()
     page.get_by_role("button", name="确认导入").click()
-    assert page.get_by_text("导入完成：新增机构2个、许可证2个、业务备案2个").is_visible()
+    page.get_by_text("导入完成：新增机构2个、许可证2个、业务备案2个").wait_for()
     assert page.locator(".steps [aria-current='step']").inner_text().strip().endswith("确认导入")
 
     page.get_by_role("link", name="历史数据采集", exact=True).first.click()
     page.fill("input[name='name']", row(602)["name"])
     page.get_by_role("button", name="查询").click()
-    assert page.get_by_role("row").filter(has_text=row(602)["credit_code"]).count() == 1
+    page.wait_for_url("**/history-import?name=*")
+    found = page.get_by_role("row").filter(has_text=row(602)["credit_code"])
+    found.first.wait_for()
+    assert found.count() == 1 and page.get_by_role("row").count() == 2  # the header and it
