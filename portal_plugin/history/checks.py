@@ -48,9 +48,11 @@ SOURCES: dict[str, Callable[[], Mapping[str, str]]] = {
     "agency_status": lambda: AGENCY_STATUS,
     "division": catalog.districts,
 }
-# The agency fields the shared agency validation checks (the credit code is checked here: a
-# failing check digit is only a warning for historical data).
-AGENCY_CHECKED = tuple(f for f in validation.AGENCY_FIELDS if f != "credit_code")
+# The agency fields the shared agency validation checks: text, phone and ID number rules. The
+# coded fields are mapped from labels (and checked) here, the credit code too (a failing check
+# digit is only a warning for historical data).
+CODED = ("agency_type", "legal_rep_id_type", "division")
+AGENCY_CHECKED = tuple(f for f in validation.AGENCY_FIELDS if f not in ("credit_code", *CODED))
 ITEM_SPLIT = re.compile(r"[、,，;；/\n]+")
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -177,6 +179,10 @@ def check_row(raw: Mapping[str, Any], lk: Lookups) -> RowResult:
     check = Checker()
     check.errors = result.errors  # problems found above keep their cell: one per cell
     clean = validation.agency(check, data, "", only=AGENCY_CHECKED)
+    for key in CODED:
+        if data[key] is None:
+            check.fail(key, REQUIRED)
+        clean[key] = data[key]
     clean["credit_code"] = _credit_code(result, check, data)
     for key in ("license_number", "filing_number"):
         clean[key] = check.text(data, key, key, required=False, max_len=BY_KEY[key].max_len)

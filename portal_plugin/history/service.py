@@ -140,10 +140,15 @@ def _temporary(folder: Path) -> Path:
 def _scan(identity: Identity, upload_: workbook.Upload, kept: Path) -> Scan:
     """Check every row, keeping the rows as read (for the commit) in `kept`."""
     scan = Scan(Lookups.load(identity))
-    with gzip.open(kept, "wt", encoding="utf-8", compresslevel=1) as rows:
+    lines: list[str] = []
+    with gzip.open(kept, "wb", compresslevel=1) as rows:
         for number, raw in upload_.rows():
             scan.add(number, raw)
-            rows.write(_row_line(number, raw))
+            lines.append(_row_line(number, raw))
+            if len(lines) == 1000:  # one write per thousand rows: compressing is then cheap
+                rows.write("".join(lines).encode())
+                lines.clear()
+        rows.write("".join(lines).encode())
     scan.finish()
     return scan
 
@@ -164,16 +169,19 @@ def kept_rows_file(batch_id: int) -> Path:
     return stored_file(batch_id).with_suffix(".rows.jsonl.gz")
 
 
-def _row_line(number: int, raw: Mapping[str, Any]) -> str:
-    return json.dumps([number, [raw[key] for key in COLUMN_KEYS]], ensure_ascii=False,
-                      default=_cell_json) + "\n"
-
-
 def _cell_json(value: Any) -> str:
     # A date cell is read back as its date text, which every column reads the same way.
     if isinstance(value, dt.date):
         return value.strftime("%Y-%m-%d")
     return str(value)
+
+
+# One encoder for every row (json.dumps with options builds a new one per call).
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_cell_json)
+
+
+def _row_line(number: int, raw: Mapping[str, Any]) -> str:
+    return _ROW_ENCODER.encode([number, [raw[key] for key in COLUMN_KEYS]]) + "\n"
 
 
 def _kept_rows(batch: ImportBatch) -> Iterator[tuple[int, dict[str, Any]]]:
