@@ -148,3 +148,13 @@ def test_modify_and_delete_pages(login_as, imported, registry):
     assert deleted.status_code == 302
     after = browser.get("/history-import").text
     assert "已删除：津门历史人力资源有限公司" in after and "<td>津门历史人力资源有限公司</td>" not in after
+
+
+def test_the_upload_page_refuses_a_file_over_the_size_cap_with_its_message(app, login_as):
+    app.config["HISTORY_IMPORT_MAX_BYTES"] = 1024 * 1024
+    browser = login_as("HRM_GL", CITY)
+    token = csrf_token_from(browser.get("/history-import/import").text)
+    response = browser.post("/history-import/import", content_type="multipart/form-data", data={
+        "csrf_token": token, "file": (io.BytesIO(b"PK" + b"\0" * (1024 * 1024 + 10)), "a.xlsx")})
+    assert response.status_code == 413
+    assert "文件超过1 MB的上限，请分成多个文件分批导入" in response.text
