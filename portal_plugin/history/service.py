@@ -33,7 +33,6 @@ from workflows.service import page_bounds
 SOURCE = "history_import"
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 MISSING_FILE = "该批次的上传文件已不在文件存储中，请重新上传"
-SOURCE_LABEL = RECORD_SOURCE[SOURCE]
 AGENCY_FIELDS = ("name", "credit_code", "agency_type", "division_code", "address", "legal_rep",
                  "legal_rep_id_type", "legal_rep_id_no", "contact", "phone", "founded_on",
                  "status", "deregistered_on")
