@@ -14,7 +14,8 @@ from portal_plugin.seed import load_catalog, load_divisions
 from tests.conftest import base_config, create_pg_database, drop_pg_database, postgres_reachable
 
 TABLES = {"divisions", "code_items", "agencies", "licenses", "filings", "audit_events",
-          "cases", "counters", "calendar_days", "calendar_years", "import_batches", "job_fairs"}
+          "cases", "counters", "calendar_days", "calendar_years", "import_batches", "job_fairs",
+          "annual_reports"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
