@@ -357,6 +357,78 @@ def job_fair_paths() -> dict[str, Any]:
     }
 
 
+REGISTRY_FIELDS = {
+    "business_address": {**NULLABLE_STRING, "maxLength": 300, "description": "经营场所"},
+    "founded_on": {**NULLABLE_STRING, "format": "date", "description": "成立日期"},
+    "registered_capital": {"type": ["string", "number", "null"],
+                           "description": "注册资本（万元）, ≥ 0, two decimals; answered as text"},
+    "business_scope": {**NULLABLE_STRING, "maxLength": 2000, "description": "经营范围"},
+    "staff_count": {"type": ["integer", "null"], "minimum": 0, "description": "从业人员数"},
+}
+REGISTERED_AGENCY = {
+    "type": "object",
+    "required": ["id", *AGENCY["required"], "status", "source"],
+    "properties": {
+        "id": {"type": "integer"}, **AGENCY["properties"], **REGISTRY_FIELDS,
+        **{k: STRING for k in ("agency_type_label", "division_name",
+                               "legal_rep_id_type_label", "status_label", "source_label")},
+        "parent": {"type": ["object", "null"], "properties": {
+            "id": {"type": "integer"}, "name": STRING, "credit_code": STRING}},
+        "status": {"enum": ["valid", "deregistered"]},
+        "source": {"enum": ["application", "entry", "history_import"]},
+        "deregistered_on": {**NULLABLE_STRING, "format": "date"},
+        "created_at": {**STRING, "format": "date-time"},
+        "updated_at": {**STRING, "format": "date-time"},
+    },
+}
+
+
+def agency_paths() -> dict[str, Any]:
+    """机构管理: agencies.manage adds, edits and deletes; any *.view permission reads."""
+    readers = "agencies.manage or any *.view (the caller's jurisdiction)"
+    query = [{"name": n, "in": "query", "schema": STRING, "description": d} for n, d in (
+        ("q", "机构名称 (part) or 统一社会信用代码 (part)"), ("name", "机构名称 (part)"),
+        ("credit_code", "统一社会信用代码 (part)"),
+        ("division", "district within the caller's jurisdiction"),
+        ("agency_type", "机构类型 code"), ("status", "valid | deregistered"))]
+    query += [p for p in PAGING if p["name"] in ("page", "per_page")]
+    agency_id = {"name": "agency_id", "in": "path", "required": True,
+                 "schema": {"type": "integer"}}
+    new_body = {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": AGENCY["required"],
+        "properties": {**AGENCY["properties"], **REGISTRY_FIELDS}}}}}
+    edit_body = {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "description": "the fields to change (the credit code cannot)",
+        "properties": {**AGENCY["properties"], **REGISTRY_FIELDS}}}}}
+    changed = {"type": "object", "additionalProperties": {"type": "array", "minItems": 2,
+                                                          "maxItems": 2},
+               "description": "{field: [before, after]} of what changed"}
+    return {
+        "/agencies": {
+            "get": operation("Agencies of the caller's jurisdiction, the latest added first",
+                             readers, {"200": json_body(page_schema(ref("RegisteredAgency"))),
+                                       **errors("422")}, parameters=query),
+            "post": operation("Add an agency (source 录入); 409 for a credit code already "
+                              "registered", "agencies.manage",
+                              {"201": json_body(ref("RegisteredAgency")),
+                               **errors("409", "422")}, requestBody=new_body),
+        },
+        "/agencies/{agency_id}": {
+            "get": operation("One agency", readers, {"200": json_body(ref("RegisteredAgency")),
+                                                     **ERRORS}, parameters=[agency_id]),
+            "put": operation("Change an agency's fields, kept before and after in the audit",
+                             "agencies.manage", {"200": json_body({"allOf": [
+                                 ref("RegisteredAgency"), {"type": "object", "properties": {
+                                     "changes": changed}}]}), **errors("422")},
+                             parameters=[agency_id], requestBody=edit_body),
+            "delete": operation("Delete an agency; 409 with the reason while it has licences, "
+                                "filings, cases, annual reports, job fairs or branches",
+                                "agencies.manage", {"204": {"description": "deleted"},
+                                                    **errors("409")}, parameters=[agency_id]),
+        },
+    }
+
+
 def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     paths: dict[str, Any] = {
@@ -403,6 +475,7 @@ def document() -> dict[str, Any]:
         "/openapi.json": {"get": operation("This document", "public",
                                            {"200": json_body({"type": "object"})})},
         **job_fair_paths(),
+        **agency_paths(),
         **statistics_paths(),
         **history_paths(),
     }
@@ -425,6 +498,7 @@ def document() -> dict[str, Any]:
                 "Agency": AGENCY, "CaseBody": CASE_BODY, "Case": CASE, "Record": RECORD,
                 "TransitionBody": TRANSITION_BODY, "Error": error,
                 "JobFairBody": JOB_FAIR_BODY, "JobFair": JOB_FAIR,
+                "RegisteredAgency": REGISTERED_AGENCY,
                 "StatisticsTable": STATISTICS_TABLE,
                 "ImportBatch": IMPORT_BATCH, "HistoryRecord": HISTORY_RECORD,
                 "Catalog": {"type": "object", "properties": {
