@@ -18,7 +18,7 @@ from sso.identity import Identity
 from sso.jurisdiction import jurisdiction, scope
 from workflows.engine import MAX_ID, local_zone
 from workflows.errors import Conflict, Forbidden, Invalid, NotFound
-from workflows.service import _contains, _start_of, page_bounds
+from workflows.service import contains, page_bounds, start_of
 
 KIND = "job_fair_kind"
 # From this many expected visitors a fair needs the public-security permit (大型群众性活动).
@@ -166,15 +166,15 @@ def search(identity: Identity, query: FairQuery) -> tuple[list[JobFair], int, in
             raise Invalid({"division": "不在您的管辖范围内"})
         stmt = stmt.where(JobFair.division_code == query.division)
     if query.name and query.name.strip():
-        stmt = stmt.where(JobFair.name.like(_contains(query.name.strip())))
+        stmt = stmt.where(JobFair.name.like(contains(query.name.strip())))
     if query.organizer and query.organizer.strip():
-        stmt = stmt.where(JobFair.organizer.like(_contains(query.organizer.strip())))
+        stmt = stmt.where(JobFair.organizer.like(contains(query.organizer.strip())))
     if query.held_from and query.held_to and query.held_to < query.held_from:
         raise Invalid({"held_to": "结束日期不能早于开始日期"})
     if query.held_from:
-        stmt = stmt.where(JobFair.end_at >= _start_of(query.held_from))
+        stmt = stmt.where(JobFair.end_at >= start_of(query.held_from))
     if query.held_to:
-        stmt = stmt.where(JobFair.start_at < _start_of(query.held_to + dt.timedelta(days=1)))
+        stmt = stmt.where(JobFair.start_at < start_of(query.held_to + dt.timedelta(days=1)))
     page, per_page = page_bounds(query.page, query.per_page)
     total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
     rows = db.session.scalars(stmt.options(selectinload(JobFair.agency))

@@ -10,8 +10,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from portal_plugin import catalog
+from portal_plugin import catalog, registry
 from portal_plugin.access import MenuItem, identity, requires
+from portal_plugin.models import FILING_STATUS, LICENSE_STATUS, RECORD_SOURCE
 from portal_plugin.queryargs import date_arg, district_arg, districts_of
 from sso.permissions import WORKFLOW_ACT, WORKFLOW_READ
 from workflows import service
@@ -60,11 +61,10 @@ STEP_STATUSES = {
     "accept": (("submitted", "returned", "rejected", "pending_review", "approved", "refused"),
                None),
     "review": (("pending_review", "approved", "refused"), None),
-    "view": (("approved",), "approved"),
 }
 # The actions behind a step's own button (受理 opens accept / return / reject).
 STEP_ACTIONS = {"accept": frozenset({"accept", "return", "reject"}),
-                "review": frozenset({"approve", "refuse"}), "view": frozenset()}
+                "review": frozenset({"approve", "refuse"})}
 DONE = {"accept": "已受理", "return": "已退回", "reject": "已作不通过处理", "approve": "已办结",
         "refuse": "已办结"}
 PER_PAGE = 20
@@ -124,12 +124,57 @@ def list_view(step: Step) -> Callable[[], str]:
     return view
 
 
+# The 查看 pages list the registry's records, whatever made them (an application, an officer's
+# entry, the history import): (search, number field, date field, the case result's record key).
+RECORDS = {
+    "licensing": (registry.search_licenses, "license_number", "issued_on", "license_id"),
+    "filing": (registry.search_filings, "filing_number", "filed_on", "filing_id"),
+}
+
+
+def records_view(step: Step) -> Callable[[], str]:
+    """The 查看 page of one function: approved records, the agency name opening the application."""
+
+    def view() -> str:
+        search, number, granted, key = RECORDS[step.wf]
+        who = identity()
+        errors: dict[str, str] = {}
+        labels = LICENSE_STATUS if step.wf == "licensing" else FILING_STATUS
+        status = request.args.get("status", "")
+        if status and status not in labels:
+            errors["status"] = "不是有效的状态"
+            status = ""
+        divisions = districts_of(who)
+        query = registry.RecordQuery(
+            name=request.args.get("name") or None,
+            credit_code=request.args.get("credit_code") or None,
+            number=request.args.get("number") or None, status=status or None,
+            division=district_arg(request.args, divisions, errors) or None,
+            granted_from=date_arg(request.args, "granted_from", errors),
+            granted_to=date_arg(request.args, "granted_to", errors),
+            page=_page(), per_page=PER_PAGE)
+        rows, total, page, _ = search(who, query)
+        issued = service.issuing_cases(step.wf, key, rows)
+        for row in rows:
+            case_id = issued.get(row["id"])
+            row["url"] = url_for(".case_page", wf=step.wf, case_id=case_id) if case_id else None
+        return render_template(
+            "cases/records.html", step=step, rows=rows, total=total, page=page,
+            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors, number=number,
+            granted=granted, statuses=labels, divisions=divisions, sources=RECORD_SOURCE,
+            args=request.args)
+
+    view.__doc__ = f"List the records of {step.label}."
+    return view
+
+
 for _step in STEPS:
     bp.add_url_rule(
         f"/{_step.wf}/{_step.step if _step.step != 'view' else 'records'}",
         f"{_step.wf}_{_step.step}",
         requires(f"{_step.wf}.{_step.step}",
-                 menu=MenuItem(_step.label, _step.group, _step.order))(list_view(_step)),
+                 menu=MenuItem(_step.label, _step.group, _step.order))(
+            records_view(_step) if _step.step == "view" else list_view(_step)),
     )
 
 

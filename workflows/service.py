@@ -147,18 +147,18 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Cas
         stmt = stmt.where(Case.division_code == query.division)
     if query.q:
         term = query.q.strip()
-        stmt = stmt.where(or_(Case.agency_name.like(_contains(term)),
+        stmt = stmt.where(or_(Case.agency_name.like(contains(term)),
                               Case.credit_code == term.upper(), Case.case_no == term))
     if query.name:
-        stmt = stmt.where(Case.agency_name.like(_contains(query.name.strip())))
+        stmt = stmt.where(Case.agency_name.like(contains(query.name.strip())))
     if query.credit_code:
         stmt = stmt.where(Case.credit_code == query.credit_code.strip().upper())
     if query.case_no:
         stmt = stmt.where(Case.case_no == query.case_no.strip())
     if query.submitted_from:
-        stmt = stmt.where(Case.submitted_at >= _start_of(query.submitted_from))
+        stmt = stmt.where(Case.submitted_at >= start_of(query.submitted_from))
     if query.submitted_to:
-        stmt = stmt.where(Case.submitted_at < _start_of(query.submitted_to + dt.timedelta(days=1)))
+        stmt = stmt.where(Case.submitted_at < start_of(query.submitted_to + dt.timedelta(days=1)))
     page, per_page = page_bounds(query.page, query.per_page)
     rows = list(db.session.scalars(
         stmt.options(defer(Case.payload))
@@ -168,6 +168,21 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Cas
     if page == 1 and len(rows) < per_page:
         return rows, len(rows)  # a first page that is not full is the whole set
     return rows, db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+
+
+def issuing_cases(wf: str, key: str, records: list[dict[str, Any]]) -> dict[int, int]:
+    """Record id → the approved case of `wf` that issued it (entered and imported records have
+    none); one query over the agencies of the listed records, whose result names the record."""
+    agencies = {record["agency"]["id"] for record in records}
+    if not agencies:
+        return {}
+    issued: dict[int, int] = {}
+    for case_id, result in db.session.execute(
+            select(Case.id, Case.result).where(Case.workflow == wf, Case.status == "approved",
+                                                Case.agency_id.in_(sorted(agencies)))):
+        if result and key in result:
+            issued[result[key]] = case_id
+    return issued
 
 
 MAX_PAGE = 100_000
@@ -180,12 +195,12 @@ def page_bounds(page: int, per_page: int) -> tuple[int, int]:
     return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
 
 
-def _contains(term: str) -> str:
+def contains(term: str) -> str:
     """A LIKE pattern for a substring, with the user's wildcards taken literally away."""
     return f"%{term.replace('%', '').replace('_', '')}%"
 
 
-def _start_of(day: dt.date) -> dt.datetime:
+def start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), engine.local_zone())
 
 
