@@ -98,6 +98,10 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
     cli.register(app)
 
 
+# What a multipart form adds around an uploaded file (boundaries, headers, the CSRF token).
+FORM_OVERHEAD = 64 * 1024
+
+
 def protect_forms() -> None:
     """CSRF on every state-changing browser request; bearer API calls carry no cookie risk.
 
@@ -108,6 +112,9 @@ def protect_forms() -> None:
     access_ = getattr(current_app.view_functions.get(request.endpoint or ""), "hrm_access", None)
     if access_ is not None and not access_.public and access.current_identity() is None:
         return
+    # The CSRF check parses the body, so cap it first: no form of ours takes more than a
+    # history upload (werkzeug answers 413 from Content-Length without reading the body).
+    request.max_content_length = current_app.config["HISTORY_IMPORT_MAX_BYTES"] + FORM_OVERHEAD
     csrf.protect()
 
 

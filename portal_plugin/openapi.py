@@ -429,6 +429,93 @@ def agency_paths() -> dict[str, Any]:
     }
 
 
+ANNUAL_REPORT_FIGURES = {key: {"type": "integer", "minimum": 0, "description": label}
+                         for key, label in (
+    ("staff_count", "从业人员数"), ("served_workers", "服务劳动者人次"),
+    ("served_employers", "服务用人单位家次"), ("placements", "帮助实现就业人数"),
+    ("job_fairs_held", "举办招聘会场次"), ("online_postings", "网络发布岗位数"),
+    ("trainings", "培训人次"))}
+ANNUAL_REPORT_BODY = {
+    "type": "object",
+    "required": ["year", "revenue", "filled_by", *ANNUAL_REPORT_FIGURES],
+    "properties": {
+        "year": {"type": "integer", "minimum": 2000, "description": "报告年度 (not in the future)"},
+        **ANNUAL_REPORT_FIGURES,
+        "revenue": {"type": ["string", "number"], "pattern": r"^[0-9]+(\.[0-9]{1,2})?$",
+                    "description": "营业收入 (≥ 0, two decimals at most)"},
+        "complaints": {**NULLABLE_STRING, "maxLength": 2000, "description": "投诉及处罚情况"},
+        "filled_by": {**STRING, "maxLength": 100, "description": "填报人"},
+        "submit": {"type": "boolean", "description": "submit at once (报送)"},
+        "version": {"type": "integer", "description": "PUT: the version read (409 if stale)"},
+    },
+}
+ANNUAL_REPORT = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "year": {"type": "integer"},
+    "status": {"enum": ["draft", "submitted", "passed", "returned"]}, "status_label": STRING,
+    "version": {"type": "integer"},
+    "agency": {"type": "object", "description": "the agency's basics at submission: id, name, "
+               "credit_code, division, division_name, legal_rep, address, license_numbers, "
+               "filing_numbers"},
+    **ANNUAL_REPORT_FIGURES, "revenue": STRING, "complaints": NULLABLE_STRING,
+    "filled_by": STRING, "filled_on": {**STRING, "format": "date"},
+    "reason": NULLABLE_STRING, "submitted_at": NULLABLE_STRING,
+    "reviewed_at": NULLABLE_STRING, "reviewed_by_name": NULLABLE_STRING,
+    "events": {"type": "array", "description": "GET one: the 流转记录"}}}
+
+
+def annual_report_paths() -> dict[str, Any]:
+    """年度报告: clerks fill in and submit; annual_reports.review reads, passes, returns, exports."""
+    readers = "annual_reports.review (jurisdiction, drafts excluded) or agency.self_service (own)"
+    report_id = {"name": "report_id", "in": "path", "required": True,
+                 "schema": {"type": "integer"}}
+    query = [{"name": n, "in": "query", "schema": s, "description": d} for n, s, d in (
+        ("year", {"type": "integer"}, "报告年度"), ("name", STRING, "机构名称 (part)"),
+        ("status", {"enum": ["draft", "submitted", "passed", "returned"]}, "状态"),
+        ("division", STRING, "district within the caller's jurisdiction"))]
+    query += [p for p in PAGING if p["name"] in ("page", "per_page")]
+    body = {"required": True, "content": {"application/json": {"schema": ANNUAL_REPORT_BODY}}}
+    one = {"200": json_body(ANNUAL_REPORT), **errors("409", "422")}
+    decision = {"required": False, "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"reason": {**STRING, "maxLength": 1000},
+                                         "version": {"type": "integer"}}}}}}
+    return {
+        "/annual-reports": {
+            "post": operation("Fill in a year's report for the clerk's agency (409: one a year)",
+                              "agency.self_service", {"201": json_body(ANNUAL_REPORT),
+                                                      **errors("409", "422")},
+                              requestBody=body),
+            "get": operation("Annual reports in scope, the latest year first", readers,
+                             {"200": json_body(page_schema(ANNUAL_REPORT)), **errors("422")},
+                             parameters=query),
+        },
+        "/annual-reports/{report_id}": {
+            "get": operation("One annual report with its 流转记录", readers,
+                             {"200": json_body(ANNUAL_REPORT), **ERRORS},
+                             parameters=[report_id]),
+            "put": operation("Change a draft or returned report (resubmit with submit)",
+                             "agency.self_service", one, parameters=[report_id],
+                             requestBody=body),
+        },
+        "/annual-reports/{report_id}/submit": {"post": operation(
+            "Submit a draft or returned report", "agency.self_service", one,
+            parameters=[report_id], requestBody=decision)},
+        "/annual-reports/{report_id}/pass": {"post": operation(
+            "通过 a submitted report", "annual_reports.review", one, parameters=[report_id],
+            requestBody=decision)},
+        "/annual-reports/{report_id}/return": {"post": operation(
+            "退回 a submitted report, or 退回重填 a passed one (reason required)",
+            "annual_reports.review", one, parameters=[report_id], requestBody=decision)},
+        "/annual-reports/export": {"get": operation(
+            "导出公示信息: the year's passed reports of the caller's jurisdiction (.xlsx)",
+            "annual_reports.review",
+            {"200": {"description": "the workbook", "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {**STRING, "format": "binary"}}}}, **errors("422")},
+            parameters=[{"name": "year", "in": "query", "required": True,
+                         "schema": {"type": "integer"}}])},
+    }
+
+
 def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     paths: dict[str, Any] = {
@@ -476,6 +563,7 @@ def document() -> dict[str, Any]:
                                            {"200": json_body({"type": "object"})})},
         **job_fair_paths(),
         **agency_paths(),
+        **annual_report_paths(),
         **statistics_paths(),
         **history_paths(),
     }

@@ -26,7 +26,6 @@ STATS = "人力资源服务机构统计分析"
 FUNCTIONS: tuple[tuple[str, str, str, str, str, int], ...] = (
     ("revocations", "/revocations", "注销单位行政许可", "机构监管", "revocation.manage", 130),
     ("agencies", "/agencies", "机构管理", "机构监管", "agencies.manage", 140),
-    ("annual_reports", "/annual-reports", "年度报告查阅", "机构监管", "annual_reports.review", 150),
 )
 
 

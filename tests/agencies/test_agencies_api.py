@@ -21,6 +21,7 @@ from tests.agencies.conftest import body
 from tests.workflows.conftest import CITY, HP, HX, credit_code
 from workflows.models import Case
 
+
 @pytest.mark.parametrize("role", sorted(DEFAULT_ROLES))
 def test_permission_matrix(client, auth_header, add, role):
     agency = add(1)
