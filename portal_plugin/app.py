@@ -9,7 +9,18 @@ from flask import Blueprint, Flask, current_app, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from portal_plugin import access, api, cli, config, errors, job_fairs_views, pages, portal, statistics_pages
+from portal_plugin import (
+    access,
+    api,
+    cli,
+    config,
+    errors,
+    job_fairs_views,
+    pages,
+    portal,
+    revocations_views,
+    statistics_pages,
+)
 from portal_plugin.extensions import csrf, db, migrate
 from portal_plugin.history import api as history_api
 from portal_plugin.history import pages as history_pages
@@ -29,8 +40,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 # The feature blueprints, in menu order; each is nested under the bundle's "hrm" blueprint.
 FEATURES: tuple[Blueprint, ...] = (pages.bp, cases_pages.bp, agency_pages.bp, history_pages.bp,
                                     statistics_pages.bp, job_fairs_views.bp,
-                                    job_fairs_views.agency_bp, portal.bp, login.bp, api.bp,
-                                    history_api.bp, job_fairs_views.api_bp)
+                                    job_fairs_views.agency_bp, revocations_views.bp, portal.bp,
+                                    login.bp, api.bp, history_api.bp, job_fairs_views.api_bp,
+                                    revocations_views.api_bp)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

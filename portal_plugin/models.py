@@ -354,3 +354,26 @@ class AnnualReport(db.Model):
 
     agency: Mapped[Agency] = relationship()
     division: Mapped[Division] = relationship()
+
+
+class Revocation(db.Model):
+    """A 注销单位行政许可 decision: the bureau takes an agency's licence out of force."""
+
+    __tablename__ = "revocations"
+    __table_args__ = (Index("ix_revocations_division_decided", "division_code", "decision_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    license_id: Mapped[int] = mapped_column(ForeignKey("licenses.id"), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # The agency's district when decided: whose officers see the record.
+    division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"))
+    ground: Mapped[str] = mapped_column(String(20))
+    decision_date: Mapped[dt.date] = mapped_column(Date)
+    document_number: Mapped[str] = mapped_column(String(60))
+    remarks: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_by_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    license: Mapped[License] = relationship()
+    agency: Mapped[Agency] = relationship()

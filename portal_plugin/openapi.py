@@ -516,6 +516,62 @@ def annual_report_paths() -> dict[str, Any]:
     }
 
 
+REVOCATION_BODY = {
+    "type": "object",
+    "required": ["license_id", "ground", "decision_date"],
+    "properties": {
+        "license_id": {"type": "integer", "minimum": 1,
+                       "description": "a valid licence of an agency in the caller's jurisdiction"},
+        "ground": {**STRING, "description": "注销原因 code (catalog revocation_grounds); R03 "
+                                            "被撤销 leaves the licence 已撤销, R04 被吊销 已吊销, "
+                                            "the others 已注销"},
+        "decision_date": {**STRING, "format": "date", "description": "决定日期, not in the future, "
+                                                                    "not before the licence"},
+        "document_number": {**NULLABLE_STRING, "maxLength": 60,
+                            "description": "文号; generated from the 注销文号 series if empty"},
+        "remarks": {**NULLABLE_STRING, "maxLength": 500, "description": "备注"},
+    },
+}
+REVOCATION = {
+    "type": "object",
+    "required": ["id", "license_id", "license_number", "agency", "ground", "decision_date",
+                 "document_number"],
+    "properties": {
+        **REVOCATION_BODY["properties"], "id": {"type": "integer"},
+        "license_number": STRING, "license_status": RECORD["properties"]["status"],
+        "license_status_label": STRING, "agency": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "credit_code": STRING, "name": STRING,
+            "status": {"enum": ["valid", "deregistered"]}}},
+        "division": STRING, "division_name": STRING, "ground_label": STRING,
+        "document_number": STRING, "created_by_name": STRING,
+        "created_at": {**STRING, "format": "date-time"},
+    },
+}
+
+
+def revocation_paths() -> dict[str, Any]:
+    """注销单位行政许可: the bureau revokes a licence (and deregisters an agency left empty)."""
+    query = [{"name": n, "in": "query", "schema": STRING, "description": d} for n, d in (
+        ("name", "机构名称 (part)"), ("credit_code", "统一社会信用代码"),
+        ("license_number", "许可证编号"), ("ground", "注销原因 code"),
+        ("division", "the agency's district, within the caller's jurisdiction"))]
+    query += [{"name": n, "in": "query", "schema": {**STRING, "format": "date"},
+               "description": d} for n, d in (("decided_from", "决定日期 from"),
+                                              ("decided_to", "决定日期 to"))]
+    query += [p for p in PAGING if p["name"] in ("page", "per_page")]
+    return {"/revocations": {
+        "post": operation("Revoke a licence: the record, the licence's status, the agency "
+                          "when nothing valid is left, in one transaction", "revocation.manage",
+                          {"201": json_body(ref("Revocation")), **errors("409", "422")},
+                          requestBody={"required": True, "content": {
+                              "application/json": {"schema": ref("RevocationBody")}}}),
+        "get": operation("Revocations in the caller's jurisdiction, the latest decision first",
+                         "revocation.manage",
+                         {"200": json_body(page_schema(ref("Revocation"))), **errors("422")},
+                         parameters=query),
+    }}
+
+
 def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     paths: dict[str, Any] = {
@@ -566,6 +622,7 @@ def document() -> dict[str, Any]:
         **annual_report_paths(),
         **statistics_paths(),
         **history_paths(),
+        **revocation_paths(),
     }
     codes = {"type": "array", "items": {"type": "object", "properties": {
         "code": STRING, "label": STRING}}}
@@ -589,6 +646,7 @@ def document() -> dict[str, Any]:
                 "RegisteredAgency": REGISTERED_AGENCY,
                 "StatisticsTable": STATISTICS_TABLE,
                 "ImportBatch": IMPORT_BATCH, "HistoryRecord": HISTORY_RECORD,
+                "RevocationBody": REVOCATION_BODY, "Revocation": REVOCATION,
                 "Catalog": {"type": "object", "properties": {
                     k: codes for k in ("agency_types", "license_items", "filing_items",
                                        "divisions", "deregistration_grounds",

@@ -32,8 +32,8 @@ from sso.devportal import dev_portal_for
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql:///test")
 # Tables a test may write; reference data (divisions, codes) is seeded once per run.
 MUTABLE_TABLES = ("audit_events", "cases", "counters", "calendar_days", "calendar_years",
-                  "job_fairs", "annual_reports", "filings", "licenses", "agencies",
-                  "import_batches")
+                  "job_fairs", "annual_reports", "revocations", "filings", "licenses",
+                  "agencies", "import_batches")
 
 
 def postgres_reachable() -> str | None:

@@ -108,6 +108,25 @@ def valid_filing(agency_id: int | None) -> Filing | None:
         Filing.agency_id == agency_id, Filing.status == "valid").order_by(Filing.id))
 
 
+def end_record(record: License | Filing, status: str, reason: str | None, on: dt.date,
+               document: str | None) -> str:
+    """Take a licence or filing out of force (reason, date, 文号 for a licence); returns its old status."""
+    before = record.status
+    record.status, record.status_reason, record.status_changed_on = status, reason, on
+    if isinstance(record, License):
+        record.status_document_no = document
+    return before
+
+
+def close_agency_if_empty(agency: Agency, on: dt.date) -> bool:
+    """Deregister an agency left with no valid licence and no valid filing; True when it was."""
+    db.session.flush()
+    if valid_license(agency.id) is not None or valid_filing(agency.id) is not None:
+        return False
+    agency.status, agency.deregistered_on = "deregistered", on
+    return True
+
+
 def agency_by_credit_code(credit_code: str, *, lock: bool = False) -> Agency | None:
     query = select(Agency).where(Agency.credit_code == credit_code)
     # Lock only the agency row, not the division row its eager join reads.

@@ -81,17 +81,9 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
         common.require(record is not None and record.status == "valid",
                        "所选记录已不是有效状态")
         assert record is not None
-        record.status = "deregistered"
-        record.status_reason = ground
-        record.status_changed_on = ctx.today
-        if isinstance(record, License):
-            record.status_document_no = document
+        common.end_record(record, "deregistered", ground, ctx.today, document)
         done.append(target)
-    db.session.flush()
-    agency_closed = (common.valid_license(agency.id) is None
-                     and common.valid_filing(agency.id) is None)
-    if agency_closed:
-        agency.status, agency.deregistered_on = "deregistered", ctx.today
+    agency_closed = common.close_agency_if_empty(agency, ctx.today)
     case.agency_id = agency.id
     return {"agency_id": agency.id, "deregistered": done, "document_number": document,
             "agency_deregistered": agency_closed}

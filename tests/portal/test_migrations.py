@@ -15,7 +15,7 @@ from tests.conftest import base_config, create_pg_database, drop_pg_database, po
 
 TABLES = {"divisions", "code_items", "agencies", "licenses", "filings", "audit_events",
           "cases", "counters", "calendar_days", "calendar_years", "import_batches", "job_fairs",
-          "annual_reports"}
+          "annual_reports", "revocations"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
