@@ -12,14 +12,16 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
-from portal_plugin import job_fairs, statistics_demo
+from portal_plugin import agencies_demo, job_fairs, revocations, statistics_demo
 from portal_plugin.extensions import db
 from portal_plugin.history import demo as history_demo
+from portal_plugin.models import Agency, Filing, License
 from portal_plugin.validators import credit_code_check_char
 from sso.identity import Identity
 from workflows import service
-from workflows.engine import case_type, local_zone
+from workflows.engine import OPEN_STATUSES, case_type, local_zone
 from workflows.models import Case
 
 CLERK_HP = "91120101MA05R7XQ0P"  # the dev portal's 吴芳 (和平区)
@@ -135,6 +137,8 @@ def load() -> int:
         made += 3
     made += statistics_demo.load()
     register_job_fairs()
+    register_revocations()
+    made += agencies_demo.load()
     made += history_demo.load(who("HRM_GL", "120000"))
     return made
 
@@ -166,3 +170,30 @@ def register_job_fairs() -> None:
             "police_permit_no": f"津公(治)许字[{day.year}]第{number + 10:03d}号"
             if visitors >= job_fairs.POLICE_PERMIT_FROM else None,
         })
+
+
+def register_revocations() -> None:
+    """Two 注销单位行政许可 by the city's 业务管理岗: 被吊销 for an applicant that keeps its filing,
+    and 依法终止 for an entered agency's only licence, which deregisters the agency too."""
+    officer = who("HRM_GL", "120000")
+    today = dt.datetime.now(local_zone()).date()
+    filing = aliased(Filing)
+    keeps_filing = db.session.scalar(
+        select(License.id).join(Agency, License.agency_id == Agency.id).where(
+            License.status == "valid", Agency.source == "application",
+            select(filing.id).where(filing.agency_id == Agency.id,
+                                    filing.status == "valid").exists(),
+            ~select(Case.id).where(Case.credit_code == Agency.credit_code,
+                                   Case.status.in_(OPEN_STATUSES)).exists())
+        .order_by(License.id.desc()).limit(1))
+    only_licence = db.session.scalar(
+        select(License.id).join(Agency, License.agency_id == Agency.id).where(
+            License.status == "valid", Agency.source == "entry",
+            ~select(Filing.id).where(Filing.agency_id == Agency.id).exists())
+        .order_by(License.id).limit(1))
+    for license_id, ground, day, remarks in (
+            (keeps_filing, "R04", today, "违法从事职业中介活动，依法吊销许可证"),
+            (only_licence, "R02", today - dt.timedelta(days=30), "机构已办理工商注销登记")):
+        if license_id is not None:
+            revocations.revoke(officer, {"license_id": license_id, "ground": ground,
+                                         "decision_date": day.isoformat(), "remarks": remarks})

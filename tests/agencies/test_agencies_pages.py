@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from flask import url_for
@@ -172,3 +173,14 @@ def test_script_in_a_name_shows_as_text(login_as, add):
         page = browser.get(url).text
         assert "<script>alert(1)</script>" not in page, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
+
+
+def test_demo_data_has_entered_agencies_with_a_change_history(runner, login_as):
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    browser = login_as("HRM_GL", HP)
+    listing = browser.get("/agencies?name=津和融智").text
+    assert "录入" in listing
+    agency_id = re.search(r'href="/agencies/(\d+)">津和融智', listing).group(1)
+    history = browser.get(f"/agencies/{agency_id}").text.split("变更记录", 1)[1]
+    assert "天津市和平区南京路188号" in history and "从业人员数" in history
