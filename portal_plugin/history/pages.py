@@ -80,7 +80,6 @@ def start() -> str:
 def upload() -> Response | tuple[str, int]:
     """Upload a filled template and check it completely (【上传文件】)."""
     limits = service.Limits.configured()
-    request.max_content_length = limits.bytes + 64 * 1024  # werkzeug refuses more (413)
     file = request.files.get("file")
     problem, status = None, 422
     if file is None or not file.filename:

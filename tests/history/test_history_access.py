@@ -158,3 +158,23 @@ def test_the_upload_page_refuses_a_file_over_the_size_cap_with_its_message(app, 
         "csrf_token": token, "file": (io.BytesIO(b"PK" + b"\0" * (1024 * 1024 + 10)), "a.xlsx")})
     assert response.status_code == 413
     assert "文件超过1 MB的上限，请分成多个文件分批导入" in response.text
+
+
+def test_an_oversized_upload_is_refused_before_its_body_is_read(app, login_as):
+    app.config["HISTORY_IMPORT_MAX_BYTES"] = 1024 * 1024
+    browser = login_as("HRM_GL", CITY)
+    token = csrf_token_from(browser.get("/history-import/import").text)
+    body = (b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.xlsx"\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\n" + b"PK" * (1024 * 1024)
+            + b"\r\n--x--\r\n")
+
+    def unread() -> bytes:  # the whole body would be read only by a parser ignoring the cap
+        raise AssertionError("the body was read")
+
+    stream = io.BytesIO(body)
+    stream.read = lambda *a, **k: unread()  # type: ignore[method-assign]
+    response = browser.post(
+        "/history-import/import", input_stream=stream, content_length=len(body),
+        content_type="multipart/form-data; boundary=x", headers={"X-CSRFToken": token})
+    assert response.status_code == 413
+    assert "上传内容过大" in response.text
