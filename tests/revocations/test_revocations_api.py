@@ -207,3 +207,15 @@ def test_permission_matrix(client, auth_header, registry, role):
     assert response.status_code == (201 if allowed else 403)
     assert client.get(URL).status_code == 401
     assert client.post(URL, json=body(registry["hp_license0"])).status_code == 401
+
+
+def test_demo_data_has_revocations(runner, client, auth_header):
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    listed = client.get(URL, headers=auth_header("HRM_GL", CITY)).json
+    assert listed["total"] == 2
+    by_ground = {item["ground"]: item for item in listed["items"]}
+    assert by_ground["R04"]["license_status"] == "cancelled"
+    assert by_ground["R04"]["agency"]["status"] == "valid"  # it keeps its filing
+    assert by_ground["R02"]["license_status"] == "deregistered"
+    assert by_ground["R02"]["agency"]["status"] == "deregistered"
+    assert all(item["document_number"].startswith("津人社许注字") for item in listed["items"])
