@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from portal_plugin import (
     access,
+    agencies_views,
     annual_reports_views,
     api,
     cli,
@@ -42,10 +43,11 @@ STATIC = Path(__file__).resolve().parent / "static"
 FEATURES: tuple[Blueprint, ...] = (pages.bp, cases_pages.bp, agency_pages.bp, history_pages.bp,
                                     statistics_pages.bp, job_fairs_views.bp,
                                     job_fairs_views.agency_bp, revocations_views.bp,
-                                    annual_reports_views.bp, annual_reports_views.agency_bp,
-                                    portal.bp,
+                                    agencies_views.bp, annual_reports_views.bp,
+                                    annual_reports_views.agency_bp, portal.bp,
                                     login.bp, api.bp, history_api.bp, job_fairs_views.api_bp,
-                                    revocations_views.api_bp, annual_reports_views.api_bp)
+                                    revocations_views.api_bp, agencies_views.api_bp,
+                                    annual_reports_views.api_bp)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

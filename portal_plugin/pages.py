@@ -24,7 +24,6 @@ bp = Blueprint("pages", __name__)
 # live in workflows.pages. Until its issue replaces a row with a view, the page says so honestly.
 STATS = "人力资源服务机构统计分析"
 FUNCTIONS: tuple[tuple[str, str, str, str, str, int], ...] = (
-    ("agencies", "/agencies", "机构管理", "机构监管", "agencies.manage", 140),
 )
 
 
