@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from portal_plugin import job_fairs, revocations, statistics_demo
+from portal_plugin import agencies_demo, job_fairs, revocations, statistics_demo
 from portal_plugin.extensions import db
 from portal_plugin.history import demo as history_demo
 from portal_plugin.models import Agency, Filing, License
@@ -138,6 +138,7 @@ def load() -> int:
     made += statistics_demo.load()
     register_job_fairs()
     register_revocations()
+    made += agencies_demo.load()
     made += history_demo.load(who("HRM_GL", "120000"))
     return made
 
