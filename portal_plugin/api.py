@@ -138,8 +138,11 @@ def list_filings() -> Response:
 
 def registry_query() -> registry.RecordQuery:
     return registry.RecordQuery(
-        q=request.args.get("q") or None, status=request.args.get("status") or None,
+        q=request.args.get("q") or None, name=request.args.get("name") or None,
+        credit_code=request.args.get("credit_code") or None,
+        number=request.args.get("number") or None, status=request.args.get("status") or None,
         division=request.args.get("division") or None,
+        granted_from=date_arg("granted_from"), granted_to=date_arg("granted_to"),
         page=int_arg("page", 1), per_page=int_arg("per_page", 20))
 
 

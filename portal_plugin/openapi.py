@@ -156,6 +156,17 @@ PAGING = [
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                      "maximum": 100}},
 ]
+# The 查看 pages' filters over licences and filings, beside `q`.
+RECORD_FILTERS = PAGING + [
+    {"name": name, "in": "query", "schema": schema, "description": description}
+    for name, schema, description in (
+        ("name", STRING, "agency name (part)"),
+        ("credit_code", STRING, "统一社会信用代码"),
+        ("number", STRING, "licence or filing number"),
+        ("granted_from", {**STRING, "format": "date"}, "issued / filed on or after"),
+        ("granted_to", {**STRING, "format": "date"}, "issued / filed on or before"),
+    )
+]
 
 
 def operation(summary: str, permission: str, responses: dict[str, Any], **extra: Any
@@ -609,10 +620,10 @@ def document() -> dict[str, Any]:
         "/cases/{wf}/{case_id}/refuse": transition("refuse", "不予", "review"),
         "/licenses": {"get": operation("Licences in the caller's jurisdiction", "licensing.view",
                                        {"200": json_body(page_schema(ref("Record"))),
-                                        **errors("422")}, parameters=PAGING)},
+                                        **errors("422")}, parameters=RECORD_FILTERS)},
         "/filings": {"get": operation("Filings in the caller's jurisdiction", "filing.view",
                                       {"200": json_body(page_schema(ref("Record"))),
-                                       **errors("422")}, parameters=PAGING)},
+                                       **errors("422")}, parameters=RECORD_FILTERS)},
         "/catalog": {"get": operation("Every code with its Chinese label", "any signed-in user",
                                       {"200": json_body(ref("Catalog")), **ERRORS})},
         "/openapi.json": {"get": operation("This document", "public",

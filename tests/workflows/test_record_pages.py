@@ -69,3 +69,19 @@ def test_records_page_filters_and_bad_input(app, login_as) -> None:
     assert other not in officer.get("/licensing/records?division=120103").get_data(as_text=True)
     city = login_as("HRM_CX", "120000").get("/licensing/records?division=110101")
     assert "不在您的管辖范围内" in city.get_data(as_text=True)
+
+
+def test_record_api_takes_the_same_filters(app, client, people) -> None:
+    code = imported(app, HP, "旧档人力资源服务公司")
+    officer = people.officer("HRM_CX")
+
+    def numbers(query: str) -> list[str]:
+        answer = client.get(f"/api/v1/licenses?{query}", headers=officer)
+        assert answer.status_code == 200, answer.json
+        return [row["agency"]["credit_code"] for row in answer.json["items"]]
+
+    assert numbers(f"credit_code={code}") == [code]
+    assert numbers("name=旧档&granted_to=2015-12-31") == [code]
+    assert numbers("granted_from=2016-01-01") == []
+    bad = client.get("/api/v1/licenses?granted_from=2016-02-30", headers=officer)
+    assert bad.status_code == 422 and "granted_from" in str(bad.json)
