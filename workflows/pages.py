@@ -157,7 +157,9 @@ def records_view(step: Step) -> Callable[[], str]:
         issued = service.issuing_cases(step.wf, key, rows)
         for row in rows:
             case_id = issued.get(row["id"])
-            row["url"] = url_for(".case_page", wf=step.wf, case_id=case_id) if case_id else None
+            # Entered and imported records have no application: their agency's details instead.
+            row["url"] = (url_for(".case_page", wf=step.wf, case_id=case_id) if case_id else
+                          url_for("hrm.agencies.detail", agency_id=row["agency"]["id"]))
         return render_template(
             "cases/records.html", step=step, rows=rows, total=total, page=page,
             pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors, number=number,

@@ -46,6 +46,9 @@ def test_records_pages_show_imported_and_applied_records_in_jurisdiction(app, lo
     # The applied licence's agency name opens the application that issued it.
     case_url = f'/cases/licensing/{applied["licensing"]["id"]}'
     assert re.search(rf'<a href="{re.escape(case_url)}">', page)
+    # An imported record's agency name opens the agency's details, readable with 查看 rights.
+    details = re.search(r'<a href="(/agencies/\d+)">旧档人力资源服务公司</a>', page).group(1)
+    assert "旧档人力资源服务公司" in officer.get(details).get_data(as_text=True)
 
     filings = officer.get("/filing/records?name=旧档").get_data(as_text=True)
     assert "旧档人力资源服务公司" in filings and CLERK_CODE not in filings
