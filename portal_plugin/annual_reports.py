@@ -367,10 +367,10 @@ def write_sheet(rows: Iterator[tuple[Any, ...]], out: IO[bytes]) -> None:
     excel.text_columns(ws, EXPORT_TEXT_COLUMNS)
     excel.freeze_header(ws, len(EXPORT_HEADERS))
     ws.append([excel.header_cell(ws, label) for label in EXPORT_HEADERS])
-    text = {i - 1 for i in EXPORT_TEXT_COLUMNS}
+    # Codes are strings, so they are written as text; the columns' text format keeps them
+    # text when edited. Only formula-like text needs a cell of its own (excel.cell).
     for row in rows:
-        ws.append([excel.cell(ws, value, text=True) if index in text else _safe(ws, value)
-                   for index, value in enumerate(row)])
+        ws.append([_safe(ws, value) for value in row])
     wb.save(out)
 
 
