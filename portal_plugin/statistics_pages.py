@@ -7,12 +7,12 @@ from werkzeug.wrappers import Response
 
 from portal_plugin import excel, statistics
 from portal_plugin.access import MenuItem, identity, requires
-from portal_plugin.pages import STATS
 from workflows.errors import Invalid
 
 bp = Blueprint("statistics", __name__)
 
 PERMISSION = "statistics.view"
+GROUP = "人力资源服务机构统计分析"  # the manual's menu group
 KINDS = "<any(new, deregistered):kind>"
 API_PATHS = {"new": "new-agencies", "deregistered": "deregistered-agencies"}
 
@@ -41,14 +41,14 @@ def _page(kind: str) -> tuple[str, int]:
 
 
 @bp.get("/statistics/new")
-@requires(PERMISSION, menu=MenuItem("按年度统计各地区新增情况", STATS, 170))
+@requires(PERMISSION, menu=MenuItem("按年度统计各地区新增情况", GROUP, 170))
 def statistics_new() -> tuple[str, int]:
     """Show new agencies per year and district (按年度统计各地区新增情况)."""
     return _page("new")
 
 
 @bp.get("/statistics/deregistered")
-@requires(PERMISSION, menu=MenuItem("按年度统计各地区注销情况", STATS, 180))
+@requires(PERMISSION, menu=MenuItem("按年度统计各地区注销情况", GROUP, 180))
 def statistics_deregistered() -> tuple[str, int]:
     """Show deregistered agencies per year and district (按年度统计各地区注销情况)."""
     return _page("deregistered")

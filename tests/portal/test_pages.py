@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from portal_plugin.pages import FUNCTIONS
 from tests.conftest import csrf_token_from
 
 
@@ -16,14 +13,6 @@ def test_workbench_shows_the_users_functions_as_links(login_as):
     assert "工作台" in page.text
     assert 'href="/licensing/accept"' in page.text
     assert "行政许可审批" not in page.text
-
-
-@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda row: row[0])
-def test_function_not_built_yet_says_so_honestly(login_as, function):
-    _, path, label, *_ = function
-    page = login_as("HRM_GL").get(path)
-    assert page.status_code == 200
-    assert label in page.text and "此功能尚未开通" in page.text
 
 
 def test_pages_send_security_headers_that_allow_framing_only_by_the_portal(make_app):

@@ -17,7 +17,7 @@ BUREAU_MENU = [
 ]
 
 AGENCY_MENU = ["本机构信息", "申请行政许可", "申请业务备案", "申请事项变更", "报告设立分支机构", "申请注销",
-               "现场招聘会登记"]
+               "现场招聘会登记", "年度报告填报"]
 
 
 def menu_labels(payload: dict) -> list[str]:
