@@ -1,4 +1,4 @@
-"""Demo data for `make run`: agencies across districts, cases in every state, job fairs.
+"""Demo data for `make run`: agencies across districts, cases in every state, job fairs, reports.
 
 Everything goes through the same services as real use (validation, engine, numbering, audit),
 acting as the dev portal's demo users, so the demo registry is consistent by construction.
@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from portal_plugin import agencies_demo, job_fairs, revocations, statistics_demo
+from portal_plugin import agencies_demo, annual_reports_demo, job_fairs, revocations, statistics_demo
 from portal_plugin.extensions import db
 from portal_plugin.history import demo as history_demo
 from portal_plugin.models import Agency, Filing, License
@@ -137,6 +137,7 @@ def load() -> int:
         made += 3
     made += statistics_demo.load()
     register_job_fairs()
+    made += annual_reports_demo.load(who)
     register_revocations()
     made += agencies_demo.load()
     made += history_demo.load(who("HRM_GL", "120000"))
