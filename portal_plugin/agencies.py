@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 
 from portal_plugin import audit, catalog, validation
 from portal_plugin.extensions import db
-from portal_plugin.job_fairs import _count
 from portal_plugin.models import (
     AGENCY_STATUS,
     RECORD_SOURCE,
@@ -120,7 +119,7 @@ def _check(identity: Identity, data: Mapping[str, Any]) -> tuple[dict[str, Any],
                                          required=False, max_len=MAX_SCOPE)
     staff = data.get("staff_count")
     clean["staff_count"] = (None if staff is None or (isinstance(staff, str) and not staff.strip())
-                            else _count(check, data, "staff_count"))
+                            else check.count(data, "staff_count", "staff_count"))
     if clean["division"] and clean["division"] not in jurisdiction(identity):
         check.fail("division", "不在您的管辖范围内")
     return clean, check.errors

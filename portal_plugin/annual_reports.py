@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 
 from portal_plugin import audit, catalog, excel
 from portal_plugin.extensions import db
-from portal_plugin.job_fairs import _count as count
 from portal_plugin.models import (
     ANNUAL_REPORT_STATUS,
     Agency,
@@ -100,12 +99,12 @@ def _revenue(check: Checker, data: Mapping[str, Any]) -> Decimal | None:
 def validate(data: Mapping[str, Any]) -> dict[str, Any]:
     """A report's clean values, or Invalid naming every bad field with its reason."""
     check = Checker()
-    clean: dict[str, Any] = {"year": count(check, data, "year")}
+    clean: dict[str, Any] = {"year": check.count(data, "year", "year")}
     year = clean["year"]
     if year is not None and not FIRST_YEAR <= year <= today().year:
         check.fail("year", f"报告年度应在{FIRST_YEAR}年至{today().year}年之间")
     for key in FIGURES:
-        clean[key] = count(check, data, key)
+        clean[key] = check.count(data, key, key)
     clean["revenue"] = _revenue(check, data)
     clean["complaints"] = check.text(data, "complaints", "complaints", required=False,
                                      max_len=2000)

@@ -23,7 +23,6 @@ from workflows.service import contains, page_bounds, start_of
 KIND = "job_fair_kind"
 # From this many expected visitors a fair needs the public-security permit (大型群众性活动).
 POLICE_PERMIT_FROM = 1000
-MAX_COUNT = 1_000_000
 MAX_DAYS = 30
 TEXT_FIELDS = (  # field, max length, required
     ("name", 200, True), ("organizer", 200, True), ("co_organizer", 200, False),
@@ -70,30 +69,6 @@ def _moment(check: Checker, data: Mapping[str, Any], key: str) -> dt.datetime | 
     return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
 
 
-def _count(check: Checker, data: Mapping[str, Any], key: str) -> int | None:
-    """A required whole number from 0 to MAX_COUNT (JSON numbers or form digits)."""
-    value = data.get(key)
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            value = None
-        elif text.isascii() and text.removeprefix("-").isdigit():
-            value = int(text)
-    if value is None:
-        check.fail(key, "必填")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        check.fail(key, "应为整数")
-        return None
-    if value < 0:
-        check.fail(key, "不能为负数")
-        return None
-    if value > MAX_COUNT:
-        check.fail(key, f"不能超过{MAX_COUNT}")
-        return None
-    return value
-
-
 def validate(data: Mapping[str, Any]) -> dict[str, Any]:
     """A fair's clean values, or Invalid naming every bad field with its reason."""
     check = Checker()
@@ -106,7 +81,7 @@ def validate(data: Mapping[str, Any]) -> dict[str, Any]:
     for key in PHONE_FIELDS:
         clean[key] = check.phone(data, key, key, required=True)
     for key in COUNT_FIELDS:
-        clean[key] = _count(check, data, key)
+        clean[key] = check.count(data, key, key)
     start, end = _moment(check, data, "start_at"), _moment(check, data, "end_at")
     if start and end:
         if end <= start:

@@ -15,6 +15,10 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 REQUIRED = "必填"
 
 
+# The largest count a form takes (visitors, staff, placements …).
+MAX_COUNT = 1_000_000
+
+
 class Checker:
     """Collects every problem of one body in one pass; `errors` maps field path → message."""
 
@@ -23,6 +27,30 @@ class Checker:
 
     def fail(self, path: str, message: str) -> None:
         self.errors.setdefault(path, message)
+
+    def count(self, data: Mapping[str, Any], key: str, path: str, *,
+              maximum: int = MAX_COUNT) -> int | None:
+        """A required whole number from 0 to `maximum` (a JSON number or a form's digits)."""
+        value = data.get(key)
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                value = None
+            elif text.isascii() and text.removeprefix("-").isdigit():
+                value = int(text)
+        if value is None:
+            self.fail(path, "必填")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, "应为整数")
+            return None
+        if value < 0:
+            self.fail(path, "不能为负数")
+            return None
+        if value > maximum:
+            self.fail(path, f"不能超过{maximum}")
+            return None
+        return value
 
     def text(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True,
              max_len: int = 200) -> str | None:
