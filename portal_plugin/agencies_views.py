@@ -17,7 +17,7 @@ from portal_plugin.models import (
     FILING_STATUS,
     LICENSE_STATUS,
 )
-from portal_plugin.queryargs import districts_of
+from portal_plugin.queryargs import districts_of, int_arg
 from workflows.engine import case_type
 from workflows.errors import Conflict, Invalid
 
@@ -33,20 +33,12 @@ def query_from(args: Mapping[str, str], per_page: int | None = None) -> agencies
     """The query parameters (pages and API alike); bad numbers are Invalid with their field."""
     errors: dict[str, str] = {}
 
-    def number(name: str, default: int) -> int:
-        value = (args.get(name) or "").strip()
-        if not value:
-            return default
-        if not (value.isdigit() and value.isascii()):
-            errors[name] = "应为整数"
-            return default
-        return int(value)
-
     query = agencies.AgencyQuery(
         q=args.get("q") or None, name=args.get("name") or None,
         credit_code=args.get("credit_code") or None, division=args.get("division") or None,
         agency_type=args.get("agency_type") or None, status=args.get("status") or None,
-        page=number("page", 1), per_page=per_page or number("per_page", PER_PAGE))
+        page=int_arg(args, "page", 1, errors),
+        per_page=per_page or int_arg(args, "per_page", PER_PAGE, errors))
     if errors:
         raise Invalid(errors)
     return query

@@ -21,7 +21,7 @@ from portal_plugin.access import AGENCY, MenuItem, identity, requires
 from portal_plugin.api import body, page_of
 from portal_plugin.excel import XLSX_MIME, content_disposition
 from portal_plugin.models import ANNUAL_REPORT_STATUS
-from portal_plugin.queryargs import districts_of
+from portal_plugin.queryargs import districts_of, int_arg
 from sso.permissions import AGENCY_PERMISSION
 from workflows.agency_pages import own_agency
 from workflows.errors import Conflict, Invalid
@@ -42,19 +42,11 @@ def query_from(args: Mapping[str, str], per_page: int | None = None
     """The query parameters (pages and API alike); bad ones are Invalid with their field."""
     errors: dict[str, str] = {}
 
-    def number(name: str, default: int | None) -> int | None:
-        value = (args.get(name) or "").strip()
-        if not value:
-            return default
-        if not (value.isdigit() and value.isascii()):
-            errors[name] = "应为整数"
-            return default
-        return int(value)
-
     query = annual_reports.ReportQuery(
-        year=number("year", None), name=args.get("name") or None,
+        year=int_arg(args, "year", None, errors), name=args.get("name") or None,
         status=args.get("status") or None, division=args.get("division") or None,
-        page=number("page", 1) or 1, per_page=per_page or number("per_page", PER_PAGE) or 1)
+        page=int_arg(args, "page", 1, errors) or 1,
+        per_page=per_page or int_arg(args, "per_page", PER_PAGE, errors) or 1)
     if errors:
         raise Invalid(errors)
     return query

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from portal_plugin import catalog, job_fairs
 from portal_plugin.access import AGENCY, MenuItem, identity, requires
 from portal_plugin.api import body, page_of
-from portal_plugin.queryargs import date_arg, districts_of
+from portal_plugin.queryargs import date_arg, districts_of, int_arg
 from sso.permissions import AGENCY_PERMISSION
 from workflows.agency_pages import own_agency
 from workflows.errors import Conflict, Invalid
@@ -28,20 +28,11 @@ def query_from(args: Mapping[str, str], per_page: int | None = None) -> job_fair
     """The query parameters (pages and API alike); bad ones are Invalid with their field."""
     errors: dict[str, str] = {}
 
-    def number(name: str, default: int) -> int:
-        value = (args.get(name) or "").strip()
-        if not value:
-            return default
-        if not (value.isdigit() and value.isascii()):
-            errors[name] = "应为整数"
-            return default
-        return int(value)
-
     query = job_fairs.FairQuery(
         name=args.get("name") or None, organizer=args.get("organizer") or None,
         division=args.get("division") or None, held_from=date_arg(args, "held_from", errors),
-        held_to=date_arg(args, "held_to", errors), page=number("page", 1),
-        per_page=per_page or number("per_page", PER_PAGE))
+        held_to=date_arg(args, "held_to", errors), page=int_arg(args, "page", 1, errors),
+        per_page=per_page or int_arg(args, "per_page", PER_PAGE, errors))
     if errors:
         raise Invalid(errors)
     return query

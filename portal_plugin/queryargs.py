@@ -1,13 +1,16 @@
-"""The list pages' query arguments: dates and the district within the officer's jurisdiction."""
+"""The list pages' query arguments: dates, numbers and the district within jurisdiction."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import TypeVar
 
 from portal_plugin import catalog
 from sso.identity import Identity
 from sso.jurisdiction import jurisdiction
+
+T = TypeVar("T")
 
 
 def date_arg(args: Mapping[str, str], name: str, errors: dict[str, str]) -> dt.date | None:
@@ -20,6 +23,17 @@ def date_arg(args: Mapping[str, str], name: str, errors: dict[str, str]) -> dt.d
     except ValueError:
         errors[name] = "日期格式应为 YYYY-MM-DD"
         return None
+
+
+def int_arg(args: Mapping[str, str], name: str, default: T, errors: dict[str, str]) -> int | T:
+    """A whole-number argument (`default` when absent); anything else is noted in `errors`."""
+    value = (args.get(name) or "").strip()
+    if not value:
+        return default
+    if not (value.isdigit() and value.isascii()):
+        errors[name] = "应为整数"
+        return default
+    return int(value)
 
 
 def districts_of(identity: Identity) -> dict[str, str]:

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from portal_plugin import catalog, revocations
 from portal_plugin.access import MenuItem, identity, requires
 from portal_plugin.api import body, page_of
-from portal_plugin.queryargs import date_arg, districts_of
+from portal_plugin.queryargs import date_arg, districts_of, int_arg
 from workflows.errors import Conflict, Invalid
 
 PERMISSION = "revocation.manage"
@@ -27,21 +27,13 @@ def query_from(args: Mapping[str, str], per_page: int | None = None
     """The query parameters (page and API alike); bad ones are Invalid with their field."""
     errors: dict[str, str] = {}
 
-    def number(name: str, default: int) -> int:
-        value = (args.get(name) or "").strip()
-        if not value:
-            return default
-        if not (value.isdigit() and value.isascii()):
-            errors[name] = "应为整数"
-            return default
-        return int(value)
-
     query = revocations.RevocationQuery(
         name=args.get("name") or None, credit_code=args.get("credit_code") or None,
         license_number=args.get("license_number") or None, ground=args.get("ground") or None,
         decided_from=date_arg(args, "decided_from", errors),
         decided_to=date_arg(args, "decided_to", errors), division=args.get("division") or None,
-        page=number("page", 1), per_page=per_page or number("per_page", PER_PAGE))
+        page=int_arg(args, "page", 1, errors),
+        per_page=per_page or int_arg(args, "per_page", PER_PAGE, errors))
     if errors:
         raise Invalid(errors)
     return query
