@@ -18,42 +18,25 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import logging
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import openpyxl
-import psycopg
+import throwaway  # bench/, the script's own folder
 from sqlalchemy import insert, select
-from sqlalchemy.engine import make_url
 
-from portal_plugin import annual_reports, create_app
+from portal_plugin import annual_reports
 from portal_plugin.extensions import db
 from portal_plugin.models import Agency, AnnualReport, Division
-from portal_plugin.seed import load_catalog, load_divisions
 from portal_plugin.validators import credit_code_check_char
 
 TARGET = 1.25
 YEAR = dt.date.today().year - 1
-
-
-def make_app(database_url: str, instance: str) -> Any:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
-                      "SECRET_KEY": "bench-annual-" + "k" * 32, "PORTAL_DEV_MODE": True})
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    return app
-
-
-def officer(app: Any) -> Any:
-    """The city's 业务管理岗 (annual_reports.review over every district)."""
-    return app.extensions["hrm_sso"].identity({
-        "sub": "bench:HRM_GL", "name": "基准测试", "division": "120000", "roles": ["HRM_GL"]})
 
 
 def load(rows: int, year: int, offset: int) -> None:
@@ -96,7 +79,7 @@ def bare(rows: list[tuple[Any, ...]]) -> None:
 
 
 def ours(app: Any, year: int) -> int:
-    chunks, _ = annual_reports.export(officer(app), year)
+    chunks, _ = annual_reports.export(throwaway.city_manager(app), year)
     return sum(len(chunk) for chunk in chunks)
 
 
@@ -119,7 +102,7 @@ def child(args: argparse.Namespace) -> None:
     ru_maxrss survives exec on Linux (a child starts with its parent's peak), so the peak of
     this process alone is VmHWM; both are printed.
     """
-    app = make_app(args.database_url, args.instance)
+    app = throwaway.make_app(args.database_url, args.instance)
     with app.test_request_context():
         db.session.execute(select(1))
         before = status_mb("VmHWM")
@@ -154,55 +137,40 @@ def main() -> None:
         child(args)
         return
 
-    server = make_url(args.server)
-    name = f"hrm_bench_annual_{uuid.uuid4().hex[:8]}"
-    maintenance = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    database_url = server.set(drivername="postgresql+psycopg", database=name).render_as_string(
-        hide_password=False)
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with tempfile.TemporaryDirectory(prefix="hrm-bench-annual-") as tmp:
-            app = make_app(database_url, tmp)
-            with app.test_request_context():
-                from flask_migrate import upgrade
-
-                upgrade()
-                load_divisions(app.config["DIVISIONS_FILE"])
-                load_catalog(app.config["CATALOG_FILE"])
-                db.session.commit()
-                load(args.rows, YEAR, 0)
-                load(args.big_rows, YEAR - 1, args.rows)
-                db.session.execute(db.text("ANALYZE"))
-                print(f"PostgreSQL database {name} (dropped at the end); openpyxl "
-                      f"{openpyxl.__version__}; {args.rows:,} passed reports of {YEAR}, "
-                      f"{args.big_rows:,} of {YEAR - 1}")
-                rows = list(annual_reports.passed_rows(officer(app), YEAR))
-                assert len(rows) == args.rows
-                runs: dict[str, list[float]] = {"bare": [], "ours": []}
-                for _ in range(args.repeat):
-                    runs["bare"].append(timed(lambda: bare(rows)))
-                    runs["ours"].append(timed(lambda: ours(app, YEAR)))
-                median = {k: sorted(v)[len(v) // 2] for k, v in runs.items()}
-                ratio = median["ours"] / median["bare"]
-                print(f"\nmedian of {args.repeat} rounds, {args.rows:,} rows × "
-                      f"{len(annual_reports.EXPORT_HEADERS)} columns")
-                print(f"  bare openpyxl write_only  {median['bare']:6.2f} s  "
-                      f"{args.rows / median['bare']:8,.0f} rows/s")
-                print(f"  导出公示信息 (export)      {median['ours']:6.2f} s  "
-                      f"{args.rows / median['ours']:8,.0f} rows/s  {ratio:4.2f} × bare  "
-                      f"target ≤ {TARGET} ×  {'MET' if ratio <= TARGET else 'MISS'}")
-            with app.app_context():
-                db.engine.dispose()
-            print("\npeak memory of a fresh process exporting one year")
-            for year, count in ((YEAR, args.rows), (YEAR - 1, args.big_rows)):
-                found = peak(year, database_url, tmp)
-                print(f"  {count:7,} rows  peak {found['peak']:6.0f} MB  (VmHWM; before the "
-                      f"export {found['before']:4.0f} MB; ru_maxrss {found['maxrss']:4.0f} MB "
-                      f"incl. the parent's; file {found['bytes'] / 2**20:.1f} MB)")
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway.database(args.server, "hrm_bench_annual") as (name, database_url), \
+            tempfile.TemporaryDirectory(prefix="hrm-bench-annual-") as tmp:
+        app = throwaway.make_app(database_url, tmp)
+        throwaway.migrate_and_seed(app)
+        with app.test_request_context():
+            load(args.rows, YEAR, 0)
+            load(args.big_rows, YEAR - 1, args.rows)
+            db.session.execute(db.text("ANALYZE"))
+            print(f"PostgreSQL database {name} (dropped at the end); openpyxl "
+                  f"{openpyxl.__version__}; {args.rows:,} passed reports of {YEAR}, "
+                  f"{args.big_rows:,} of {YEAR - 1}")
+            rows = list(annual_reports.passed_rows(throwaway.city_manager(app), YEAR))
+            assert len(rows) == args.rows
+            runs: dict[str, list[float]] = {"bare": [], "ours": []}
+            for _ in range(args.repeat):
+                runs["bare"].append(timed(lambda: bare(rows)))
+                runs["ours"].append(timed(lambda: ours(app, YEAR)))
+            median = {k: sorted(v)[len(v) // 2] for k, v in runs.items()}
+            ratio = median["ours"] / median["bare"]
+            print(f"\nmedian of {args.repeat} rounds, {args.rows:,} rows × "
+                  f"{len(annual_reports.EXPORT_HEADERS)} columns")
+            print(f"  bare openpyxl write_only  {median['bare']:6.2f} s  "
+                  f"{args.rows / median['bare']:8,.0f} rows/s")
+            print(f"  导出公示信息 (export)      {median['ours']:6.2f} s  "
+                  f"{args.rows / median['ours']:8,.0f} rows/s  {ratio:4.2f} × bare  "
+                  f"target ≤ {TARGET} ×  {'MET' if ratio <= TARGET else 'MISS'}")
+        with app.app_context():
+            db.engine.dispose()
+        print("\npeak memory of a fresh process exporting one year")
+        for year, count in ((YEAR, args.rows), (YEAR - 1, args.big_rows)):
+            found = peak(year, database_url, tmp)
+            print(f"  {count:7,} rows  peak {found['peak']:6.0f} MB  (VmHWM; before the "
+                  f"export {found['before']:4.0f} MB; ru_maxrss {found['maxrss']:4.0f} MB "
+                  f"incl. the parent's; file {found['bytes'] / 2**20:.1f} MB)")
 
 
 if __name__ == "__main__":

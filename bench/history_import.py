@@ -29,29 +29,24 @@ import argparse
 import datetime as dt
 import io
 import json
-import logging
 import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import psycopg
+import throwaway  # bench/, the script's own folder
 from openpyxl.workbook.defined_name import DefinedName
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from portal_plugin import create_app
 from portal_plugin.extensions import db
 from portal_plugin.history import service
 from portal_plugin.history.spec import COLUMNS, DATA_SHEET, TEMPLATE_VERSION, VERSION_NAME
-from portal_plugin.seed import load_catalog, load_divisions
 
 CATALOG = json.loads((Path(__file__).resolve().parent.parent / "portal_plugin" / "data"
                       / "catalog.json").read_text(encoding="utf-8"))
@@ -109,20 +104,10 @@ def bare_read(data: bytes) -> int:
 
 
 def make_app(database_url: str, instance: str) -> Any:
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance,
-        "SECRET_KEY": "bench-history-" + "k" * 32, "PORTAL_DEV_MODE": True,
-        "HISTORY_IMPORT_MAX_ROWS": 200_000, "HISTORY_IMPORT_MAX_BYTES": 512 * 1024 * 1024,
-        "HISTORY_IMPORT_MAX_UNZIPPED_BYTES": 4 * 1024 * 1024 * 1024,
-    })
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    return app
-
-
-def officer(app: Any) -> Any:
-    """The city's 业务管理岗 (history.import over every district)."""
-    return app.extensions["hrm_sso"].identity({
-        "sub": "bench:HRM_GL", "name": "基准测试", "division": "120000", "roles": ["HRM_GL"]})
+    return throwaway.make_app(
+        database_url, instance, HISTORY_IMPORT_MAX_ROWS=200_000,
+        HISTORY_IMPORT_MAX_BYTES=512 * 1024 * 1024,
+        HISTORY_IMPORT_MAX_UNZIPPED_BYTES=4 * 1024 * 1024 * 1024)
 
 
 def timed(call: Callable[[], Any]) -> tuple[float, Any]:
@@ -139,7 +124,7 @@ def empty_registry() -> None:
 
 def measure(app: Any, data: bytes, repeat: int) -> dict[str, float]:
     """Median seconds of bare read, validation + preview, and commit over `repeat` rounds."""
-    who = officer(app)
+    who = throwaway.city_manager(app)
     runs: dict[str, list[float]] = {"read": [], "validate": [], "commit": []}
     with app.test_request_context():
         for _ in range(repeat):
@@ -161,7 +146,7 @@ def child(args: argparse.Namespace) -> None:
     app = make_app(args.database_url, args.instance)
     with app.test_request_context():
         empty_registry()
-        who = officer(app)
+        who = throwaway.city_manager(app)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if args.child == "read":
             bare_read(data)
@@ -199,61 +184,45 @@ def main() -> None:
         child(args)
         return
 
-    server = make_url(args.server)
-    name = f"hrm_bench_history_{uuid.uuid4().hex[:8]}"
-    maintenance = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    database_url = server.set(drivername="postgresql+psycopg", database=name).render_as_string(
-        hide_password=False)
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with tempfile.TemporaryDirectory(prefix="hrm-bench-history-") as tmp:
-            app = make_app(database_url, tmp)
-            with app.app_context():
-                from flask_migrate import upgrade
+    with throwaway.database(args.server, "hrm_bench_history") as (name, database_url), \
+            tempfile.TemporaryDirectory(prefix="hrm-bench-history-") as tmp:
+        app = make_app(database_url, tmp)
+        throwaway.migrate_and_seed(app)
+        print(f"PostgreSQL database {name} (dropped at the end); openpyxl {openpyxl.__version__}")
 
-                upgrade()
-                load_divisions(app.config["DIVISIONS_FILE"])
-                load_catalog(app.config["CATALOG_FILE"])
-                db.session.commit()
-            print(f"PostgreSQL database {name} (dropped at the end); openpyxl {openpyxl.__version__}")
+        seconds, data = timed(lambda: workbook_rows(args.rows))
+        print(f"{args.rows:,} rows × {len(COLUMNS)} columns: {len(data) / 2**20:.1f} MB "
+              f"(written in {seconds:.1f} s)", flush=True)
+        times = measure(app, data, args.repeat)
+        read = times["read"]
+        print(f"\nmedian of {args.repeat} rounds, {args.rows:,} rows")
+        print(f"  bare openpyxl read      {read:7.2f} s   {args.rows / read:8,.0f} rows/s")
+        for stage, label, target in (("validate", "validation + preview", 1.5),
+                                     ("commit", "commit", 2.0)):
+            ratio = times[stage] / read
+            verdict = "MET" if ratio <= target else "MISS"
+            print(f"  {label:<22}  {times[stage]:7.2f} s   {args.rows / times[stage]:8,.0f} "
+                  f"rows/s   {ratio:4.2f} × bare read   target ≤ {target} ×  {verdict}")
 
-            seconds, data = timed(lambda: workbook_rows(args.rows))
-            print(f"{args.rows:,} rows × {len(COLUMNS)} columns: {len(data) / 2**20:.1f} MB "
-                  f"(written in {seconds:.1f} s)", flush=True)
-            times = measure(app, data, args.repeat)
-            read = times["read"]
-            print(f"\nmedian of {args.repeat} rounds, {args.rows:,} rows")
-            print(f"  bare openpyxl read      {read:7.2f} s   {args.rows / read:8,.0f} rows/s")
-            for stage, label, target in (("validate", "validation + preview", 1.5),
-                                         ("commit", "commit", 2.0)):
-                ratio = times[stage] / read
-                verdict = "MET" if ratio <= target else "MISS"
-                print(f"  {label:<22}  {times[stage]:7.2f} s   {args.rows / times[stage]:8,.0f} "
-                      f"rows/s   {ratio:4.2f} × bare read   target ≤ {target} ×  {verdict}")
-
-            if args.big_rows:
-                big = Path(tmp) / "big.xlsx"
-                seconds, data = timed(lambda: workbook_rows(args.big_rows, seed=7))
-                big.write_bytes(data)
-                print(f"\n{args.big_rows:,} rows: {len(data) / 2**20:.1f} MB (written in "
-                      f"{seconds:.1f} s); peak memory (ru_maxrss of a fresh process per stage)")
-                with app.app_context():
-                    db.engine.dispose()
-                for stage, label in (("read", "bare openpyxl read"),
-                                     ("validate", "validation + preview"), ("commit", "commit")):
-                    start = time.perf_counter()
-                    found = peak(stage, big, database_url, tmp)
-                    verdict = ("" if stage == "read" else
-                               "  target < 200 MB  " + ("MET" if found["peak"] < 200 else "MISS"))
-                    print(f"  {label:<22}  peak {found['peak']:6.0f} MB   (process before the "
-                          f"stage {found['before']:4.0f} MB; {time.perf_counter() - start:5.1f} s)"
-                          f"{verdict}", flush=True)
+        if args.big_rows:
+            big = Path(tmp) / "big.xlsx"
+            seconds, data = timed(lambda: workbook_rows(args.big_rows, seed=7))
+            big.write_bytes(data)
+            print(f"\n{args.big_rows:,} rows: {len(data) / 2**20:.1f} MB (written in "
+                  f"{seconds:.1f} s); peak memory (ru_maxrss of a fresh process per stage)")
             with app.app_context():
                 db.engine.dispose()
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for stage, label in (("read", "bare openpyxl read"),
+                                 ("validate", "validation + preview"), ("commit", "commit")):
+                start = time.perf_counter()
+                found = peak(stage, big, database_url, tmp)
+                verdict = ("" if stage == "read" else
+                           "  target < 200 MB  " + ("MET" if found["peak"] < 200 else "MISS"))
+                print(f"  {label:<22}  peak {found['peak']:6.0f} MB   (process before the "
+                      f"stage {found['before']:4.0f} MB; {time.perf_counter() - start:5.1f} s)"
+                      f"{verdict}", flush=True)
+        with app.app_context():
+            db.engine.dispose()
 
 
 if __name__ == "__main__":
