@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -56,11 +56,10 @@ STEPS: tuple[Step, ...] = (
     Step("deregistration", "accept", "注销受理", "注销", 110, "受理"),
     Step("deregistration", "review", "注销审批", "注销", 120, "审批"),
 )
-# Which statuses a step's list offers, and which it shows by default (None = all).
+# Which statuses a step's list offers (all of them when none is chosen).
 STEP_STATUSES = {
-    "accept": (("submitted", "returned", "rejected", "pending_review", "approved", "refused"),
-               None),
-    "review": (("pending_review", "approved", "refused"), None),
+    "accept": ("submitted", "returned", "rejected", "pending_review", "approved", "refused"),
+    "review": ("pending_review", "approved", "refused"),
 }
 # The actions behind a step's own button (受理 opens accept / return / reject).
 STEP_ACTIONS = {"accept": frozenset({"accept", "return", "reject"}),
@@ -88,16 +87,16 @@ def list_view(step: Step) -> Callable[[], str]:
     def view() -> str:
         wf = case_type(step.wf)
         who = identity()
-        offered, default = STEP_STATUSES[step.step]
+        offered = STEP_STATUSES[step.step]
         errors: dict[str, str] = {}
-        status = request.args.get("status", default or "")
+        status = request.args.get("status", "")
         if status and status not in offered:
             errors["status"] = "不是有效的状态"
-            status = default or ""
+            status = ""
         divisions = districts_of(who)
         division = district_arg(request.args, divisions, errors)
         query = service.CaseQuery(
-            status=status or None,
+            status=status or None, statuses=None if status else offered,
             name=request.args.get("name") or None,
             credit_code=request.args.get("credit_code") or None,
             case_no=request.args.get("case_no") or None,
@@ -105,20 +104,17 @@ def list_view(step: Step) -> Callable[[], str]:
             submitted_from=date_arg(request.args, "submitted_from", errors),
             submitted_to=date_arg(request.args, "submitted_to", errors),
             page=_page(), per_page=PER_PAGE)
-        if not status:
-            query = replace(query, statuses=offered)
         cases, total = service.search(wf, who, query)
         rows = [service.to_json(case, who) for case in cases]
         for row in rows:
             # The list's own button shows where this step's decision can be taken now.
             row["url"] = url_for(".case_page", wf=wf.name, case_id=row["id"])
-            row["act"] = bool(step.button) and not STEP_ACTIONS[step.step].isdisjoint(
-                row["actions"])
+            row["act"] = not STEP_ACTIONS[step.step].isdisjoint(row["actions"])
         return render_template(
             "cases/list.html", step=step, wf=wf, rows=rows, total=total, page=query.page,
             pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors,
             statuses=[(s, wf.status_label(s)) for s in offered], divisions=divisions,
-            args=request.args, default_status=default)
+            args=request.args)
 
     view.__doc__ = f"List the cases of {step.label}."
     return view
