@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from portal_plugin import audit, catalog, validation
 from portal_plugin.extensions import db
@@ -305,14 +306,15 @@ def search(identity: Identity, query: AgencyQuery) -> tuple[list[Agency], int, i
                               Agency.credit_code.like(contains(term.upper()))))
     page, per_page = page_bounds(query.page, query.per_page)
     total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
-    rows = db.session.scalars(stmt.order_by(Agency.id.desc())
+    rows = db.session.scalars(stmt.options(selectinload(Agency.parent))
+                              .order_by(Agency.id.desc())
                               .offset((page - 1) * per_page).limit(per_page)).all()
     return list(rows), int(total), page, per_page
 
 
 def to_json(agency: Agency) -> dict[str, Any]:
     """An agency as CONTRACT.md names its fields, with the registry's extra ones and labels."""
-    parent = db.session.get(Agency, agency.parent_id) if agency.parent_id else None
+    parent = agency.parent
     return {
         "id": agency.id, **{k: _plain(v) for k, v in values(agency).items()},
         "agency_type_label": catalog.labels("agency_type").get(agency.agency_type,
@@ -370,19 +372,23 @@ def history(agency: Agency) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: e["at"], reverse=True)
 
 
-def related(agency: Agency) -> dict[str, list[Any]]:
-    """What the details page lists besides the agency's own fields."""
-    def rows(model: type[Any], column: Any, *order: Any) -> list[Any]:
-        return list(db.session.scalars(select(model).where(column == agency.id)
-                                       .order_by(*order)).all())
+def related(identity: Identity, agency: Agency) -> dict[str, list[Any]]:
+    """What the details page lists besides the agency's own fields: its records, and of its
+    branches, cases and fairs those in the caller's jurisdiction (a branch may lie elsewhere)."""
+    def rows(model: type[Any], column: Any, order: Any, *where: Any) -> list[Any]:
+        return list(db.session.scalars(select(model).where(column == agency.id, *where)
+                                       .order_by(order)).all())
 
     return {
         "licenses": rows(License, License.agency_id, License.issued_on.desc()),
         "filings": rows(Filing, Filing.agency_id, Filing.filed_on.desc()),
         "cases": list(db.session.scalars(select(Case).where(
             or_(Case.agency_id == agency.id, Case.credit_code == agency.credit_code),
-            Case.status != "draft").order_by(Case.id.desc())).all()),
-        "branches": rows(Agency, Agency.parent_id, Agency.id),
+            Case.status != "draft", scope(Case.division_code, identity))
+            .order_by(Case.id.desc())).all()),
+        "branches": rows(Agency, Agency.parent_id, Agency.id,
+                         scope(Agency.division_code, identity)),
         "annual_reports": rows(AnnualReport, AnnualReport.agency_id, AnnualReport.year.desc()),
-        "job_fairs": rows(JobFair, JobFair.agency_id, JobFair.start_at.desc()),
+        "job_fairs": rows(JobFair, JobFair.agency_id, JobFair.start_at.desc(),
+                          scope(JobFair.division_code, identity)),
     }

@@ -114,7 +114,7 @@ def detail(agency_id: int) -> str:
     agency = agencies.get(who, agency_id)
     return render_template(
         "agencies/detail.html", agency=agencies.to_json(agency), labels=agencies.LABELS,
-        related=agencies.related(agency), history=agencies.history(agency),
+        related=agencies.related(who, agency), history=agencies.history(agency),
         can_manage=who.can(MANAGE), case_type=case_type, license_status=LICENSE_STATUS,
         filing_status=FILING_STATUS, report_status=ANNUAL_REPORT_STATUS)
 

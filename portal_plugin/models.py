@@ -177,6 +177,7 @@ class Agency(db.Model):
     division: Mapped[Division] = relationship(lazy="joined", innerjoin=True)
     licenses: Mapped[list[License]] = relationship(back_populates="agency")
     filings: Mapped[list[Filing]] = relationship(back_populates="agency")
+    parent: Mapped[Agency | None] = relationship(remote_side="Agency.id")
 
 
 class License(db.Model):

@@ -184,3 +184,16 @@ def test_demo_data_has_entered_agencies_with_a_change_history(runner, login_as):
     agency_id = re.search(r'href="/agencies/(\d+)">津和融智', listing).group(1)
     history = browser.get(f"/agencies/{agency_id}").text.split("变更记录", 1)[1]
     assert "天津市和平区南京路188号" in history and "从业人员数" in history
+
+
+def test_details_list_only_the_branches_in_the_officers_jurisdiction(app, login_as, add):
+    parent = add(1, HP)
+    near, far = add(2, HP, name="和平分部人力资源公司"), add(3, HX, name="河西分部人力资源公司")
+    with app.app_context():
+        for branch in (near, far):
+            db.session.get(Agency, branch["id"]).parent_id = parent["id"]
+        db.session.commit()
+    district = login_as("HRM_GL", HP).get(f"/agencies/{parent['id']}").text
+    assert "和平分部人力资源公司" in district and "河西分部人力资源公司" not in district
+    city = login_as("HRM_GL", CITY).get(f"/agencies/{parent['id']}").text
+    assert "和平分部人力资源公司" in city and "河西分部人力资源公司" in city
