@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -145,9 +146,12 @@ def _duplicate(year: int) -> Conflict:
     return Conflict(f"本机构{year}年度的年度报告已经填报，不能重复填报；请在列表中打开该报告修改")
 
 
-def _commit(year: int) -> None:
-    """Commit; a concurrent second report of the same year is the same clear refusal."""
+@contextmanager
+def _saving(year: int) -> Iterator[None]:
+    """One transaction, committed at the end; the unique (agency, year) constraint, whether the
+    row is inserted, re-dated or raced by a second request, answers the same clear refusal."""
     try:
+        yield
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -162,19 +166,16 @@ def create(identity: Identity, data: Mapping[str, Any], *, submit: bool = False
     """Fill in the year's report for the clerk's own agency (a draft, or submitted at once)."""
     agency = _own_agency(identity)
     clean = validate(data)
-    if db.session.scalar(select(AnnualReport.id).where(
-            AnnualReport.agency_id == agency.id, AnnualReport.year == clean["year"])):
-        raise _duplicate(clean["year"])
     now = utcnow()
     report = AnnualReport(**clean, **_snapshot(agency), agency_id=agency.id, filled_on=today(),
                           created_by=identity.user_id, created_at=now, updated_at=now)
     if submit:
         report.status, report.submitted_at = "submitted", now
-    db.session.add(report)
-    db.session.flush()
-    audit.record(identity, "create", "annual_report", report.id, to_state=report.status,
-                 data={"year": report.year, "agency": agency.credit_code})
-    _commit(clean["year"])
+    with _saving(clean["year"]):
+        db.session.add(report)
+        db.session.flush()
+        audit.record(identity, "create", "annual_report", report.id, to_state=report.status,
+                     data={"year": report.year, "agency": agency.credit_code})
     return report
 
 
@@ -186,14 +187,11 @@ def edit(identity: Identity, report_id: int, data: Mapping[str, Any], *,
     clean = validate(data)
     if report.status not in EDITABLE:
         raise Conflict(f"{STALE}（当前状态：{ANNUAL_REPORT_STATUS[report.status]}，不能修改）")
-    if clean["year"] != report.year and db.session.scalar(select(AnnualReport.id).where(
-            AnnualReport.agency_id == agency.id, AnnualReport.year == clean["year"])):
-        raise _duplicate(clean["year"])
     values = clean | _snapshot(agency) | {"filled_on": today()}
     if submit:
         values |= {"status": "submitted", "submitted_at": utcnow(), "reason": None}
-    _change(identity, report, "submit" if submit else "edit", values, version)
-    _commit(clean["year"])
+    with _saving(clean["year"]):
+        _change(identity, report, "submit" if submit else "edit", values, version)
     return report
 
 
@@ -203,9 +201,9 @@ def submit(identity: Identity, report_id: int, *, version: int | None = None) ->
     report = get(identity, report_id)
     if report.status not in EDITABLE:
         raise Conflict(f"{STALE}（当前状态：{ANNUAL_REPORT_STATUS[report.status]}）")
-    _change(identity, report, "submit", _snapshot(agency) | {
-        "status": "submitted", "submitted_at": utcnow(), "reason": None}, version)
-    _commit(report.year)
+    with _saving(report.year):
+        _change(identity, report, "submit", _snapshot(agency) | {
+            "status": "submitted", "submitted_at": utcnow(), "reason": None}, version)
     return report
 
 
@@ -223,11 +221,11 @@ def review(identity: Identity, report_id: int, action: str, *, reason: str | Non
         raise Invalid({"reason": "请填写退回原因"})
     if reason and len(reason) > 1000:
         raise Invalid({"reason": "不能超过1000个字"})
-    _change(identity, report, action, {
-        "status": target, "reason": reason if action == "return" else None,
-        "reviewed_at": utcnow(), "reviewed_by": identity.user_id,
-        "reviewed_by_name": identity.name}, version, reason=reason)
-    _commit(report.year)
+    with _saving(report.year):
+        _change(identity, report, action, {
+            "status": target, "reason": reason if action == "return" else None,
+            "reviewed_at": utcnow(), "reviewed_by": identity.user_id,
+            "reviewed_by_name": identity.name}, version, reason=reason)
     return report
 
 
