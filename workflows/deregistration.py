@@ -46,8 +46,10 @@ def _targets(check: Checker, body: Mapping[str, Any], agency: Agency) -> list[di
     return targets
 
 
-def _already_requested(targets: list[dict[str, Any]], case: Case | None) -> bool:
-    query = select(Case.payload).where(Case.workflow == "deregistration",
+def _already_requested(targets: list[dict[str, Any]], agency: Agency, case: Case | None) -> bool:
+    """Whether an open 注销 case names one of these records: only the agency's own cases can."""
+    query = select(Case.payload).where(Case.credit_code == agency.credit_code,
+                                       Case.workflow == "deregistration",
                                        Case.status.in_(OPEN_STATUSES))
     if case is not None:
         query = query.where(Case.id != case.id)
@@ -61,7 +63,7 @@ def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> 
     agency = common.registered_applicant(check, body, identity)
     ground = check.code(body, "ground", "ground", "deregistration_ground")
     targets = _targets(check, body, agency) if agency is not None else []
-    if not check.errors and _already_requested(targets, case):
+    if not check.errors and agency is not None and _already_requested(targets, agency, case):
         check.fail("targets", "所选记录已有办理中的注销申请")
     if check.errors or agency is None:
         raise Invalid(check.errors)
