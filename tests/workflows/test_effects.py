@@ -594,3 +594,13 @@ def test_an_approval_that_fails_at_the_end_rolls_back_every_effect(app, api, peo
     assert retried.json["status"] == "approved"
     assert NUMBER_OF[wf](retried.json) in (None, 1)  # no number was used up by the failure
     assert approve_events(app, case["id"]) == 1
+
+
+def test_a_record_named_by_an_open_deregistration_cannot_be_named_again(api, registered,
+                                                                      bodies) -> None:
+    registered()
+    body = bodies("deregistration")
+    api.bring("deregistration", body, "submitted")
+    again = api.create("deregistration", body, submit=True)
+    assert again.status_code == 422
+    assert again.json["error"]["fields"]["targets"] == "所选记录已有办理中的注销申请"
