@@ -31,7 +31,7 @@ from sso.identity import Identity
 from sso.jurisdiction import jurisdiction, scope
 from workflows.engine import MAX_ID, local_zone
 from workflows.errors import STALE, Conflict, Forbidden, Invalid, NotFound
-from workflows.service import page_bounds
+from workflows.service import page_bounds, today
 
 FIRST_YEAR = 2000
 FIGURES = ("staff_count", "served_workers", "served_employers", "placements", "job_fairs_held",
@@ -64,10 +64,6 @@ class ReportQuery:
     division: str | None = None
     page: int = 1
     per_page: int = 20
-
-
-def today() -> dt.date:
-    return dt.datetime.now(local_zone()).date()
 
 
 def _revenue(check: Checker, data: Mapping[str, Any]) -> Decimal | None:
@@ -393,8 +389,7 @@ def export(identity: Identity, year: int) -> tuple[Iterator[bytes], str]:
         spool.close()
         raise
     spool.seek(0)
-    name = excel.download_name("年度报告公示信息", f"{year}年度",
-                               dt.datetime.now(local_zone()))
+    name = excel.download_name("年度报告公示信息", f"{year}年度")
     return _chunks(spool), name
 
 

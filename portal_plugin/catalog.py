@@ -21,20 +21,23 @@ class Divisions:
     names: dict[str, str]  # every code → name
     districts: dict[str, str]  # the current districts, in their order: code → name
     covered: dict[str, frozenset[str]]  # code → itself and its children (current and legacy)
+    successors: dict[str, str]  # a legacy code → the current division that took it over
 
 
 def _load_divisions() -> Divisions:
     rows = db.session.execute(
-        select(Division.code, Division.name, Division.parent_code, Division.active)
+        select(Division.code, Division.name, Division.parent_code, Division.active,
+               Division.successor_code)
         .order_by(Division.sort_order, Division.code)).all()
     covered: dict[str, set[str]] = {code: {code} for code, *_ in rows}
-    for code, _, parent, _ in rows:
+    for code, _, parent, *_ in rows:
         if parent in covered:
             covered[parent].add(code)
     return Divisions(
         names={code: name for code, name, *_ in rows},
-        districts={code: name for code, name, parent, active in rows if parent and active},
-        covered={code: frozenset(codes) for code, codes in covered.items()})
+        districts={code: name for code, name, parent, active, _ in rows if parent and active},
+        covered={code: frozenset(codes) for code, codes in covered.items()},
+        successors={code: successor for code, *_, successor in rows if successor})
 
 
 def divisions() -> Divisions:

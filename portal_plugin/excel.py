@@ -24,6 +24,8 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
+from workflows.engine import local_zone
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEXT_FORMAT = "@"
 # A value starting with one of these is a formula (or a DDE payload) to a spreadsheet program.
@@ -122,8 +124,9 @@ def to_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
-def download_name(content: str, filter_: str | None, when: dt.datetime) -> str:
-    """`{内容}_{筛选}_{时间}.xlsx`, the download names of every export."""
+def download_name(content: str, filter_: str | None, when: dt.datetime | None = None) -> str:
+    """`{内容}_{筛选}_{时间}.xlsx`, the download names of every export (time: now, local)."""
+    when = when or dt.datetime.now(local_zone())
     parts = [content, filter_, when.strftime("%Y%m%d%H%M")]
     return "_".join(p for p in parts if p) + ".xlsx"
 

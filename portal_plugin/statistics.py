@@ -17,14 +17,13 @@ from openpyxl import Workbook
 from sqlalchemy import ColumnElement, Select, func, select
 
 from portal_plugin import audit, catalog, excel
-from portal_plugin.cache import cached
 from portal_plugin.extensions import db
-from portal_plugin.models import Agency, Division
+from portal_plugin.models import Agency
 from portal_plugin.queryargs import districts_of
 from sso.identity import Identity
 from sso.jurisdiction import scope
-from workflows.engine import local_zone
 from workflows.errors import Invalid
+from workflows.service import today
 
 DEFAULT_YEARS = 5
 MAX_YEARS = 30
@@ -84,7 +83,7 @@ class Table:
 
 
 def this_year() -> int:
-    return dt.datetime.now(local_zone()).year
+    return today().year
 
 
 def year_range(first: str | None, last: str | None) -> tuple[int, int]:
@@ -123,18 +122,12 @@ def query(identity: Identity, kind: str, start: int, end: int) -> Select[tuple[A
             .group_by(statistic.year, Agency.division_code))
 
 
-def _successors() -> dict[str, str]:
-    rows = db.session.execute(select(Division.code, Division.successor_code)
-                              .where(Division.successor_code.is_not(None)))
-    return {code: successor for code, successor in rows}
-
-
 def compute(identity: Identity, kind: str, start: int, end: int) -> Table:
     """The table of one statistic over the identity's jurisdiction.
 
     Legacy district codes of old records count under their successor (Division.successor_code).
     """
-    successor = cached("division_successors", _successors)
+    successor = catalog.divisions().successors
     counts: dict[tuple[int, str], int] = {}
     for year, code, n in db.session.execute(query(identity, kind, start, end)):
         key = (int(year), successor.get(code, code))
@@ -185,5 +178,4 @@ def workbook(identity: Identity, table: Table) -> bytes:
 
 
 def download_name(table: Table) -> str:
-    return excel.download_name(table.statistic.label, f"{table.years[0]}-{table.years[-1]}",
-                               dt.datetime.now(local_zone()))
+    return excel.download_name(table.statistic.label, f"{table.years[0]}-{table.years[-1]}")

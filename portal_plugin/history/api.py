@@ -13,7 +13,6 @@ from portal_plugin.access import identity, requires
 from portal_plugin.api import body, date_arg, int_arg, page_of
 from portal_plugin.history import service
 from portal_plugin.models import IMPORT_STATUS, ImportBatch
-from workflows.engine import local_zone
 from workflows.errors import Invalid
 
 bp = Blueprint("history_api", __name__, url_prefix="/api/v1")
@@ -41,8 +40,7 @@ def batch_json(batch: ImportBatch) -> dict[str, Any]:
 @requires(PERMISSION)
 def template() -> Response:
     """Download the import template."""
-    name = excel.download_name("历史数据导入模版", None, dt.datetime.now(local_zone()))
-    return excel.xlsx_response(service.template(identity()), name, "history_import_template.xlsx")
+    return excel.xlsx_response(*service.template_download(identity()))
 
 
 @bp.post("/history-imports")
@@ -77,9 +75,7 @@ def get_batch(batch_id: int) -> Response:
 @requires(PERMISSION)
 def report(batch_id: int) -> Response:
     """The uploaded workbook with every problem marked."""
-    batch, data = service.report(identity(), batch_id)
-    name = excel.download_name("历史数据校验结果", f"批次{batch.id}", dt.datetime.now(local_zone()))
-    return excel.xlsx_response(data, name, f"history_import_report_{batch.id}.xlsx")
+    return excel.xlsx_response(*service.report_download(identity(), batch_id))
 
 
 @bp.post("/history-imports/<int:batch_id>/commit")

@@ -26,7 +26,6 @@ from portal_plugin.models import (
     FILING_STATUS,
     LICENSE_STATUS,
     Agency,
-    Division,
     Filing,
     License,
 )
@@ -34,7 +33,7 @@ from portal_plugin.validation import REQUIRED, Checker
 from portal_plugin.validators import CREDIT_CHARSET, credit_code_problem
 from sso.identity import Identity
 from sso.jurisdiction import jurisdiction
-from workflows.engine import local_zone
+from workflows.service import today
 
 # Where each coded column's choices come from (code → label). Imports may carry the legacy
 # licence / filing item labels the catalogue keeps inactive.
@@ -86,13 +85,13 @@ class Lookups:
         codes = {name: {**{label: code for code, label in values.items()},
                         **{code: code for code in values}}
                  for name, values in choices.items()}
+        divisions = catalog.divisions()
         legacy: dict[str, tuple[str, str]] = {}
-        for code, name, successor in db.session.execute(
-                select(Division.code, Division.name, Division.successor_code)
-                .where(Division.successor_code.is_not(None))):
+        for code, successor in divisions.successors.items():
+            name = divisions.names[code]
             legacy[code] = legacy[name] = (successor, name)
         return cls(choices, codes, legacy, jurisdiction(identity),
-                   dt.datetime.now(local_zone()).date())
+                   today())
 
     def label(self, column: Column, code: str) -> str:
         return self.choices[column.source or column.kind].get(code, code)

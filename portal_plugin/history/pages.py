@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,7 +14,6 @@ from portal_plugin.history.checks import Lookups
 from portal_plugin.history.spec import COLUMNS, GROUPS, ITEM_SEPARATOR
 from portal_plugin.models import IMPORT_STATUS
 from portal_plugin.queryargs import date_arg, district_arg, districts_of
-from workflows.engine import local_zone
 from workflows.errors import Conflict, Invalid
 
 bp = Blueprint("history", __name__, url_prefix="/history-import")
@@ -61,8 +59,7 @@ def index() -> str:
 @requires(PERMISSION)
 def template() -> Response:
     """Download the import template (【下载模版】)."""
-    name = excel.download_name("历史数据导入模版", None, dt.datetime.now(local_zone()))
-    return excel.xlsx_response(service.template(identity()), name, "history_import_template.xlsx")
+    return excel.xlsx_response(*service.template_download(identity()))
 
 
 @bp.get("/import")
@@ -119,9 +116,7 @@ def batch_page(batch_id: int) -> tuple[str, int]:
 @requires(PERMISSION)
 def report(batch_id: int) -> Response:
     """Download the user's workbook with every problem marked (【下载错误报告】)."""
-    batch, data = service.report(identity(), batch_id)
-    name = excel.download_name("历史数据校验结果", f"批次{batch.id}", dt.datetime.now(local_zone()))
-    return excel.xlsx_response(data, name, f"history_import_report_{batch.id}.xlsx")
+    return excel.xlsx_response(*service.report_download(identity(), batch_id))
 
 
 @bp.post("/batches/<int:batch_id>/commit")

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from portal_plugin import audit
+from portal_plugin import audit, excel
 from portal_plugin.excel import WorkbookProblem
 from portal_plugin.extensions import db
 from portal_plugin.history import workbook
@@ -84,6 +84,19 @@ def stored_file(batch_id: int) -> Path:
 
 def template(identity: Identity) -> bytes:
     return workbook.template(Lookups.load(identity).choices, Limits.configured().rows)
+
+
+def template_download(identity: Identity) -> tuple[bytes, str, str]:
+    """The template as a download for pages and API: (data, Chinese name, ASCII fallback)."""
+    return (template(identity), excel.download_name("历史数据导入模版", None),
+            "history_import_template.xlsx")
+
+
+def report_download(identity: Identity, batch_id: int) -> tuple[bytes, str, str]:
+    """The error report as a download for pages and API: (data, Chinese name, ASCII fallback)."""
+    batch, data = report(identity, batch_id)
+    return (data, excel.download_name("历史数据校验结果", f"批次{batch.id}"),
+            f"history_import_report_{batch.id}.xlsx")
 
 
 # --- batches -------------------------------------------------------------------------------
