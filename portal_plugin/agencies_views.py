@@ -20,6 +20,7 @@ from portal_plugin.models import (
 from portal_plugin.queryargs import districts_of, int_arg
 from workflows.engine import case_type
 from workflows.errors import Conflict, Invalid
+from workflows.service import page_count
 
 MANAGE = agencies.MANAGE
 READERS = agencies.READERS
@@ -56,7 +57,7 @@ def index() -> tuple[str, int]:
         rows, total, page, errors = [], 0, 1, exc.fields
     return render_template(
         "agencies/index.html", rows=[agencies.to_json(r) for r in rows], total=total, page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors, args=request.args,
+        pages=page_count(total, PER_PAGE), errors=errors, args=request.args,
         divisions=districts_of(who), types=catalog.labels("agency_type"),
         statuses=AGENCY_STATUS), 422 if errors else 200
 

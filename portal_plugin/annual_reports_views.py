@@ -25,7 +25,7 @@ from portal_plugin.queryargs import districts_of, int_arg
 from sso.permissions import AGENCY_PERMISSION
 from workflows.agency_pages import own_agency
 from workflows.errors import Conflict, Invalid
-from workflows.service import version_of
+from workflows.service import page_count, version_of
 
 PERMISSION = "annual_reports.review"
 PER_PAGE = 20
@@ -62,7 +62,7 @@ def _list_page(template: str, **extra: Any) -> tuple[str, int]:
         rows, total, page, errors = [], 0, 1, exc.fields
     return render_template(
         template, rows=[annual_reports.to_json(r) for r in rows], total=total, page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors, args=request.args,
+        pages=page_count(total, PER_PAGE), errors=errors, args=request.args,
         statuses=ANNUAL_REPORT_STATUS, years=_years(), **extra), 422 if errors else 200
 
 

@@ -21,7 +21,7 @@ from portal_plugin.models import Agency, Filing, License
 from portal_plugin.validators import credit_code_check_char
 from sso.identity import Identity
 from workflows import service
-from workflows.engine import OPEN_STATUSES, case_type, local_zone
+from workflows.engine import OPEN_STATUSES, case_type
 from workflows.models import Case
 
 CLERK_HP = "91120101MA05R7XQ0P"  # the dev portal's 吴芳 (和平区)
@@ -156,7 +156,7 @@ JOB_FAIRS = (
 
 def register_job_fairs() -> None:
     """A few job fairs in several districts, registered by the two demo clerks."""
-    today = dt.datetime.now(local_zone()).date()
+    today = service.today()
     for number, (code, division, name, kind, days, visitors) in enumerate(JOB_FAIRS):
         day = today + dt.timedelta(days=days)
         job_fairs.register(who("HRM_JG", division, code), {
@@ -177,7 +177,7 @@ def register_revocations() -> None:
     """Two 注销单位行政许可 by the city's 业务管理岗: 被吊销 for an applicant that keeps its filing,
     and 依法终止 for an entered agency's only licence, which deregisters the agency too."""
     officer = who("HRM_GL", "120000")
-    today = dt.datetime.now(local_zone()).date()
+    today = service.today()
     filing = aliased(Filing)
     keeps_filing = db.session.scalar(
         select(License.id).join(Agency, License.agency_id == Agency.id).where(

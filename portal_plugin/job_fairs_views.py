@@ -15,6 +15,7 @@ from portal_plugin.queryargs import date_arg, districts_of, int_arg
 from sso.permissions import AGENCY_PERMISSION
 from workflows.agency_pages import own_agency
 from workflows.errors import Conflict, Invalid
+from workflows.service import page_count
 
 PERMISSION = "job_fairs.view"
 PER_PAGE = 20
@@ -38,10 +39,6 @@ def query_from(args: Mapping[str, str], per_page: int | None = None) -> job_fair
     return query
 
 
-def _pages(total: int) -> int:
-    return max((total + PER_PAGE - 1) // PER_PAGE, 1)
-
-
 def _list_page(template: str, **extra: Any) -> tuple[str, int]:
     """Search with the request's query; a bad query shows its errors and no rows (422)."""
     who = identity()
@@ -51,7 +48,7 @@ def _list_page(template: str, **extra: Any) -> tuple[str, int]:
     except Invalid as exc:
         rows, total, page, errors = [], 0, 1, exc.fields
     return render_template(template, rows=[job_fairs.to_json(r) for r in rows], total=total,
-                           page=page, pages=_pages(total), errors=errors, args=request.args,
+                           page=page, pages=page_count(total, PER_PAGE), errors=errors, args=request.args,
                            **extra), 422 if errors else 200
 
 

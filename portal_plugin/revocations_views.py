@@ -13,6 +13,7 @@ from portal_plugin.access import MenuItem, identity, requires
 from portal_plugin.api import body, page_of
 from portal_plugin.queryargs import date_arg, districts_of, int_arg
 from workflows.errors import Conflict, Invalid
+from workflows.service import page_count
 
 PERMISSION = "revocation.manage"
 PER_PAGE = 20
@@ -50,7 +51,7 @@ def index() -> tuple[str, int]:
         rows, total, page, errors = [], 0, 1, exc.fields
     return render_template(
         "revocations/index.html", rows=[revocations.to_json(r) for r in rows], total=total,
-        page=page, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors,
+        page=page, pages=page_count(total, PER_PAGE), errors=errors,
         args=request.args, divisions=districts_of(identity()),
         grounds=catalog.labels(revocations.GROUND_KIND)), 422 if errors else 200
 

@@ -112,7 +112,7 @@ def list_view(step: Step) -> Callable[[], str]:
             row["act"] = not STEP_ACTIONS[step.step].isdisjoint(row["actions"])
         return render_template(
             "cases/list.html", step=step, wf=wf, rows=rows, total=total, page=query.page,
-            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors,
+            pages=service.page_count(total, PER_PAGE), errors=errors,
             statuses=[(s, wf.status_label(s)) for s in offered], divisions=divisions,
             args=request.args)
 
@@ -158,7 +158,7 @@ def records_view(step: Step) -> Callable[[], str]:
                           url_for("hrm.agencies.detail", agency_id=row["agency"]["id"]))
         return render_template(
             "cases/records.html", step=step, rows=rows, total=total, page=page,
-            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), errors=errors, number=number,
+            pages=service.page_count(total, PER_PAGE), errors=errors, number=number,
             granted=granted, statuses=labels, divisions=divisions, sources=RECORD_SOURCE,
             args=request.args)
 

@@ -195,6 +195,11 @@ def page_bounds(page: int, per_page: int) -> tuple[int, int]:
     return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
 
 
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` rows fill (at least one, the empty page)."""
+    return max((total + per_page - 1) // per_page, 1)
+
+
 def contains(term: str) -> str:
     """A LIKE pattern for a substring, with the user's wildcards taken literally away."""
     return f"%{term.replace('%', '').replace('_', '')}%"

@@ -15,6 +15,7 @@ from portal_plugin.history.spec import COLUMNS, GROUPS, ITEM_SEPARATOR
 from portal_plugin.models import IMPORT_STATUS
 from portal_plugin.queryargs import date_arg, district_arg, districts_of
 from workflows.errors import Conflict, Invalid
+from workflows.service import page_count
 
 bp = Blueprint("history", __name__, url_prefix="/history-import")
 
@@ -26,10 +27,6 @@ STEPS = ("下载模版", "上传文件", "数据校验", "确认导入")
 def _int(name: str, default: int | None = None) -> int | None:
     value = request.args.get(name, "").strip()
     return int(value) if value.isdigit() and len(value) < 10 else default
-
-
-def _pages(total: int, per_page: int = PER_PAGE) -> int:
-    return max((total + per_page - 1) // per_page, 1)
 
 
 @bp.get("")
@@ -51,7 +48,7 @@ def index() -> str:
         page=_int("page", 1) or 1, per_page=PER_PAGE)
     rows, total, page, _ = service.search_records(who, query)
     return render_template("history/index.html", rows=rows, total=total, page=page,
-                           pages=_pages(total), errors=errors, divisions=divisions,
+                           pages=page_count(total, PER_PAGE), errors=errors, divisions=divisions,
                            args=request.args)
 
 
@@ -100,7 +97,7 @@ def render_batch(batch_id: int, *, message: str | None = None, status: int = 200
     errors = batch.errors[(page - 1) * PER_PAGE: page * PER_PAGE]
     return render_template(
         "history/batch.html", batch=batch, step=4 if batch.status != "validated" else 3,
-        steps=STEPS, errors=errors, page=page, pages=_pages(len(batch.errors)),
+        steps=STEPS, errors=errors, page=page, pages=page_count(len(batch.errors), PER_PAGE),
         args={**request.args, "batch_id": batch.id}, columns=COLUMNS, message=message,
         status_labels=IMPORT_STATUS), status
 
@@ -150,7 +147,7 @@ def batches() -> str:
     """List the import batches of the officer's jurisdiction."""
     rows, total, page, _ = service.list_batches(identity(), _int("page", 1) or 1, PER_PAGE)
     return render_template("history/batches.html", rows=rows, total=total, page=page,
-                           pages=_pages(total), args=request.args, status_labels=IMPORT_STATUS)
+                           pages=page_count(total, PER_PAGE), args=request.args, status_labels=IMPORT_STATUS)
 
 
 def _form_values() -> dict[str, Any]:
