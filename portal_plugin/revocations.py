@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal_plugin import audit, catalog
 from portal_plugin.extensions import db
@@ -187,7 +187,7 @@ def search(identity: Identity, query: RevocationQuery) -> tuple[list[Revocation]
     page, per_page = page_bounds(query.page, query.per_page)
     total = db.session.scalar(joined.with_only_columns(func.count()).order_by(None)) or 0
     rows = db.session.scalars(
-        joined.options(selectinload(Revocation.agency), selectinload(Revocation.license))
+        joined.options(contains_eager(Revocation.agency), contains_eager(Revocation.license))
         .order_by(Revocation.decision_date.desc(), Revocation.id.desc())
         .offset((page - 1) * per_page).limit(per_page)).all()
     return list(rows), int(total), page, per_page

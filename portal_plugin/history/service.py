@@ -24,11 +24,10 @@ from portal_plugin.history.checks import Lookups, RowResult, Scan, check_row, di
 from portal_plugin.history.spec import BY_KEY, COLUMNS, ITEM_SEPARATOR
 from portal_plugin.models import AGENCY_STATUS, RECORD_SOURCE, Agency, Filing, ImportBatch, License, utcnow
 from sso.identity import Identity
-from sso.jurisdiction import jurisdiction, scope
-from workflows.engine import local_zone
+from sso.jurisdiction import scope
 from workflows.errors import Conflict, Invalid, NotFound, ServiceError
 from workflows.models import Case
-from workflows.service import page_bounds
+from workflows.service import contains, page_bounds, start_of
 
 SOURCE = "history_import"
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
@@ -448,21 +447,18 @@ def search_records(identity: Identity, query: RecordQuery
             .join(ImportBatch, Agency.import_batch_id == ImportBatch.id)
             .where(scope(Agency.division_code, identity)))
     if query.name:
-        term = query.name.strip().replace("%", "").replace("_", "")
-        stmt = stmt.where(Agency.name.like(f"%{term}%"))
+        stmt = stmt.where(Agency.name.like(contains(query.name.strip())))
     if query.credit_code:
         stmt = stmt.where(Agency.credit_code == query.credit_code.strip().upper())
     if query.division:
         stmt = stmt.where(Agency.division_code == query.division)
     if query.batch_id:
         stmt = stmt.where(Agency.import_batch_id == query.batch_id)
-    zone = local_zone()
     if query.imported_from:
-        stmt = stmt.where(ImportBatch.committed_at >= dt.datetime.combine(
-            query.imported_from, dt.time(), zone))
+        stmt = stmt.where(ImportBatch.committed_at >= start_of(query.imported_from))
     if query.imported_to:
-        stmt = stmt.where(ImportBatch.committed_at < dt.datetime.combine(
-            query.imported_to + dt.timedelta(days=1), dt.time(), zone))
+        stmt = stmt.where(ImportBatch.committed_at < start_of(
+            query.imported_to + dt.timedelta(days=1)))
     page, per_page = page_bounds(query.page, query.per_page)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.execute(stmt.order_by(ImportBatch.committed_at.desc(), Agency.id.desc())
@@ -513,7 +509,7 @@ def record_detail(identity: Identity, agency_id: int) -> dict[str, Any]:
 def get_record(identity: Identity, agency_id: int, *, lock: bool = False) -> Agency:
     """An imported agency of the identity's jurisdiction (else 404)."""
     stmt = select(Agency).where(Agency.id == agency_id, Agency.import_batch_id.is_not(None),
-                                Agency.division_code.in_(sorted(jurisdiction(identity))))
+                                scope(Agency.division_code, identity))
     agency = db.session.scalar(stmt.with_for_update(of=Agency) if lock else stmt)
     if agency is None:
         raise NotFound("记录不存在或不在您的管辖范围内")
