@@ -301,10 +301,18 @@ def _local(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(local_zone()).isoformat() if moment else None
 
 
+def actions(report: AnnualReport) -> list[str]:
+    """What can be done with the report in its status: the clerk's edit / submit, the bureau's
+    pass / return (return on a passed report is 退回重填)."""
+    clerk = ["edit", "submit"] if report.status in EDITABLE else []
+    return clerk + [action for action, (sources, _) in REVIEW.items() if report.status in sources]
+
+
 def to_json(report: AnnualReport) -> dict[str, Any]:
     """A report as CONTRACT.md names its fields (the revenue as a string, exact)."""
     return {
         "id": report.id, "year": report.year, "status": report.status,
+        "actions": actions(report),
         "status_label": ANNUAL_REPORT_STATUS[report.status], "version": report.version,
         "agency": {"id": report.agency_id, "name": report.name,
                    "credit_code": report.credit_code, "division": report.division_code,

@@ -464,6 +464,8 @@ ANNUAL_REPORT = {"type": "object", "properties": {
     "id": {"type": "integer"}, "year": {"type": "integer"},
     "status": {"enum": ["draft", "submitted", "passed", "returned"]}, "status_label": STRING,
     "version": {"type": "integer"},
+    "actions": {"type": "array", "items": {"enum": ["edit", "submit", "pass", "return"]},
+                "description": "what its status allows (return on a passed report: 退回重填)"},
     "agency": {"type": "object", "description": "the agency's basics at submission: id, name, "
                "credit_code, division, division_name, legal_rep, address, license_numbers, "
                "filing_numbers"},
