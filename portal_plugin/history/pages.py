@@ -96,7 +96,8 @@ def render_batch(batch_id: int, *, message: str | None = None, status: int = 200
     page = _int("page", 1) or 1
     errors = batch.errors[(page - 1) * PER_PAGE: page * PER_PAGE]
     return render_template(
-        "history/batch.html", batch=batch, step=4 if batch.status != "validated" else 3,
+        "history/batch.html", batch=batch, actions=service.batch_actions(batch),
+        step=4 if batch.status != "validated" else 3,
         steps=STEPS, errors=errors, page=page, pages=page_count(len(batch.errors), PER_PAGE),
         args={**request.args, "batch_id": batch.id}, columns=COLUMNS, message=message,
         status_labels=IMPORT_STATUS), status

@@ -274,6 +274,13 @@ def _stored_bytes(batch: ImportBatch) -> bytes:
         raise Conflict(MISSING_FILE) from None
 
 
+def batch_actions(batch: ImportBatch) -> list[str]:
+    """What a batch allows now: 【确认导入】 with zero errors, 撤销导入 once imported."""
+    if batch.status == "validated" and not batch.error_count:
+        return ["commit"]
+    return ["undo"] if batch.status == "imported" else []
+
+
 def commit(identity: Identity, batch_id: int) -> ImportBatch:
     """Import a batch without errors: check it again against today's registry and insert every
     row in one transaction; any problem or failure imports nothing."""
