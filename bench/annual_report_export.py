@@ -30,10 +30,11 @@ import openpyxl
 import throwaway  # bench/, the script's own folder
 from sqlalchemy import insert, select
 
-from portal_plugin import annual_reports
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, AnnualReport, Division
-from portal_plugin.validators import credit_code_check_char
+from portal_plugin.annual_reports import service as annual_reports
+from portal_plugin.annual_reports.models import AnnualReport
+from portal_plugin.core.check_digits import credit_code_check_char
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, Division
 
 TARGET = 1.25
 YEAR = dt.date.today().year - 1

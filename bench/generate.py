@@ -65,23 +65,23 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from portal_plugin import create_app  # noqa: E402
-from portal_plugin.config import DEFAULTS  # noqa: E402
-from portal_plugin.extensions import db  # noqa: E402
-from portal_plugin.seed import load_catalog, load_divisions  # noqa: E402
-from portal_plugin.validators import (  # noqa: E402
+from portal_plugin import create_app
+from portal_plugin.core.check_digits import (
     CREDIT_CHARSET,
     credit_code_check_char,
     credit_code_problem,
     id_number_problem,
 )
-from workflows import calendar as wcal  # noqa: E402
-from workflows import service  # noqa: E402, F401  (registers the five case types)
-from workflows.engine import CASE_TYPES  # noqa: E402
-from workflows.numbering import DEFAULT_FORMATS  # noqa: E402
+from portal_plugin.core.config import DEFAULTS
+from portal_plugin.core.extensions import db
+from portal_plugin.core.seed import load_catalog, load_divisions
+from workflows import calendar as wcal
+from workflows import service  # noqa: F401  (registers the five case types)
+from workflows.engine import CASE_TYPES
+from workflows.numbering import DEFAULT_FORMATS
 
 DATA_TABLES = ("agencies", "licenses", "filings", "cases", "audit_events", "counters")
-LOCAL = 8 * 3600  # the bureau's UTC offset (workflows.engine.local_zone)
+LOCAL = 8 * 3600  # the bureau's UTC offset (portal_plugin.core.clock.local_zone)
 DAY = 86400.0
 FIRST_YEAR = 2019
 IMPORTED_AT = dt.datetime(2019, 3, 18, 2, tzinfo=dt.UTC).timestamp()

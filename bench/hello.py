@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from portal_plugin.config import normalise_database_url  # noqa: E402
-from portal_plugin.extensions import db  # noqa: E402
-from workflows.models import Case  # noqa: E402
+from portal_plugin.core.config import normalise_database_url
+from portal_plugin.core.extensions import db
+from workflows.models import Case
 
 PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>办件列表</title></head>

@@ -44,7 +44,7 @@ import throwaway  # bench/, the script's own folder
 from openpyxl.workbook.defined_name import DefinedName
 from sqlalchemy import text
 
-from portal_plugin.extensions import db
+from portal_plugin.core.extensions import db
 from portal_plugin.history import service
 from portal_plugin.history.spec import COLUMNS, DATA_SHEET, TEMPLATE_VERSION, VERSION_NAME
 

@@ -556,7 +556,7 @@ def anatomy(app: Any, token: str, cookie: str, endpoints: dict[str, Endpoint]) -
     """
     from sqlalchemy import event
 
-    from portal_plugin.extensions import db
+    from portal_plugin.core.extensions import db
 
     seen: list[tuple[str, Any, float]] = []
 

@@ -29,10 +29,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from portal_plugin import create_app
-from portal_plugin import statistics as service
-from portal_plugin.extensions import db
-from portal_plugin.seed import load_catalog, load_divisions
-from sso.jurisdiction import jurisdiction
+from portal_plugin.core.extensions import db
+from portal_plugin.core.jurisdiction import jurisdiction
+from portal_plugin.core.seed import load_catalog, load_divisions
+from portal_plugin.statistics import service
 
 TARGET_MS = 30.0
 TABLES = ("agencies", "licenses", "filings")

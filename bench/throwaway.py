@@ -14,8 +14,8 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from portal_plugin import create_app
-from portal_plugin.extensions import db
-from portal_plugin.seed import load_catalog, load_divisions
+from portal_plugin.core.extensions import db
+from portal_plugin.core.seed import load_catalog, load_divisions
 
 
 @contextmanager

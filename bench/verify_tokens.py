@@ -44,10 +44,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from portal_plugin import create_app  # noqa: E402
-from portal_plugin.extensions import db  # noqa: E402
-from portal_plugin.seed import load_catalog, load_divisions  # noqa: E402
-from sso.tokens import KeySet, TokenError, TokenVerifier  # noqa: E402
+from portal_plugin import create_app
+from portal_plugin.core.extensions import db
+from portal_plugin.core.seed import load_catalog, load_divisions
+from sso.tokens import KeySet, TokenError, TokenVerifier
 
 ISSUER = "https://portal.bench"
 AUDIENCE = "hrm-plugin"

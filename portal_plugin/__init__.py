@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from portal_plugin.core.config import VERSION
+
 if TYPE_CHECKING:
     from flask import Flask
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 
 # Imported lazily so that sso/ and workflows/ can import portal_plugin's models and registry

@@ -5,49 +5,38 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, request
+from flask import Blueprint, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.wrappers import Response
 
-from portal_plugin import (
-    access,
-    agencies_views,
-    annual_reports_views,
-    api,
-    cli,
-    config,
-    errors,
-    job_fairs_views,
-    pages,
-    portal,
-    revocations_views,
-    statistics_pages,
-)
-from portal_plugin.extensions import csrf, db, migrate
+from portal_plugin import cli
+from portal_plugin.agencies import views as agencies
+from portal_plugin.annual_reports import views as annual_reports
+from portal_plugin.core import access, config
+from portal_plugin.core.extensions import csrf, db, migrate
 from portal_plugin.history import api as history_api
-from portal_plugin.history import pages as history_pages
-from portal_plugin.models import AGENCY_STATUS
+from portal_plugin.history import views as history
+from portal_plugin.job_fairs import views as job_fairs
+from portal_plugin.revocations import views as revocations
+from portal_plugin.statistics import views as statistics
+from portal_plugin.web import api, errors, hooks, portal, workbench
 from sso import devportal, login
-from sso.auth import SSO, uses_bearer
-from sso.identity import ClaimNames, Identity
+from sso.auth import SSO
+from sso.claims import ClaimNames
 from sso.session import PluginSessionInterface
 from workflows import agency_pages
-from workflows import pages as cases_pages
+from workflows import api as case_api
+from workflows import pages as case_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 MIGRATIONS = ROOT / "migrations"
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent / "web" / "static"
 
-# The feature blueprints, in menu order; each is nested under the bundle's "hrm" blueprint.
-FEATURES: tuple[Blueprint, ...] = (pages.bp, cases_pages.bp, agency_pages.bp, history_pages.bp,
-                                    statistics_pages.bp, job_fairs_views.bp,
-                                    job_fairs_views.agency_bp, revocations_views.bp,
-                                    agencies_views.bp, annual_reports_views.bp,
-                                    annual_reports_views.agency_bp, portal.bp,
-                                    login.bp, api.bp, history_api.bp, job_fairs_views.api_bp,
-                                    revocations_views.api_bp, agencies_views.api_bp,
-                                    annual_reports_views.api_bp)
+# The modules that hand over blueprints (as CKAN plugins do): the web face, the case workflows,
+# the feature packages, the login. Each blueprint is nested under the bundle's "hrm" blueprint.
+VIEWS = (workbench, case_pages, agency_pages, history, statistics, job_fairs, revocations, agencies,
+         annual_reports, portal, login, case_api, api, history_api)
+FEATURES: tuple[Blueprint, ...] = tuple(bp for module in VIEWS for bp in module.BLUEPRINTS)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -66,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         )
     init_app(app)
     errors.register_app_handlers(app)
-    app.after_request(security_headers)
+    app.after_request(hooks.security_headers)
     return app
 
 
@@ -102,9 +91,9 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
         # The bundle checks CSRF itself (protect_forms) so bearer API calls can skip it;
         # a host app's own global CSRF check stays as the host configured it.
         csrf.exempt(feature)
-    bundle.before_request(protect_forms)
-    bundle.app_context_processor(template_helpers)
-    bundle.after_request(security_headers)
+    bundle.before_request(hooks.protect_forms)
+    bundle.app_context_processor(hooks.template_helpers)
+    bundle.after_request(hooks.security_headers)
     errors.register_bundle_handlers(bundle)
     app.register_blueprint(bundle, url_prefix=url_prefix or None)
     # Standalone, every request is ours; in a host app, only those under the prefix.
@@ -113,54 +102,3 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
     ours = [e for e in app.view_functions if e.startswith("hrm.") and e != "hrm.static"]
     app.extensions["hrm_registry"] = access.check_declarations(app, ours)
     cli.register(app)
-
-
-# What a multipart form adds around an uploaded file (boundaries, headers, the CSRF token).
-FORM_OVERHEAD = 64 * 1024
-
-
-def protect_forms() -> None:
-    """CSRF on every state-changing browser request; bearer API calls carry no cookie risk.
-
-    A request to a guarded view with no identity at all is left to the guard's 401.
-    """
-    if request.method in ("GET", "HEAD", "OPTIONS") or uses_bearer():
-        return
-    access_ = getattr(current_app.view_functions.get(request.endpoint or ""), "hrm_access", None)
-    if access_ is not None and not access_.public and access.current_identity() is None:
-        return
-    # The CSRF check parses the body, so cap it first: no form of ours takes more than a
-    # history upload (werkzeug answers 413 from Content-Length without reading the body).
-    request.max_content_length = current_app.config["HISTORY_IMPORT_MAX_BYTES"] + FORM_OVERHEAD
-    csrf.protect()
-
-
-def security_headers(response: Response) -> Response:
-    """Frame only inside the portal, load nothing from outside, leak nothing in referrers."""
-    cfg = current_app.config
-    form_targets = " ".join(filter(None, ["'self'", cfg.get("SSO_ISSUER")]))
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-        f"form-action {form_targets}; frame-ancestors {cfg['PORTAL_ORIGIN']}",
-    )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-def template_helpers() -> dict[str, Any]:
-    """What every page may show: who is signed in (if resolved) and their menu."""
-
-    def identity() -> Identity | None:
-        return g.get("hrm_identity")
-
-    def menu() -> list[dict[str, Any]]:
-        who = identity()
-        if who is None or not who.permissions:
-            return []
-        return access.grouped(access.menu_entries(current_app._get_current_object(), who))
-
-    return {"hrm_identity": identity, "hrm_menu": menu, "agency_status": AGENCY_STATUS}

@@ -8,8 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from portal_plugin import demo, seed
-from portal_plugin.extensions import db
+from portal_plugin import demo
+from portal_plugin.core import seed
+from portal_plugin.core.extensions import db
 from workflows import calendar
 
 

@@ -9,9 +9,10 @@ from typing import Any
 import requests
 from flask import Flask, abort, current_app, request
 
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.permissions import Role
 from sso import session as plugin_session
-from sso.identity import ClaimNames, Identity, identity_from_claims, load_role_map
-from sso.permissions import Role
+from sso.claims import ClaimNames, identity_from_claims, load_role_map
 from sso.tokens import KeySet, TokenError, TokenVerifier
 
 log = logging.getLogger(__name__)

@@ -21,10 +21,10 @@ from flask.cli import with_appcontext
 from jose import jwk, jwt
 from werkzeug.wrappers import Response
 
-from portal_plugin.access import public
-from portal_plugin.config import create_once
+from portal_plugin.core.access import public
+from portal_plugin.core.config import create_once
 from sso.auth import sso_for
-from sso.identity import ClaimNames
+from sso.claims import ClaimNames
 from sso.login import safe_next
 from sso.tokens import KeySet
 
@@ -133,7 +133,7 @@ bp = Blueprint("dev_portal", __name__, url_prefix="/dev-portal")
 @public
 def login_page() -> str:
     """List the demo users to sign in as."""
-    return render_template("sso/dev_portal.html", users=DEMO_USERS,
+    return render_template("hrm/sso/dev_portal.html", users=DEMO_USERS,
                            next=safe_next(request.args.get("next")))
 
 

@@ -21,8 +21,8 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from portal_plugin.access import public
-from portal_plugin.errors import page_error
+from portal_plugin.core.access import public
+from portal_plugin.core.errors import page_error
 from sso import session as plugin_session
 from sso.auth import sso_for
 from sso.tokens import TokenError
@@ -30,6 +30,7 @@ from sso.tokens import TokenError
 log = logging.getLogger(__name__)
 
 bp = Blueprint("sso", __name__, url_prefix="/sso")
+BLUEPRINTS = (bp,)
 NEXT_KEY = "hrm_next"
 
 
@@ -127,4 +128,4 @@ def logout() -> Response:
             return redirect(f"{end_session}?{query}")
     if current_app.config.get("PORTAL_DEV_MODE"):
         return redirect(url_for("hrm.dev_portal.login_page"))
-    return Response(render_template("sso/logged_out.html"))
+    return Response(render_template("hrm/sso/logged_out.html"))

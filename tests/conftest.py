@@ -25,8 +25,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from portal_plugin import create_app
-from portal_plugin.extensions import db
-from portal_plugin.seed import load_catalog, load_divisions
+from portal_plugin.core.extensions import db
+from portal_plugin.core.seed import load_catalog, load_divisions
 from sso.devportal import dev_portal_for
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql:///test")

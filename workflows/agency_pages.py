@@ -6,22 +6,22 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from portal_plugin import catalog
-from portal_plugin.access import AGENCY, MenuItem, identity, requires
-from portal_plugin.extensions import db
-from portal_plugin.models import FILING_STATUS, LICENSE_STATUS, Agency
-from sso.identity import Identity
-from sso.permissions import AGENCY_PERMISSION
+from portal_plugin.core import catalog
+from portal_plugin.core.access import AGENCY, MenuItem, identity, requires
+from portal_plugin.core.errors import Conflict, Invalid
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.jurisdiction import own_agency
+from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, Agency
+from portal_plugin.core.permissions import AGENCY_PERMISSION
 from workflows import change, common, service
 from workflows.engine import CaseType, case_type
-from workflows.errors import Conflict, Invalid
 from workflows.pages import action_labels, code_labels, field_labels
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
+BLUEPRINTS = (bp,)
 
 # The agency side's menu: its home, then one application form per workflow.
 FORMS = (
@@ -33,10 +33,6 @@ FORMS = (
 )
 
 
-def own_agency(identity: Identity) -> Agency | None:
-    return db.session.scalar(select(Agency).where(Agency.credit_code == identity.agency_credit_code))
-
-
 @bp.get("/")
 @requires(AGENCY_PERMISSION, menu=MenuItem("本机构信息", "单位端", 1000, side=AGENCY))
 def home() -> str:
@@ -46,7 +42,7 @@ def home() -> str:
     cases = [(case_type(case.workflow), service.to_json(case, who))
              for case in service.own_cases(who)]
     return render_template(
-        "agency/home.html", agency=agency, credit_code=who.agency_credit_code, cases=cases,
+        "hrm/agency/home.html", agency=agency, credit_code=who.agency_credit_code, cases=cases,
         license_status=LICENSE_STATUS, filing_status=FILING_STATUS, codes=code_labels(),
         forms=FORMS)
 
@@ -94,7 +90,7 @@ def render_form(wf: CaseType, values: Mapping[str, Any], *, case: dict[str, Any]
     who = identity()
     agency = own_agency(who)
     return render_template(
-        "agency/form.html", wf=wf, values=values, case=case, errors=errors or {},
+        "hrm/agency/form.html", wf=wf, values=values, case=case, errors=errors or {},
         agency=agency, current=change.current_values(agency) if agency else {},
         records=_records(agency) if wf.name == "deregistration" else [],
         labels=field_labels(), choices=_choices(), codes=code_labels(),

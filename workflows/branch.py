@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from portal_plugin import validation
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, Filing, License
-from portal_plugin.validation import Checker
-from sso.identity import Identity
+from portal_plugin.core import validation
+from portal_plugin.core.errors import Invalid
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.models import Agency, Filing, License
+from portal_plugin.core.validation import Checker
 from workflows import common, numbering
 from workflows.engine import CaseType, Context, register
-from workflows.errors import Invalid
 from workflows.models import Case
 
 

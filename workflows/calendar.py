@@ -22,9 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal_plugin import cache
-from portal_plugin.extensions import db
-from portal_plugin.models import UTCDateTime, utcnow
+from portal_plugin.core import cache
+from portal_plugin.core.clock import utcnow
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import UTCDateTime
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from portal_plugin import catalog, validation
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, Filing, License
-from portal_plugin.validation import Checker
-from sso.identity import Identity
+from portal_plugin.core import catalog, validation
+from portal_plugin.core.errors import Conflict, Invalid
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.jurisdiction import own_agency
+from portal_plugin.core.models import Agency, Filing, License
+from portal_plugin.core.validation import Checker
 from workflows.engine import OPEN_STATUSES
-from workflows.errors import Conflict, Invalid
 from workflows.models import Case
 
 # Registry fields an application's agency object maps to.
@@ -71,8 +72,7 @@ def registered_applicant(check: Checker, body: Mapping[str, Any],
     if isinstance(given, Mapping) and given.get("credit_code") not in (
             None, identity.agency_credit_code):
         check.fail("agency.credit_code", "只能为本机构（门户账号所属单位）提出申请")
-    agency = db.session.scalar(
-        select(Agency).where(Agency.credit_code == identity.agency_credit_code))
+    agency = own_agency(identity)
     if agency is None or agency.status != "valid":
         check.fail("agency", "本机构尚未登记或已注销，请先申请行政许可或业务备案")
         return None

@@ -7,14 +7,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from portal_plugin import catalog
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, Filing, License
-from portal_plugin.validation import Checker
-from sso.identity import Identity
+from portal_plugin.core import catalog
+from portal_plugin.core.errors import Invalid
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.models import MAX_ID, Agency, Filing, License
+from portal_plugin.core.validation import Checker
 from workflows import common, numbering
-from workflows.engine import MAX_ID, OPEN_STATUSES, CaseType, Context, register
-from workflows.errors import Invalid
+from workflows.engine import OPEN_STATUSES, CaseType, Context, register
 from workflows.models import Case
 
 MODELS: dict[str, type[License] | type[Filing]] = {"license": License, "filing": Filing}

@@ -10,13 +10,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 
-from portal_plugin import audit
-from portal_plugin.extensions import db
-from portal_plugin.models import utcnow
-from sso.identity import Identity
-from sso.jurisdiction import jurisdiction
+from portal_plugin.core import audit
+from portal_plugin.core.clock import local_zone, utcnow
+from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid, NotFound
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.jurisdiction import jurisdiction
+from portal_plugin.core.models import MAX_ID
 from workflows import calendar, numbering
-from workflows.errors import STALE, Conflict, Forbidden, Invalid, NotFound
 from workflows.models import Case
 
 AGENCY = "agency"  # transitions the applicant's clerk performs
@@ -30,7 +31,6 @@ STATUS_LABELS = {
     "approved": "通过",
     "refused": "不通过",
 }
-MAX_ID = 2**31 - 1  # the integer primary keys' range on PostgreSQL
 OPEN_STATUSES = frozenset({"draft", "submitted", "returned", "pending_review"})
 TERMINAL_STATUSES = frozenset({"approved", "rejected", "refused"})
 
@@ -227,6 +227,3 @@ def _deadline(start: dt.date, days: int) -> dt.date:
     return calendar.shared().add_working_days(start, days)
 
 
-def local_zone() -> dt.tzinfo:
-    """The bureau's time zone: dates (case numbers, deadlines, issue dates) are local dates."""
-    return dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Filing
-from sso.identity import Identity
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.models import Filing
 from workflows import common, numbering
 from workflows.engine import CaseType, Context, register
 from workflows.models import Case

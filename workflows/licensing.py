@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import current_app
 
-from portal_plugin.extensions import db
-from portal_plugin.models import License
-from sso.identity import Identity
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.models import License
 from workflows import common, numbering
 from workflows.engine import CaseType, Context, register
 from workflows.models import Case

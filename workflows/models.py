@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, UTCDateTime, utcnow
+from portal_plugin.core.clock import utcnow
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, UTCDateTime
 
 
 class Case(db.Model):

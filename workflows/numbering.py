@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from portal_plugin.extensions import db
+from portal_plugin.core.extensions import db
 from workflows.models import Counter
 
 DEFAULT_FORMATS = {

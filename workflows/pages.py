@@ -10,23 +10,20 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from portal_plugin import catalog, registry
-from portal_plugin.access import MenuItem, identity, requires
-from portal_plugin.models import FILING_STATUS, LICENSE_STATUS, RECORD_SOURCE
-from portal_plugin.queryargs import date_arg, district_arg, districts_of
-from sso.permissions import WORKFLOW_ACT, WORKFLOW_READ
+from portal_plugin.core import catalog
+from portal_plugin.core.access import MenuItem, identity, requires
+from portal_plugin.core.clock import local_zone
+from portal_plugin.core.errors import Conflict, Invalid
+from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, RECORD_SOURCE
+from portal_plugin.core.paging import page_count
+from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ
+from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
+from workflows import records as registry
 from workflows import service
-from workflows.engine import (
-    OFFICER_ACTIONS,
-    STATUS_LABELS,
-    TRANSITIONS,
-    CaseType,
-    case_type,
-    local_zone,
-)
-from workflows.errors import Conflict, Invalid
+from workflows.engine import OFFICER_ACTIONS, STATUS_LABELS, TRANSITIONS, CaseType, case_type
 
 bp = Blueprint("cases", __name__)
+BLUEPRINTS = (bp,)
 
 
 @dataclass(frozen=True)
@@ -111,8 +108,8 @@ def list_view(step: Step) -> Callable[[], str]:
             row["url"] = url_for(".case_page", wf=wf.name, case_id=row["id"])
             row["act"] = not STEP_ACTIONS[step.step].isdisjoint(row["actions"])
         return render_template(
-            "cases/list.html", step=step, wf=wf, rows=rows, total=total, page=query.page,
-            pages=service.page_count(total, PER_PAGE), errors=errors,
+            "hrm/cases/list.html", step=step, wf=wf, rows=rows, total=total, page=query.page,
+            pages=page_count(total, PER_PAGE), errors=errors,
             statuses=[(s, wf.status_label(s)) for s in offered], divisions=divisions,
             args=request.args)
 
@@ -157,8 +154,8 @@ def records_view(step: Step) -> Callable[[], str]:
             row["url"] = (url_for(".case_page", wf=step.wf, case_id=case_id) if case_id else
                           url_for("hrm.agencies.detail", agency_id=row["agency"]["id"]))
         return render_template(
-            "cases/records.html", step=step, rows=rows, total=total, page=page,
-            pages=service.page_count(total, PER_PAGE), errors=errors, number=number,
+            "hrm/cases/records.html", step=step, rows=rows, total=total, page=page,
+            pages=page_count(total, PER_PAGE), errors=errors, number=number,
             granted=granted, statuses=labels, divisions=divisions, sources=RECORD_SOURCE,
             args=request.args)
 
@@ -190,7 +187,7 @@ def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = N
     dialogs = [d for d in ("accept", "review")
                if any(TRANSITIONS[a].step == d for a in data["actions"])]
     return render_template(
-        "cases/detail.html", wf=wf, case=data, dialogs=dialogs,
+        "hrm/cases/detail.html", wf=wf, case=data, dialogs=dialogs,
         buttons={d: decision_buttons(wf, d) for d in dialogs}, errors=errors or {},
         message=message, steps={s.step: s for s in STEPS if s.wf == wf.name},
         labels=field_labels(), codes=code_labels(), action_labels=action_labels(wf),

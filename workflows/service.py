@@ -10,22 +10,23 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import defer
 
-from portal_plugin import audit
-from portal_plugin.extensions import db
-from portal_plugin.models import AuditEvent
-from sso.identity import Identity
-from sso.jurisdiction import jurisdiction
+from portal_plugin.core import audit
+from portal_plugin.core.clock import start_of, today
+from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.jurisdiction import jurisdiction
+from portal_plugin.core.models import AuditEvent
+from portal_plugin.core.paging import MAX_PER_PAGE, contains, page_bounds
 from workflows import branch, calendar, change, deregistration, engine, filing, licensing
 from workflows.calendar import DUE_SOON_DAYS, deadline_flag
 from workflows.engine import AGENCY, CaseType, apply, case_type, load
-from workflows.errors import STALE, Conflict, Forbidden, Invalid
 from workflows.models import Case
 
 # The five case modules, in the manual's order; importing them registers them with the engine.
 CASE_MODULES = (licensing, filing, change, branch, deregistration)
 
 EDITABLE = frozenset({"draft", "returned"})
-MAX_PER_PAGE = 100
 
 
 def _clerk(identity: Identity) -> None:
@@ -185,30 +186,6 @@ def issuing_cases(wf: str, key: str, records: list[dict[str, Any]]) -> dict[int,
     return issued
 
 
-MAX_PAGE = 100_000
-
-
-def page_bounds(page: int, per_page: int) -> tuple[int, int]:
-    """The page and page size to use; absurd page numbers are refused, not sent to the database."""
-    if page > MAX_PAGE:
-        raise Invalid({"page": f"页码不能超过{MAX_PAGE}"})
-    return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
-
-
-def page_count(total: int, per_page: int) -> int:
-    """How many pages `total` rows fill (at least one, the empty page)."""
-    return max((total + per_page - 1) // per_page, 1)
-
-
-def contains(term: str) -> str:
-    """A LIKE pattern for a substring, with the user's wildcards taken literally away."""
-    return f"%{term.replace('%', '').replace('_', '')}%"
-
-
-def start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), engine.local_zone())
-
-
 @dataclass(frozen=True)
 class Backlog:
     """An officer's work waiting at one step of one workflow."""
@@ -255,10 +232,6 @@ def events(case: Case) -> list[AuditEvent]:
         select(AuditEvent).where(AuditEvent.object_type == "case",
                                  AuditEvent.object_id == str(case.id))
         .order_by(AuditEvent.occurred_at, AuditEvent.id)))
-
-
-def today() -> dt.date:
-    return dt.datetime.now(engine.local_zone()).date()
 
 
 def days_left(case: Case) -> int | None:

@@ -8,14 +8,15 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
-from portal_plugin import excel
-from portal_plugin.access import identity, requires
-from portal_plugin.api import body, date_arg, int_arg, page_of
+from portal_plugin.core import excel
+from portal_plugin.core.access import identity, requires
+from portal_plugin.core.api import body, date_arg, int_arg, page_of
+from portal_plugin.core.errors import Invalid
 from portal_plugin.history import service
-from portal_plugin.models import IMPORT_STATUS, ImportBatch
-from workflows.errors import Invalid
+from portal_plugin.history.models import IMPORT_STATUS, ImportBatch
 
 bp = Blueprint("history_api", __name__, url_prefix="/api/v1")
+BLUEPRINTS = (bp,)
 
 PERMISSION = "history.import"
 

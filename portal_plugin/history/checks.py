@@ -11,29 +11,15 @@ from typing import Any
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select, text
 
-from portal_plugin import catalog, validation
-from portal_plugin.extensions import db
-from portal_plugin.history.spec import (
-    BY_KEY,
-    CHOOSE_HINT,
-    COLUMNS,
-    DATE_HINT,
-    ITEM_SEPARATOR,
-    Column,
-)
-from portal_plugin.models import (
-    AGENCY_STATUS,
-    FILING_STATUS,
-    LICENSE_STATUS,
-    Agency,
-    Filing,
-    License,
-)
-from portal_plugin.validation import REQUIRED, Checker
-from portal_plugin.validators import CREDIT_CHARSET, credit_code_problem
-from sso.identity import Identity
-from sso.jurisdiction import jurisdiction
-from workflows.service import today
+from portal_plugin.core import catalog, validation
+from portal_plugin.core.check_digits import CREDIT_CHARSET, credit_code_problem
+from portal_plugin.core.clock import today
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.jurisdiction import jurisdiction
+from portal_plugin.core.models import AGENCY_STATUS, FILING_STATUS, LICENSE_STATUS, Agency, Filing, License
+from portal_plugin.core.validation import REQUIRED, Checker
+from portal_plugin.history.spec import BY_KEY, CHOOSE_HINT, COLUMNS, DATE_HINT, ITEM_SEPARATOR, Column
 
 # Where each coded column's choices come from (code → label). Imports may carry the legacy
 # licence / filing item labels the catalogue keeps inactive.

@@ -16,18 +16,20 @@ from flask import current_app
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from portal_plugin import audit, excel
-from portal_plugin.excel import WorkbookProblem
-from portal_plugin.extensions import db
+from portal_plugin.core import audit, excel
+from portal_plugin.core.clock import start_of, utcnow
+from portal_plugin.core.errors import Conflict, Invalid, NotFound, ServiceError
+from portal_plugin.core.excel import WorkbookProblem
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.jurisdiction import scope
+from portal_plugin.core.models import AGENCY_STATUS, RECORD_SOURCE, Agency, Filing, License
+from portal_plugin.core.paging import contains, page_bounds
 from portal_plugin.history import workbook
 from portal_plugin.history.checks import Lookups, RowResult, Scan, check_row, display, registry_conflicts
+from portal_plugin.history.models import ImportBatch
 from portal_plugin.history.spec import BY_KEY, COLUMNS, ITEM_SEPARATOR
-from portal_plugin.models import AGENCY_STATUS, RECORD_SOURCE, Agency, Filing, ImportBatch, License, utcnow
-from sso.identity import Identity
-from sso.jurisdiction import scope
-from workflows.errors import Conflict, Invalid, NotFound, ServiceError
 from workflows.models import Case
-from workflows.service import contains, page_bounds, start_of
 
 SOURCE = "history_import"
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)

@@ -14,8 +14,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from portal_plugin import excel
-from portal_plugin.excel import WorkbookProblem
+from portal_plugin.core import excel
+from portal_plugin.core.excel import WorkbookProblem
 from portal_plugin.history.spec import (
     COLUMNS,
     DATA_SHEET,

@@ -7,16 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from portal_plugin.extensions import db
-from portal_plugin.models import (
-    Agency,
-    AnnualReport,
-    AuditEvent,
-    Filing,
-    JobFair,
-    License,
-)
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.annual_reports.models import AnnualReport
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, AuditEvent, Filing, License
+from portal_plugin.core.permissions import DEFAULT_ROLES
+from portal_plugin.job_fairs.models import JobFair
 from tests.agencies.conftest import body
 from tests.workflows.conftest import CITY, HP, HX, credit_code
 from workflows.models import Case

@@ -9,10 +9,10 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from portal_plugin.access import registry
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, AuditEvent, Filing
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.core.access import registry
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, AuditEvent, Filing
+from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.agencies.conftest import EVIL, body
 from tests.conftest import csrf_token_from
 from tests.workflows.conftest import CITY, HP, HX

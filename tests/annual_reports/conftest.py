@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, License
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, License
 from tests.job_fairs.conftest import agencies, clerk  # noqa: F401 (fixtures)
 from tests.workflows.conftest import CLERK_CODE, HP
 

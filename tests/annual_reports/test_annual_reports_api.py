@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal_plugin.extensions import db
-from portal_plugin.models import AuditEvent
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import AuditEvent
 from tests.annual_reports.conftest import YEAR, report_body
 from tests.workflows.conftest import CITY, CLERK_CODE, HP, HX, OTHER_CODE
 

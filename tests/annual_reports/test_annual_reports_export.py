@@ -8,8 +8,8 @@ from urllib.parse import quote
 import openpyxl
 from sqlalchemy import select
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, AuditEvent
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, AuditEvent
 from tests.annual_reports.conftest import YEAR
 from tests.workflows.conftest import CITY, CLERK_CODE, HP, HX, OTHER_CODE
 

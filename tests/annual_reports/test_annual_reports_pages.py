@@ -8,10 +8,10 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from portal_plugin.access import registry
-from portal_plugin.extensions import db
-from portal_plugin.models import AnnualReport
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.annual_reports.models import AnnualReport
+from portal_plugin.core.access import registry
+from portal_plugin.core.extensions import db
+from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.annual_reports.conftest import YEAR, report_body
 from tests.conftest import csrf_token_from
 from tests.workflows.conftest import CITY, HP, HX, OTHER_CODE
@@ -42,7 +42,7 @@ def form_data(**overrides) -> dict[str, str]:
 @pytest.fixture
 def evil_agency(app, agencies):
     """The 和平区 agency's name carries a script tag."""
-    from portal_plugin.models import Agency
+    from portal_plugin.core.models import Agency
     from tests.workflows.conftest import CLERK_CODE
 
     with app.app_context():

@@ -7,8 +7,8 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency
 
 pytestmark = pytest.mark.slow
 

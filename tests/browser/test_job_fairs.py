@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency
 
 pytestmark = pytest.mark.slow
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from portal_plugin import statistics_demo
-from portal_plugin.extensions import db
-from portal_plugin.statistics import this_year
+from portal_plugin.core.extensions import db
+from portal_plugin.demo import statistics as statistics_demo
+from portal_plugin.statistics.service import this_year
 
 pytestmark = pytest.mark.slow
 

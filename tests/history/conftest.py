@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal_plugin.extensions import db
-from portal_plugin.history.demo import filled
-from portal_plugin.models import Agency, Filing, License
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, Filing, License
+from portal_plugin.demo.history import filled
 from tests.workflows.conftest import HP, HX, credit_code
 
 CITY = "120000"

@@ -8,8 +8,8 @@ import re
 import pytest
 from flask import url_for
 
-from portal_plugin.access import registry as declared
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.core.access import registry as declared
+from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.conftest import csrf_token_from
 from tests.history.conftest import CITY, fill, row
 from tests.workflows.conftest import HP, HX

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, select
 
-from portal_plugin.extensions import db
+from portal_plugin.core.extensions import db
 from portal_plugin.history import checks
-from portal_plugin.models import ImportBatch
+from portal_plugin.history.models import ImportBatch
 from tests.history.conftest import CITY, fill, row
 
 

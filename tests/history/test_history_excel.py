@@ -8,7 +8,7 @@ import io
 import openpyxl
 from openpyxl import Workbook
 
-from portal_plugin import excel
+from portal_plugin.core import excel
 
 
 def written(values: list[object], *, text: bool = False) -> list[openpyxl.cell.Cell]:

@@ -9,7 +9,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from portal_plugin import excel
+from portal_plugin.core import excel
 from portal_plugin.history import workbook
 from portal_plugin.history.spec import COLUMNS, VERSION_NAME
 from tests.history.conftest import CITY, fill, row

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, AuditEvent, Filing, License
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, AuditEvent, Filing, License
 from tests.history.conftest import CITY, fill, row
 from tests.workflows.conftest import HP, HX
 

@@ -7,7 +7,8 @@ import io
 import openpyxl
 from sqlalchemy import select
 
-from portal_plugin.extensions import db
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, AuditEvent, Filing, License
 from portal_plugin.history.spec import (
     COLUMNS,
     DATA_SHEET,
@@ -17,7 +18,6 @@ from portal_plugin.history.spec import (
     TEMPLATE_VERSION,
     VERSION_NAME,
 )
-from portal_plugin.models import Agency, AuditEvent, Filing, License
 from tests.history.conftest import CITY, fill, row
 
 

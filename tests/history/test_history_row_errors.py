@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from portal_plugin.extensions import db
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency
 from portal_plugin.history.spec import COLUMNS, DATA_SHEET, ERRORS_SHEET, RESULT_HEADER
-from portal_plugin.models import Agency
 from tests.history.conftest import CITY, fill, row
 
 HEADERS = {c.key: c.header for c in COLUMNS}

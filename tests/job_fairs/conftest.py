@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency
 from tests.workflows.conftest import CLERK_CODE, HP, HX, ID_NO, OTHER_CODE
 
 EVIL = "<script>alert(1)</script>招聘会"

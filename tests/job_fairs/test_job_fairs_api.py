@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal_plugin.extensions import db
-from portal_plugin.models import AuditEvent, JobFair
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import AuditEvent
+from portal_plugin.core.permissions import DEFAULT_ROLES
+from portal_plugin.job_fairs.models import JobFair
 from tests.job_fairs.conftest import EVIL, fair_body
 from tests.workflows.conftest import CITY, HP, HX, OTHER_CODE, credit_code
 

@@ -8,10 +8,10 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from portal_plugin.access import registry
-from portal_plugin.extensions import db
-from portal_plugin.models import JobFair
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.core.access import registry
+from portal_plugin.core.extensions import db
+from portal_plugin.core.permissions import DEFAULT_ROLES
+from portal_plugin.job_fairs.models import JobFair
 from tests.conftest import csrf_token_from
 from tests.job_fairs.conftest import EVIL, fair_body
 from tests.workflows.conftest import CITY, HP, HX

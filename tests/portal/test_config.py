@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal_plugin import create_app
-from portal_plugin.config import ConfigError, from_environment
+from portal_plugin.core.config import ConfigError, from_environment
 
 STRONG = "k8Jq2-vX9pLr4Tz7Wm1Nc5Yb3Hd6Gf0Sa_eU"
 

@@ -8,9 +8,9 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from portal_plugin import create_app
-from portal_plugin.extensions import db
-from portal_plugin.models import AuditEvent, Division
-from portal_plugin.seed import load_catalog, load_divisions
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import AuditEvent, Division
+from portal_plugin.core.seed import load_catalog, load_divisions
 from tests.conftest import base_config, create_pg_database, drop_pg_database, postgres_reachable
 
 TABLES = {"divisions", "code_items", "agencies", "licenses", "filings", "audit_events",

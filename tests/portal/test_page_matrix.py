@@ -8,8 +8,8 @@ import re
 import pytest
 from flask import Flask
 
-from portal_plugin.access import registry
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.core.access import registry
+from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.workflows.conftest import CLERK_CODE, HP, agency_body
 
 PAGE_BLUEPRINTS = ("hrm.pages.", "hrm.cases.", "hrm.agency.")

@@ -7,7 +7,7 @@ import re
 from flask import Flask, session
 
 from portal_plugin import init_app
-from portal_plugin.extensions import db
+from portal_plugin.core.extensions import db
 from tests.conftest import DEFAULT_DIVISION
 
 

@@ -6,8 +6,8 @@ import pytest
 from flask import Blueprint
 
 from portal_plugin import app as app_module
-from portal_plugin.access import DeclarationError, MenuItem, registry, requires
-from sso.permissions import DEFAULT_ROLES, PERMISSIONS
+from portal_plugin.core.access import DeclarationError, MenuItem, registry, requires
+from portal_plugin.core.permissions import DEFAULT_ROLES, PERMISSIONS
 
 BUREAU_MENU = [
     "行政许可受理", "行政许可审批", "行政许可查看", "业务备案受理", "业务备案核查", "业务备案查看",

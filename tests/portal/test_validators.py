@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal_plugin.validators import credit_code_check_char, credit_code_problem, id_number_problem
+from portal_plugin.core.check_digits import credit_code_check_char, credit_code_problem, id_number_problem
 
 
 def test_known_valid_credit_code_passes():

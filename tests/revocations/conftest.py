@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, Filing, License
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, Filing, License
 from tests.workflows.conftest import CLERK_CODE, HP, HX, ID_NO, OTHER_CODE, credit_code
 
 EVIL = "<script>alert(1)</script>人力资源有限公司"

@@ -8,10 +8,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal_plugin import audit, revocations
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, AuditEvent, License, Revocation
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.core import audit
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, AuditEvent, License
+from portal_plugin.core.permissions import DEFAULT_ROLES
+from portal_plugin.revocations import service as revocations
+from portal_plugin.revocations.models import Revocation
 from tests.revocations.conftest import body
 from tests.workflows.conftest import CITY, HP, HX
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal_plugin.extensions import db
-from portal_plugin.models import License, Revocation
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import License
+from portal_plugin.core.permissions import DEFAULT_ROLES
+from portal_plugin.revocations.models import Revocation
 from tests.conftest import csrf_token_from
 from tests.revocations.conftest import EVIL
 from tests.workflows.conftest import CITY, CLERK_CODE, HP, HX

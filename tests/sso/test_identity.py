@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sso.identity import ClaimNames, identity_from_claims
-from sso.jurisdiction import covered_divisions, in_jurisdiction, jurisdiction
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.core.jurisdiction import covered_divisions, in_jurisdiction, jurisdiction
+from portal_plugin.core.permissions import DEFAULT_ROLES
+from sso.claims import ClaimNames, identity_from_claims
 
 NAMES = ClaimNames()
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, Filing, License
-from portal_plugin.statistics import this_year
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, Filing, License
+from portal_plugin.statistics.service import this_year
 from tests.workflows.conftest import ID_NO, credit_code
 
 # Current districts and one legacy code (塘沽区, now 滨海新区); the city officer sees them all.

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, AuditEvent, License
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, AuditEvent, License
+from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.statistics.conftest import Registry
 
 CITY, HP, BH = "120000", "120101", "120116"

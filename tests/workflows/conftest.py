@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal_plugin.validators import credit_code_check_char
+from portal_plugin.core.check_digits import credit_code_check_char
 
 HP, HX, CITY = "120101", "120103", "120000"  # 和平区, 河西区, 天津市
 CLERK_CODE = "91120101MA05R7XQ0P"  # 津和 (和平区)

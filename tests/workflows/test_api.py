@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from portal_plugin.access import registry
-from portal_plugin.extensions import db
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.core.access import registry
+from portal_plugin.core.extensions import db
+from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.workflows.conftest import (
     CLERK_CODE,
     HP,
@@ -557,8 +557,8 @@ def matrix_calls(case_id: int, role: str) -> dict[str, tuple[str, str, dict[str,
         "hrm.api.act_on_case": ("post", f"{case}/{action}", {"version": 0}),
         "hrm.api.list_licenses": ("get", "/api/v1/licenses", None),
         "hrm.api.list_filings": ("get", "/api/v1/filings", None),
-        "hrm.api.get_catalog": ("get", "/api/v1/catalog", None),
-        "hrm.api.openapi": ("get", "/api/v1/openapi.json", None),
+        "hrm.api_root.get_catalog": ("get", "/api/v1/catalog", None),
+        "hrm.api_root.openapi": ("get", "/api/v1/openapi.json", None),
     }
 
 
@@ -569,8 +569,9 @@ def test_permission_matrix(api, client: FlaskClient, people, app: Flask, role: s
     """Every API endpoint × every default role: 403 exactly when the role holds none of the
     endpoint's declared permissions, whatever the case id (a real one or none at all)."""
     case = api.bring("licensing", licensing(), "submitted")
-    api_endpoints = {e for e in app.view_functions if e.startswith("hrm.api.")}
-    declared = {r.endpoint: r.access for r in registry(app) if r.endpoint.startswith("hrm.api.")}
+    ours = ("hrm.api.", "hrm.api_root.")  # the cases API and the API root
+    api_endpoints = {e for e in app.view_functions if e.startswith(ours)}
+    declared = {r.endpoint: r.access for r in registry(app) if r.endpoint.startswith(ours)}
     assert set(declared) == api_endpoints
     holds = DEFAULT_ROLES[role].permissions
     headers = people.make(role, division)

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, event, func, inspect, select
 
-from portal_plugin.extensions import db
+from portal_plugin.core.extensions import db
 from workflows.calendar import (
     CalendarDay,
     CalendarYear,

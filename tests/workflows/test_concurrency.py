@@ -17,11 +17,11 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, AuditEvent, License
+from portal_plugin.core.clock import local_zone
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, AuditEvent, License
 from tests.workflows.conftest import HP, agency_body, credit_code
 from workflows import numbering
-from workflows.engine import local_zone
 from workflows.models import Counter
 
 # Enough pooled connections for every request of a race at once.

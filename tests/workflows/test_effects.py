@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from portal_plugin import audit
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, AuditEvent, Filing, License
+from portal_plugin.core import audit
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, AuditEvent, Filing, License
 from tests.workflows.conftest import (
     CITY,
     CLERK_CODE,

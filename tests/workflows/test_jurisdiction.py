@@ -13,9 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from portal_plugin.extensions import db
-from sso.identity import Identity
-from sso.permissions import DEFAULT_ROLES
+from portal_plugin.core import clock
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.workflows.conftest import CITY, HP, HX, agency_body, credit_code
 from workflows import service
 from workflows.models import Case
@@ -401,10 +402,10 @@ def test_submission_date_filters_include_today(api, app: Flask, client: FlaskCli
     case = api.bring("licensing", {"agency": agency_body(credit_code(77)), "license_items": ["L01"]},
                      "submitted", clerk=credit_code(77))
     with app.app_context():  # the same instant on both backends: midday today, local time
-        noon = dt.datetime.combine(service.today(), dt.time(12), LOCAL).astimezone(dt.UTC)
+        noon = dt.datetime.combine(clock.today(), dt.time(12), LOCAL).astimezone(dt.UTC)
         db.session.execute(update(Case).where(Case.id == case["id"]).values(submitted_at=noon))
         db.session.commit()
-        today = service.today()
+        today = clock.today()
     officer = people.officer("HRM_SL", HP)
     for query, hit in ((f"submitted_from={today}", True), (f"submitted_to={today}", True),
                        (f"submitted_from={today}&submitted_to={today}", True),

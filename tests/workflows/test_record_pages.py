@@ -8,8 +8,8 @@ import re
 
 from flask import Flask
 
-from portal_plugin.extensions import db
-from portal_plugin.models import Agency, Filing, License
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, Filing, License
 from tests.workflows.conftest import CLERK_CODE, HP, HX, credit_code
 
 

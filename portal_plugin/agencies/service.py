@@ -1,0 +1,394 @@
+"""机构管理 services for the pages and the API: query, add, edit, delete and read agencies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal_plugin.annual_reports.models import AnnualReport
+from portal_plugin.core import audit, catalog, validation
+from portal_plugin.core.errors import Conflict, Invalid, NotFound
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.jurisdiction import jurisdiction, scope
+from portal_plugin.core.models import (
+    AGENCY_STATUS,
+    MAX_ID,
+    RECORD_SOURCE,
+    Agency,
+    AuditEvent,
+    Filing,
+    License,
+)
+from portal_plugin.core.paging import contains, page_bounds
+from portal_plugin.core.permissions import PERMISSIONS
+from portal_plugin.core.validation import Checker
+from portal_plugin.job_fairs.models import JobFair
+from workflows.models import Case
+
+MANAGE = "agencies.manage"
+# Officers who may read agencies without managing them (CONTRACT.md: GET also any *.view).
+READERS = (MANAGE, *sorted(p for p in PERMISSIONS if p.endswith(".view")))
+EXTRA_FIELDS = ("business_address", "founded_on", "registered_capital", "business_scope",
+                "staff_count")
+FIELDS = (*validation.AGENCY_FIELDS, *EXTRA_FIELDS)
+# The field's model column where the names differ.
+COLUMNS = {"division": "division_code"}
+LABELS = {
+    "name": "机构名称", "credit_code": "统一社会信用代码", "agency_type": "机构类型",
+    "division": "所在区", "address": "住所", "legal_rep": "法定代表人（负责人）",
+    "legal_rep_id_type": "证件类型", "legal_rep_id_no": "证件号码", "contact": "联系人",
+    "phone": "联系电话", "business_address": "经营场所", "founded_on": "成立日期",
+    "registered_capital": "注册资本（万元）", "business_scope": "经营范围",
+    "staff_count": "从业人员数", "license_items": "许可事项", "filing_items": "备案事项",
+}
+MAX_CAPITAL = Decimal("99999999999999.99")  # Numeric(16, 2)
+MAX_SCOPE = 2000
+EARLIEST_FOUNDING = dt.date(1949, 10, 1)
+
+
+@dataclass(frozen=True)
+class AgencyQuery:
+    q: str | None = None
+    name: str | None = None
+    credit_code: str | None = None
+    division: str | None = None
+    agency_type: str | None = None
+    status: str | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+def _founded_on(check: Checker, data: Mapping[str, Any]) -> dt.date | None:
+    value = check.text(data, "founded_on", "founded_on", required=False, max_len=10)
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        check.fail("founded_on", "日期格式应为 YYYY-MM-DD")
+        return None
+    if not EARLIEST_FOUNDING <= day <= dt.date.today():
+        check.fail("founded_on", "成立日期应在1949-10-01至今天之间")
+        return None
+    return day
+
+
+def _capital(check: Checker, data: Mapping[str, Any]) -> Decimal | None:
+    """注册资本 in 万元: a non-negative amount with at most two decimals (number or text)."""
+    value = data.get("registered_capital")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        check.fail("registered_capital", "应为数字")
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        check.fail("registered_capital", "应为数字")
+        return None
+    if not amount.is_finite() or amount < 0:
+        check.fail("registered_capital", "应为不小于0的数字")
+    elif amount > MAX_CAPITAL:
+        check.fail("registered_capital", "金额过大")
+    elif amount != amount.quantize(Decimal("0.01")):
+        check.fail("registered_capital", "最多保留两位小数")
+    else:
+        return amount.quantize(Decimal("0.01"))
+    return None
+
+
+def _check(identity: Identity, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """An agency's clean values and its problems: the workflows' agency rules, the registry's
+    extra fields, and a district within the officer's jurisdiction."""
+    if not isinstance(data, Mapping):
+        raise Invalid({"body": "请求体应为JSON对象"})
+    check = Checker()
+    clean = validation.agency(check, data, "")
+    clean["business_address"] = check.text(data, "business_address", "business_address",
+                                           required=False, max_len=300)
+    clean["founded_on"] = _founded_on(check, data)
+    clean["registered_capital"] = _capital(check, data)
+    clean["business_scope"] = check.text(data, "business_scope", "business_scope",
+                                         required=False, max_len=MAX_SCOPE)
+    staff = data.get("staff_count")
+    clean["staff_count"] = (None if staff is None or (isinstance(staff, str) and not staff.strip())
+                            else check.count(data, "staff_count", "staff_count"))
+    if clean["division"] and clean["division"] not in jurisdiction(identity):
+        check.fail("division", "不在您的管辖范围内")
+    return clean, check.errors
+
+
+def validate(identity: Identity, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A new agency's clean values, or Invalid naming every bad field with its reason."""
+    clean, errors = _check(identity, data)
+    if errors:
+        raise Invalid(errors)
+    return clean
+
+
+def _duplicate(credit_code: str) -> Conflict:
+    holder = db.session.scalar(select(Agency.name).where(Agency.credit_code == credit_code))
+    message = f"统一社会信用代码 {credit_code} 已登记（{holder or '另一机构'}），不能重复添加"
+    return Conflict(message, fields={"credit_code": message})
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit's JSON keeps it (dates ISO, amounts as text)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _same(given: Any, kept: Any) -> bool:
+    """Whether a submitted value is the stored one (forms send text, JSON may send numbers)."""
+    def text(value: Any) -> str:
+        return "" if value is None else str(value).strip()
+
+    return text(given) == text(kept)
+
+
+def values(agency: Agency) -> dict[str, Any]:
+    """The agency's editable fields in the API's vocabulary."""
+    return {field: getattr(agency, COLUMNS.get(field, field)) for field in FIELDS}
+
+
+def create(identity: Identity, data: Mapping[str, Any]) -> Agency:
+    """Add an agency (source 录入) in the officer's jurisdiction, audited with its values."""
+    clean = validate(identity, data)
+    if db.session.scalar(select(Agency.id).where(Agency.credit_code == clean["credit_code"])):
+        raise _duplicate(clean["credit_code"])
+    agency = Agency(**{COLUMNS.get(k, k): v for k, v in clean.items()}, source="entry")
+    try:
+        db.session.add(agency)
+        db.session.flush()
+        audit.record(identity, "create", "agency", agency.id, to_state="valid",
+                     data={k: _plain(v) for k, v in clean.items()})
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise _duplicate(clean["credit_code"]) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return agency
+
+
+def update(identity: Identity, agency_id: int, data: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Replace the given fields (the others keep their values); the credit code stays.
+
+    Returns {field: [before, after]} of what changed, kept in the audit."""
+    agency = get(identity, agency_id)
+    if not isinstance(data, Mapping):
+        raise Invalid({"body": "请求体应为JSON对象"})
+    before = values(agency)
+    given = data.get("credit_code")
+    if given not in (None, "") and str(given).strip().upper() != agency.credit_code:
+        raise Invalid({"credit_code": "统一社会信用代码不能修改"})
+    kept = {k: _plain(v) for k, v in before.items()}
+    merged = {**kept, **data, "credit_code": agency.credit_code}
+    clean, errors = _check(identity, merged)
+    # A value kept as it was stays, even if today's rules refuse it (pilot credit codes,
+    # legacy codes of imported records): only what the officer changes must pass.
+    for field in [f for f in errors if f in kept and _same(merged.get(f), kept[f])]:
+        del errors[field]
+        clean[field] = before[field]
+    if errors:
+        raise Invalid(errors)
+    changes = {field: [_plain(before[field]), _plain(clean[field])] for field in FIELDS
+               if clean[field] != before[field]}
+    if not changes:
+        return {}
+    try:
+        for field in changes:
+            setattr(agency, COLUMNS.get(field, field), clean[field])
+        audit.record(identity, "update", "agency", agency.id, data=changes)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return changes
+
+
+# What keeps an agency from being deleted: (model, its agency column, what it is called).
+DEPENDENTS: tuple[tuple[type[Any], Any, str], ...] = (
+    (License, License.agency_id, "行政许可"),
+    (Filing, Filing.agency_id, "业务备案"),
+    (Case, Case.agency_id, "办件"),
+    (AnnualReport, AnnualReport.agency_id, "年度报告"),
+    (JobFair, JobFair.agency_id, "现场招聘会"),
+    (Agency, Agency.parent_id, "分支机构"),
+)
+
+
+def blockers(agency: Agency) -> list[str]:
+    """What the agency still has (e.g. "行政许可 2 条"); empty when it may be deleted."""
+    found = []
+    for model, column, label in DEPENDENTS:
+        condition = column == agency.id
+        if model is Case:  # an application may name the agency before approval links it
+            condition = or_(condition, Case.credit_code == agency.credit_code)
+        count = db.session.scalar(select(func.count()).select_from(model).where(condition))
+        if count:
+            found.append(f"{label} {count} 条")
+    return found
+
+
+def delete(identity: Identity, agency_id: int) -> Agency:
+    """Delete an agency that has nothing attached, audited with its values; else Conflict."""
+    agency = get(identity, agency_id)
+    reasons = blockers(agency)
+    if reasons:
+        raise Conflict(f"机构“{agency.name}”还有{'、'.join(reasons)}，不能删除")
+    try:
+        audit.record(identity, "delete", "agency", agency.id, from_state=agency.status,
+                     data={"credit_code": agency.credit_code,
+                           **{k: _plain(v) for k, v in values(agency).items()},
+                           "status": agency.status, "source": agency.source})
+        db.session.delete(agency)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(f"机构“{agency.name}”已有关联数据，不能删除") from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return agency
+
+
+def _scoped(identity: Identity) -> Select[Any]:
+    return select(Agency).where(scope(Agency.division_code, identity))
+
+
+def get(identity: Identity, agency_id: int) -> Agency:
+    """One agency in the officer's jurisdiction; anything else is 404."""
+    agency = (db.session.scalar(_scoped(identity).where(Agency.id == agency_id))
+              if 0 < agency_id <= MAX_ID else None)
+    if agency is None:
+        raise NotFound("机构不存在，或不在您的管辖范围内")
+    return agency
+
+
+def search(identity: Identity, query: AgencyQuery) -> tuple[list[Agency], int, int, int]:
+    """One page of agencies in jurisdiction, the latest added first."""
+    errors: dict[str, str] = {}
+    stmt = _scoped(identity)
+    if query.division:
+        if query.division not in jurisdiction(identity):
+            errors["division"] = "不在您的管辖范围内"
+        stmt = stmt.where(Agency.division_code == query.division)
+    if query.agency_type:
+        if query.agency_type not in catalog.labels("agency_type"):
+            errors["agency_type"] = "不是有效的代码"
+        stmt = stmt.where(Agency.agency_type == query.agency_type)
+    if query.status:
+        if query.status not in AGENCY_STATUS:
+            errors["status"] = "不是有效的状态"
+        stmt = stmt.where(Agency.status == query.status)
+    if errors:
+        raise Invalid(errors)
+    if query.name and query.name.strip():
+        stmt = stmt.where(Agency.name.like(contains(query.name.strip())))
+    if query.credit_code and query.credit_code.strip():
+        stmt = stmt.where(Agency.credit_code.like(contains(query.credit_code.strip().upper())))
+    if query.q and query.q.strip():
+        term = query.q.strip()
+        stmt = stmt.where(or_(Agency.name.like(contains(term)),
+                              Agency.credit_code.like(contains(term.upper()))))
+    page, per_page = page_bounds(query.page, query.per_page)
+    total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    rows = db.session.scalars(stmt.options(selectinload(Agency.parent))
+                              .order_by(Agency.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page)).all()
+    return list(rows), int(total), page, per_page
+
+
+def to_json(agency: Agency) -> dict[str, Any]:
+    """An agency as CONTRACT.md names its fields, with the registry's extra ones and labels."""
+    parent = agency.parent
+    return {
+        "id": agency.id, **{k: _plain(v) for k, v in values(agency).items()},
+        "agency_type_label": catalog.labels("agency_type").get(agency.agency_type,
+                                                               agency.agency_type),
+        "division_name": catalog.division_name(agency.division_code),
+        "legal_rep_id_type_label": catalog.labels("id_type").get(agency.legal_rep_id_type,
+                                                                 agency.legal_rep_id_type),
+        "parent": ({"id": parent.id, "name": parent.name, "credit_code": parent.credit_code}
+                   if parent else None),
+        "status": agency.status, "status_label": AGENCY_STATUS.get(agency.status, agency.status),
+        "source": agency.source, "source_label": RECORD_SOURCE.get(agency.source, agency.source),
+        "deregistered_on": _plain(agency.deregistered_on),
+        "created_at": agency.created_at.isoformat(), "updated_at": agency.updated_at.isoformat(),
+    }
+
+
+# Coded fields of the history and the catalogue kinds of their labels.
+CODED = {"agency_type": "agency_type", "legal_rep_id_type": "id_type",
+         "license_items": "license_item", "filing_items": "filing_item"}
+
+
+def _shown(field: str, value: Any) -> Any:
+    """A history value as people read it: codes as their labels, districts by name."""
+    if field == "division":
+        return catalog.division_name(value) if value else value
+    if field in CODED:
+        names = catalog.labels(CODED[field])
+        if isinstance(value, list):
+            return "、".join(names.get(v, v) for v in value)
+        return names.get(value, value) if value is not None else None
+    return value
+
+
+def history(agency: Agency) -> list[dict[str, Any]]:
+    """The agency's change history, the latest first: 机构管理 edits (audit) and approved
+    事项变更 cases, each as {at, who, via, changes: [(label, before, after)]}."""
+    entries = []
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "agency", AuditEvent.object_id == str(agency.id),
+        AuditEvent.action == "update")).all()
+    for event in events:
+        entries.append({"at": event.occurred_at, "who": event.actor_name, "via": "机构管理",
+                        "case": None, "changes": [
+                            (LABELS.get(f, f), _shown(f, pair[0]), _shown(f, pair[1]))
+                            for f, pair in (event.data or {}).items()]})
+    cases = db.session.scalars(select(Case).where(
+        Case.workflow == "change", Case.status == "approved", Case.agency_id == agency.id)).all()
+    for case in cases:
+        result = case.result or {}
+        before, after = result.get("before") or {}, result.get("after") or {}
+        entries.append({"at": case.decided_at or case.updated_at, "who": None,
+                        "via": f"事项变更 {case.case_no or ''}".strip(), "case": case.id,
+                        "changes": [(LABELS.get(f, f), _shown(f, before.get(f)), _shown(f, value))
+                                    for f, value in after.items()]})
+    return sorted(entries, key=lambda e: e["at"], reverse=True)
+
+
+def related(identity: Identity, agency: Agency) -> dict[str, list[Any]]:
+    """What the details page lists besides the agency's own fields: its records, and of its
+    branches, cases and fairs those in the caller's jurisdiction (a branch may lie elsewhere)."""
+    def rows(model: type[Any], column: Any, order: Any, *where: Any) -> list[Any]:
+        return list(db.session.scalars(select(model).where(column == agency.id, *where)
+                                       .order_by(order)).all())
+
+    return {
+        "licenses": rows(License, License.agency_id, License.issued_on.desc()),
+        "filings": rows(Filing, Filing.agency_id, Filing.filed_on.desc()),
+        "cases": list(db.session.scalars(select(Case).where(
+            or_(Case.agency_id == agency.id, Case.credit_code == agency.credit_code),
+            Case.status != "draft", scope(Case.division_code, identity))
+            .order_by(Case.id.desc())).all()),
+        "branches": rows(Agency, Agency.parent_id, Agency.id,
+                         scope(Agency.division_code, identity)),
+        "annual_reports": rows(AnnualReport, AnnualReport.agency_id, AnnualReport.year.desc()),
+        "job_fairs": rows(JobFair, JobFair.agency_id, JobFair.start_at.desc(),
+                          scope(JobFair.division_code, identity)),
+    }

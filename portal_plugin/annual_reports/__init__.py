@@ -1,0 +1,1 @@
+"""年度报告 (annual reports): the clerk files, the bureau reviews and publishes."""

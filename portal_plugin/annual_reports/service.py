@@ -1,0 +1,390 @@
+"""年度报告 services for the pages and the API: fill in, submit, review, query, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal_plugin.annual_reports.models import ANNUAL_REPORT_STATUS, AnnualReport
+from portal_plugin.core import audit, catalog, excel
+from portal_plugin.core.clock import local_zone, today, utcnow
+from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid, NotFound
+from portal_plugin.core.extensions import db
+from portal_plugin.core.identity import Identity
+from portal_plugin.core.jurisdiction import jurisdiction, own_valid_agency, scope
+from portal_plugin.core.models import MAX_ID, Agency, AuditEvent, Filing, License
+from portal_plugin.core.paging import page_bounds
+from portal_plugin.core.validation import Checker
+
+FIRST_YEAR = 2000
+FIGURES = ("staff_count", "served_workers", "served_employers", "placements", "job_fairs_held",
+           "online_postings", "trainings")
+MAX_REVENUE = Decimal("99999999999999.99")
+LABELS = {
+    "year": "报告年度", "staff_count": "从业人员数", "revenue": "营业收入（万元）",
+    "served_workers": "服务劳动者人次", "served_employers": "服务用人单位家次",
+    "placements": "帮助实现就业人数", "job_fairs_held": "举办招聘会场次",
+    "online_postings": "网络发布岗位数", "trainings": "培训人次", "complaints": "投诉及处罚情况",
+    "filled_by": "填报人", "filled_on": "填报日期",
+}
+# Who may act from which status: the clerk edits drafts and returned reports.
+EDITABLE = ("draft", "returned")
+REVIEW = {"pass": (("submitted",), "passed"), "return": (("submitted", "passed"), "returned")}
+# The 公示信息 sheet: publishable identity and compliance fields only (DOMAIN.md).
+EXPORT_HEADERS = ("机构名称", "统一社会信用代码", "许可证编号", "备案编号", "法定代表人", "住所",
+                  "报告年度", "报送日期", "状态")
+EXPORT_TEXT_COLUMNS = (2, 3, 4)
+EXPORT_WIDTHS = (40, 22, 30, 30, 14, 40, 10, 12, 8)
+EXPORT_BATCH = 1000
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    year: int | None = None
+    name: str | None = None
+    status: str | None = None
+    division: str | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+def _revenue(check: Checker, data: Mapping[str, Any]) -> Decimal | None:
+    """营业收入: a required amount ≥ 0 with at most two decimals (JSON number or text)."""
+    value = data.get("revenue")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        check.fail("revenue", "必填")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        check.fail("revenue", "应为金额")
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        check.fail("revenue", "应为金额，如 1234.50")
+        return None
+    if not amount.is_finite():
+        check.fail("revenue", "应为金额，如 1234.50")
+    elif amount < 0:
+        check.fail("revenue", "不能为负数")
+    elif amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        check.fail("revenue", "最多保留两位小数")
+    elif amount > MAX_REVENUE:
+        check.fail("revenue", "金额过大")
+    else:
+        return amount.quantize(Decimal("0.01"))
+    return None
+
+
+def validate(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A report's clean values, or Invalid naming every bad field with its reason."""
+    check = Checker()
+    clean: dict[str, Any] = {"year": check.count(data, "year", "year")}
+    year = clean["year"]
+    if year is not None and not FIRST_YEAR <= year <= today().year:
+        check.fail("year", f"报告年度应在{FIRST_YEAR}年至{today().year}年之间")
+    for key in FIGURES:
+        clean[key] = check.count(data, key, key)
+    clean["revenue"] = _revenue(check, data)
+    clean["complaints"] = check.text(data, "complaints", "complaints", required=False,
+                                     max_len=2000)
+    clean["filled_by"] = check.text(data, "filled_by", "filled_by", max_len=100)
+    if check.errors:
+        raise Invalid(check.errors)
+    return clean
+
+
+def _numbers(column: Any, model: Any, agency_id: int) -> str | None:
+    numbers = db.session.scalars(select(column).where(
+        model.agency_id == agency_id, model.status == "valid").order_by(column)).all()
+    return "、".join(numbers) or None
+
+
+def _snapshot(agency: Agency) -> dict[str, Any]:
+    """The agency's basics as the report keeps them (taken again at every submission)."""
+    return {
+        "name": agency.name, "credit_code": agency.credit_code,
+        "division_code": agency.division_code, "legal_rep": agency.legal_rep,
+        "address": agency.address,
+        "license_numbers": _numbers(License.license_number, License, agency.id),
+        "filing_numbers": _numbers(Filing.filing_number, Filing, agency.id),
+    }
+
+
+def _duplicate(year: int) -> Conflict:
+    return Conflict(f"本机构{year}年度的年度报告已经填报，不能重复填报；请在列表中打开该报告修改")
+
+
+@contextmanager
+def _saving(year: int) -> Iterator[None]:
+    """One transaction, committed at the end; the unique (agency, year) constraint, whether the
+    row is inserted, re-dated or raced by a second request, answers the same clear refusal."""
+    try:
+        yield
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise _duplicate(year) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def create(identity: Identity, data: Mapping[str, Any], *, submit: bool = False
+           ) -> AnnualReport:
+    """Fill in the year's report for the clerk's own agency (a draft, or submitted at once)."""
+    agency = own_valid_agency(identity, "填报年度报告")
+    clean = validate(data)
+    now = utcnow()
+    report = AnnualReport(**clean, **_snapshot(agency), agency_id=agency.id, filled_on=today(),
+                          created_by=identity.user_id, created_at=now, updated_at=now)
+    if submit:
+        report.status, report.submitted_at = "submitted", now
+    with _saving(clean["year"]):
+        db.session.add(report)
+        db.session.flush()
+        audit.record(identity, "create", "annual_report", report.id, to_state=report.status,
+                     data={"year": report.year, "agency": agency.credit_code})
+    return report
+
+
+def edit(identity: Identity, report_id: int, data: Mapping[str, Any], *,
+         version: int | None = None, submit: bool = False) -> AnnualReport:
+    """Change a draft or returned report of the clerk's agency (and submit it, if asked)."""
+    agency = own_valid_agency(identity, "填报年度报告")
+    report = get(identity, report_id)
+    clean = validate(data)
+    if report.status not in EDITABLE:
+        raise Conflict(f"{STALE}（当前状态：{ANNUAL_REPORT_STATUS[report.status]}，不能修改）")
+    values = clean | _snapshot(agency) | {"filled_on": today()}
+    if submit:
+        values |= {"status": "submitted", "submitted_at": utcnow(), "reason": None}
+    with _saving(clean["year"]):
+        _change(identity, report, "submit" if submit else "edit", values, version)
+    return report
+
+
+def submit(identity: Identity, report_id: int, *, version: int | None = None) -> AnnualReport:
+    """报送 a draft or returned report of the clerk's agency to the bureau."""
+    agency = own_valid_agency(identity, "填报年度报告")
+    report = get(identity, report_id)
+    if report.status not in EDITABLE:
+        raise Conflict(f"{STALE}（当前状态：{ANNUAL_REPORT_STATUS[report.status]}）")
+    with _saving(report.year):
+        _change(identity, report, "submit", _snapshot(agency) | {
+            "status": "submitted", "submitted_at": utcnow(), "reason": None}, version)
+    return report
+
+
+def review(identity: Identity, report_id: int, action: str, *, reason: str | None = None,
+           version: int | None = None) -> AnnualReport:
+    """【通过】 a submitted report, or 【退回】 / 【退回重填】 one submitted or passed (reason)."""
+    if not identity.can("annual_reports.review"):
+        raise Forbidden("您的业务角色无权查阅年度报告")
+    sources, target = REVIEW[action]
+    report = get(identity, report_id)
+    if report.status not in sources:
+        raise Conflict(f"{STALE}（当前状态：{ANNUAL_REPORT_STATUS[report.status]}）")
+    reason = (reason or "").strip() or None
+    if action == "return" and not reason:
+        raise Invalid({"reason": "请填写退回原因"})
+    if reason and len(reason) > 1000:
+        raise Invalid({"reason": "不能超过1000个字"})
+    with _saving(report.year):
+        _change(identity, report, action, {
+            "status": target, "reason": reason if action == "return" else None,
+            "reviewed_at": utcnow(), "reviewed_by": identity.user_id,
+            "reviewed_by_name": identity.name}, version, reason=reason)
+    return report
+
+
+def _change(identity: Identity, report: AnnualReport, action: str, values: dict[str, Any],
+            version: int | None, *, reason: str | None = None) -> None:
+    """One guarded update (the version the user saw, if given, and the one loaded) + audit."""
+    if version is not None and version != report.version:
+        raise Conflict(STALE)
+    source = report.status
+    # The conditional update is the guard: exactly one of two racing actors matches the row.
+    changed = db.session.execute(
+        update(AnnualReport)
+        .where(AnnualReport.id == report.id, AnnualReport.version == report.version,
+               AnnualReport.status == source)
+        .values(**values, version=report.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise Conflict(STALE)
+    db.session.refresh(report)
+    audit.record(identity, action, "annual_report", report.id, from_state=source,
+                 to_state=report.status, reason=reason,
+                 data={"year": report.year, "agency": report.credit_code})
+
+
+def _scoped(identity: Identity) -> Select[Any]:
+    """Officers see the submitted reports of their jurisdiction; clerks their own agency's."""
+    if identity.is_officer:
+        return select(AnnualReport).where(scope(AnnualReport.division_code, identity),
+                                          AnnualReport.status != "draft")
+    return select(AnnualReport).where(AnnualReport.credit_code == identity.agency_credit_code)
+
+
+def search(identity: Identity, query: ReportQuery) -> tuple[list[AnnualReport], int, int, int]:
+    """One page of reports in scope, the latest year first, then by agency name."""
+    stmt = _scoped(identity)
+    if query.division:
+        if identity.is_officer and query.division not in jurisdiction(identity):
+            raise Invalid({"division": "不在您的管辖范围内"})
+        stmt = stmt.where(AnnualReport.division_code == query.division)
+    if query.status:
+        if query.status not in ANNUAL_REPORT_STATUS:
+            raise Invalid({"status": "不是有效的状态"})
+        stmt = stmt.where(AnnualReport.status == query.status)
+    if query.year is not None:
+        stmt = stmt.where(AnnualReport.year == query.year)
+    if query.name and query.name.strip():
+        stmt = stmt.where(AnnualReport.name.contains(query.name.strip(), autoescape=True))
+    page, per_page = page_bounds(query.page, query.per_page)
+    total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    rows = db.session.scalars(stmt.order_by(AnnualReport.year.desc(), AnnualReport.name,
+                                            AnnualReport.id)
+                              .offset((page - 1) * per_page).limit(per_page)).all()
+    return list(rows), int(total), page, per_page
+
+
+def get(identity: Identity, report_id: int) -> AnnualReport:
+    """One report in scope; anything else is 404 (out of jurisdiction looks like absent)."""
+    report = (db.session.scalar(_scoped(identity).where(AnnualReport.id == report_id))
+              if 0 < report_id <= MAX_ID else None)
+    if report is None:
+        raise NotFound("年度报告不存在，或不在您的管辖范围内")
+    return report
+
+
+def events(report: AnnualReport) -> list[dict[str, Any]]:
+    """The report's audit trail (流转记录), oldest first."""
+    rows = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "annual_report", AuditEvent.object_id == str(report.id))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)).all()
+    return [{"at": e.occurred_at.isoformat(), "action": e.action, "from": e.from_state,
+             "to": e.to_state, "actor": e.actor_name, "reason": e.reason} for e in rows]
+
+
+def _local(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(local_zone()).isoformat() if moment else None
+
+
+def actions(report: AnnualReport) -> list[str]:
+    """What can be done with the report in its status: the clerk's edit / submit, the bureau's
+    pass / return (return on a passed report is 退回重填)."""
+    clerk = ["edit", "submit"] if report.status in EDITABLE else []
+    return clerk + [action for action, (sources, _) in REVIEW.items() if report.status in sources]
+
+
+def to_json(report: AnnualReport) -> dict[str, Any]:
+    """A report as CONTRACT.md names its fields (the revenue as a string, exact)."""
+    return {
+        "id": report.id, "year": report.year, "status": report.status,
+        "actions": actions(report),
+        "status_label": ANNUAL_REPORT_STATUS[report.status], "version": report.version,
+        "agency": {"id": report.agency_id, "name": report.name,
+                   "credit_code": report.credit_code, "division": report.division_code,
+                   "division_name": catalog.division_name(report.division_code),
+                   "legal_rep": report.legal_rep, "address": report.address,
+                   "license_numbers": report.license_numbers,
+                   "filing_numbers": report.filing_numbers},
+        **{key: getattr(report, key) for key in FIGURES},
+        "revenue": f"{report.revenue:.2f}", "complaints": report.complaints,
+        "filled_by": report.filled_by, "filled_on": report.filled_on.isoformat(),
+        "reason": report.reason, "created_at": _local(report.created_at),
+        "submitted_at": _local(report.submitted_at), "reviewed_at": _local(report.reviewed_at),
+        "reviewed_by_name": report.reviewed_by_name,
+    }
+
+
+# --- 导出公示信息 ------------------------------------------------------------------------
+
+
+def export_year(value: str | None) -> int:
+    """The export's year argument: required, from FIRST_YEAR to this year."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        raise Invalid({"year": "请选择报告年度" if not text else "应为年份，如 2025"})
+    year = int(text)
+    if not FIRST_YEAR <= year <= today().year:
+        raise Invalid({"year": f"报告年度应在{FIRST_YEAR}年至{today().year}年之间"})
+    return year
+
+
+def passed_rows(identity: Identity, year: int) -> Iterator[tuple[Any, ...]]:
+    """The publishable columns of the year's passed reports in scope, read in batches."""
+    stmt = (select(AnnualReport.name, AnnualReport.credit_code, AnnualReport.license_numbers,
+                   AnnualReport.filing_numbers, AnnualReport.legal_rep, AnnualReport.address,
+                   AnnualReport.year, AnnualReport.submitted_at)
+            .where(scope(AnnualReport.division_code, identity), AnnualReport.year == year,
+                   AnnualReport.status == "passed")
+            .order_by(AnnualReport.division_code, AnnualReport.name, AnnualReport.id)
+            .execution_options(yield_per=EXPORT_BATCH))
+    zone, label = local_zone(), ANNUAL_REPORT_STATUS["passed"]
+    for row in db.session.execute(stmt):
+        *values, submitted_at = row
+        yield (*values, submitted_at.astimezone(zone).date().isoformat()
+               if submitted_at else None, label)
+
+
+def write_sheet(rows: Iterator[tuple[Any, ...]], out: IO[bytes]) -> None:
+    """Write the 公示信息 sheet (write-only: rows go to disk as they come) into `out`."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("年度报告公示信息")
+    for index, width in enumerate(EXPORT_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    excel.text_columns(ws, EXPORT_TEXT_COLUMNS)
+    excel.freeze_header(ws, len(EXPORT_HEADERS))
+    ws.append([excel.header_cell(ws, label) for label in EXPORT_HEADERS])
+    # Codes are strings, so they are written as text; the columns' text format keeps them
+    # text when edited. Only formula-like text needs a cell of its own (excel.cell).
+    for row in rows:
+        ws.append([_safe(ws, value) for value in row])
+    wb.save(out)
+
+
+def _safe(ws: Any, value: Any) -> Any:
+    """A plain value as is; text through the sanitiser (formula-like text kept as text)."""
+    if isinstance(value, str) and value.startswith(excel.FORMULA_START):
+        return excel.cell(ws, value)
+    return excel.sanitise(value)
+
+
+def export(identity: Identity, year: int) -> tuple[Iterator[bytes], str]:
+    """The year's 公示信息 workbook as a stream of bytes, and its download name (audited)."""
+    if not identity.can("annual_reports.review"):
+        raise Forbidden("您的业务角色无权导出年度报告")
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _chunks once streamed)
+    try:
+        write_sheet(passed_rows(identity, year), spool)
+        audit.record(identity, "export", "annual_report", f"{year}",
+                     data={"year": year, "divisions": sorted(jurisdiction(identity))})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        spool.close()
+        raise
+    spool.seek(0)
+    name = excel.download_name("年度报告公示信息", f"{year}年度")
+    return _chunks(spool), name
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    with spool:
+        while chunk := spool.read(CHUNK):
+            yield chunk

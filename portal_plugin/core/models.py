@@ -1,0 +1,224 @@
+"""The registry's tables: divisions, code catalogue, agencies, licences, filings, imports, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+    func,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal_plugin.core.clock import utcnow
+from portal_plugin.core.extensions import db
+
+MAX_ID = 2**31 - 1  # the integer primary keys' range on PostgreSQL
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp that is timezone-aware UTC on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect
+                           ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give timestamps a time zone")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect
+                             ) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
+class Division(db.Model):
+    """An administrative division (行政区划, GB/T 2260); a city's districts point to the city."""
+
+    __tablename__ = "divisions"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("divisions.code"), index=True)
+    # Kept for old data: a legacy code names the current division it became.
+    successor_code: Mapped[str | None] = mapped_column(ForeignKey("divisions.code"))
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class CodeItem(db.Model):
+    """One entry of the code catalogue (agency types, licence items, filing items, grounds)."""
+
+    __tablename__ = "code_items"
+    __table_args__ = (UniqueConstraint("kind", "code", name="uq_code_items_kind_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(100))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    # Legacy labels stay readable on old records but are not offered for new ones.
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+AGENCY_STATUS = {"valid": "有效", "deregistered": "已注销"}
+RECORD_SOURCE = {"application": "申报", "entry": "录入", "history_import": "历史导入"}
+LICENSE_STATUS = {
+    "valid": "有效",
+    "deregistered": "已注销",
+    "revoked": "已撤销",
+    "cancelled": "已吊销",
+    "expired": "已过期",
+}
+FILING_STATUS = {"valid": "有效", "deregistered": "已注销"}
+
+
+class Agency(db.Model):
+    """An HR service agency (人力资源服务机构) of the registry."""
+
+    __tablename__ = "agencies"
+    __table_args__ = (
+        CheckConstraint("status in ('valid', 'deregistered')", name="status"),
+        Index("ix_agencies_division_status", "division_code", "status"),
+        Index("ix_agencies_first_granted", "first_granted_year", "division_code"),
+        Index("ix_agencies_deregistered", "deregistered_on", "division_code",
+              postgresql_where=text("status = 'deregistered'"),
+              sqlite_where=text("status = 'deregistered'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    agency_type: Mapped[str] = mapped_column(String(20))
+    division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"))
+    address: Mapped[str] = mapped_column(String(300))
+    business_address: Mapped[str | None] = mapped_column(String(300))
+    legal_rep: Mapped[str] = mapped_column(String(100))
+    legal_rep_id_type: Mapped[str] = mapped_column(String(20), default="resident_id")
+    legal_rep_id_no: Mapped[str] = mapped_column(String(40))
+    contact: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    founded_on: Mapped[dt.date | None] = mapped_column(Date)
+    registered_capital: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    business_scope: Mapped[str | None] = mapped_column(Text)
+    staff_count: Mapped[int | None]
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="valid")
+    deregistered_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The year of its earliest licence or filing, kept by database triggers (migration 0005)
+    # for 统计分析; never assigned by the application.
+    first_granted_year: Mapped[int | None] = mapped_column(SmallInteger)
+    source: Mapped[str] = mapped_column(String(20), default="entry")
+    # The 历史数据采集 batch that created the record (source history_import), if any.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
+
+    division: Mapped[Division] = relationship(lazy="joined", innerjoin=True)
+    licenses: Mapped[list[License]] = relationship(back_populates="agency")
+    filings: Mapped[list[Filing]] = relationship(back_populates="agency")
+    parent: Mapped[Agency | None] = relationship(remote_side="Agency.id")
+
+
+class License(db.Model):
+    """An administrative licence (人力资源服务许可证) for 职业中介活动."""
+
+    __tablename__ = "licenses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    license_number: Mapped[str] = mapped_column(String(60), unique=True)
+    decision_number: Mapped[str | None] = mapped_column(String(60))
+    items: Mapped[list[str]] = mapped_column(JSON, default=list)
+    issued_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    issuing_authority: Mapped[str | None] = mapped_column(String(100))
+    issuing_division: Mapped[str | None] = mapped_column(ForeignKey("divisions.code"))
+    status: Mapped[str] = mapped_column(String(20), default="valid", index=True)
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
+    status_document_no: Mapped[str | None] = mapped_column(String(60))
+    source: Mapped[str] = mapped_column(String(20), default="application")
+    # The 历史数据采集 batch that created the record (source history_import), if any.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    agency: Mapped[Agency] = relationship(back_populates="licenses")
+
+
+class Filing(db.Model):
+    """A filing (业务备案) of HR services other than 职业中介活动."""
+
+    __tablename__ = "filings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    filing_number: Mapped[str] = mapped_column(String(60), unique=True)
+    items: Mapped[list[str]] = mapped_column(JSON, default=list)
+    filed_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="valid", index=True)
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20), default="application")
+    # The 历史数据采集 batch that created the record (source history_import), if any.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    agency: Mapped[Agency] = relationship(back_populates="filings")
+
+
+class AuditEvent(db.Model):
+    """An append-only record of who changed what, when, from where (DOMAIN.md, Audit)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, server_default=func.now(), index=True
+    )
+    actor_id: Mapped[str] = mapped_column(String(100))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    actor_division: Mapped[str | None] = mapped_column(String(6))
+    actor_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    action: Mapped[str] = mapped_column(String(50))
+    object_type: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[str] = mapped_column(String(50))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_is_append_only(mapper: Any, connection: Any, target: AuditEvent) -> None:
+    # The database refuses too (triggers in the migration); this fails earlier and clearer.
+    raise RuntimeError("audit events are append-only")
+
+

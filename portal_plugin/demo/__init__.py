@@ -1,0 +1,24 @@
+"""Demo data for `make run`: agencies across districts, cases in every state, job fairs, reports.
+
+Everything goes through the same services as real use (validation, engine, numbering, audit),
+acting as the dev portal's demo users, so the demo registry is consistent by construction.
+"""
+
+from __future__ import annotations
+
+from portal_plugin.demo import agencies, annual_reports, cases, history, job_fairs, revocations, statistics
+from portal_plugin.demo.base import who
+
+
+def load() -> int:
+    """Create the demo data unless cases exist already; returns the number of records made."""
+    made = cases.load()
+    if not made:
+        return 0
+    made += statistics.load()
+    job_fairs.load()
+    made += annual_reports.load(who)
+    revocations.load()
+    made += agencies.load()
+    made += history.load(who("HRM_GL", "120000"))
+    return made

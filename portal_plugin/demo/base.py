@@ -1,0 +1,44 @@
+"""What every demo module shares: the demo clerks, districts, names and users."""
+
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flask import current_app
+
+from portal_plugin.core.check_digits import credit_code_check_char
+from portal_plugin.core.identity import Identity
+
+CLERK_HP = "91120101MA05R7XQ0P"  # the dev portal's 吴芳 (和平区)
+CLERK_HX = "91120103MA06B1TN4Q"  # the dev portal's 郑涛 (河西区)
+DISTRICTS = ("120101", "120103", "120104", "120116", "120102", "120111")
+NAMES = ("津和", "海河英才", "渤海人力", "滨城智聘", "南开博才", "西青众联", "河东汇才", "津门猎英",
+         "北方人才", "天河职通", "卫津桥", "鼓楼人力", "中环聚贤", "新港优才", "金街职介", "和谐人力",
+         "泰达英博", "梅江优聘", "友谊路人才", "水上聚英", "西站联才", "东丽优服", "津南智汇", "北辰众诚")
+SUFFIX = ("人力资源服务有限公司", "人力资源咨询有限公司", "企业管理咨询有限公司", "人才服务有限公司")
+
+def who(role: str, division: str, org: str | None = None) -> Identity:
+    sso = current_app.extensions["hrm_sso"]
+    return sso.identity({"sub": f"demo:{role}:{division}:{org or ''}", "name": f"演示{role}",
+                         "division": division, "roles": [role], "org_credit_code": org})
+
+
+def credit_codes(division: str) -> Iterator[str]:
+    n = 0
+    while True:
+        n += 1
+        first17 = f"91{division}MA{n:07d}"[:17]
+        yield first17 + credit_code_check_char(first17)
+
+
+def agency(code: str, division: str, index: int) -> dict[str, Any]:
+    return {
+        "name": NAMES[index % len(NAMES)] + SUFFIX[index % len(SUFFIX)],
+        "credit_code": code, "agency_type": ("T02", "T01", "T03", "T07")[index % 4],
+        "division": division, "address": f"天津市{index + 1}号路{index * 7 % 90 + 10}号",
+        "legal_rep": ("张伟", "王芳", "李强", "刘洋", "陈静", "杨帆")[index % 6],
+        "legal_rep_id_type": "resident_id", "legal_rep_id_no": "11010519491231002X",
+        "contact": ("赵敏", "孙磊", "周婷")[index % 3], "phone": f"022-{23000000 + index * 137}",
+    }

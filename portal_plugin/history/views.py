@@ -1,0 +1,203 @@
+"""The 历史数据采集 pages: query imported records, the four-step import, batches, modify, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from portal_plugin.core import excel
+from portal_plugin.core.access import MenuItem, identity, requires
+from portal_plugin.core.errors import Conflict, Invalid
+from portal_plugin.core.paging import page_count
+from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
+from portal_plugin.history import service
+from portal_plugin.history.checks import Lookups
+from portal_plugin.history.models import IMPORT_STATUS
+from portal_plugin.history.spec import COLUMNS, GROUPS, ITEM_SEPARATOR
+
+bp = Blueprint("history", __name__, url_prefix="/history-import")
+BLUEPRINTS = (bp,)
+
+PERMISSION = "history.import"
+PER_PAGE = 20
+STEPS = ("下载模版", "上传文件", "数据校验", "确认导入")
+
+
+def _int(name: str, default: int | None = None) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else default
+
+
+@bp.get("")
+@requires(PERMISSION, menu=MenuItem("历史数据采集", "数据采集", 190))
+def index() -> str:
+    """Query the imported records (历史数据采集)."""
+    who = identity()
+    errors: dict[str, str] = {}
+    divisions = districts_of(who)
+    division = district_arg(request.args, divisions, errors)
+    batch = request.args.get("batch", "").strip()
+    if batch and not batch.isdigit():
+        errors["batch"] = "批次号应为数字"
+    query = service.RecordQuery(
+        name=request.args.get("name") or None, credit_code=request.args.get("credit_code") or None,
+        division=division or None, batch_id=int(batch) if batch.isdigit() and len(batch) < 10 else None,
+        imported_from=date_arg(request.args, "imported_from", errors),
+        imported_to=date_arg(request.args, "imported_to", errors),
+        page=_int("page", 1) or 1, per_page=PER_PAGE)
+    rows, total, page, _ = service.search_records(who, query)
+    return render_template("hrm/history/index.html", rows=rows, total=total, page=page,
+                           pages=page_count(total, PER_PAGE), errors=errors, divisions=divisions,
+                           args=request.args)
+
+
+@bp.get("/template.xlsx")
+@requires(PERMISSION)
+def template() -> Response:
+    """Download the import template (【下载模版】)."""
+    return excel.xlsx_response(*service.template_download(identity()))
+
+
+@bp.get("/import")
+@requires(PERMISSION)
+def start() -> str:
+    """Show steps 1 and 2: download the template, upload the filled file (【导入历史数据】)."""
+    uploaded = _int("batch")
+    batch = service.get_batch(identity(), uploaded) if uploaded else None
+    return render_template("hrm/history/import.html", step=3 if batch else 2, batch=batch,
+                           steps=STEPS, limits=service.Limits.configured(), message=None)
+
+
+@bp.post("/import")
+@requires(PERMISSION)
+def upload() -> Response | tuple[str, int]:
+    """Upload a filled template and check it completely (【上传文件】)."""
+    limits = service.Limits.configured()
+    file = request.files.get("file")
+    problem, status = None, 422
+    if file is None or not file.filename:
+        problem = "请选择要上传的文件"
+    else:
+        try:
+            batch = service.upload(identity(), file.filename, service.read_upload(file.stream))
+            return redirect(url_for(".start", batch=batch.id))
+        except Invalid as exc:
+            problem = exc.message
+        except service.TooLarge as exc:
+            problem, status = exc.message, exc.status
+    return render_template("hrm/history/import.html", step=2, batch=None, steps=STEPS,
+                           limits=limits, message=problem), status
+
+
+def render_batch(batch_id: int, *, message: str | None = None, status: int = 200
+                 ) -> tuple[str, int]:
+    batch = service.get_batch(identity(), batch_id)
+    page = _int("page", 1) or 1
+    errors = batch.errors[(page - 1) * PER_PAGE: page * PER_PAGE]
+    return render_template(
+        "hrm/history/batch.html", batch=batch, actions=service.batch_actions(batch),
+        step=4 if batch.status != "validated" else 3,
+        steps=STEPS, errors=errors, page=page, pages=page_count(len(batch.errors), PER_PAGE),
+        args={**request.args, "batch_id": batch.id}, columns=COLUMNS, message=message,
+        status_labels=IMPORT_STATUS), status
+
+
+@bp.get("/batches/<int:batch_id>")
+@requires(PERMISSION)
+def batch_page(batch_id: int) -> tuple[str, int]:
+    """Show a batch's check result (【下一步】): counts, problems, the rows to be saved."""
+    return render_batch(batch_id)
+
+
+@bp.get("/batches/<int:batch_id>/report.xlsx")
+@requires(PERMISSION)
+def report(batch_id: int) -> Response:
+    """Download the user's workbook with every problem marked (【下载错误报告】)."""
+    return excel.xlsx_response(*service.report_download(identity(), batch_id))
+
+
+@bp.post("/batches/<int:batch_id>/commit")
+@requires(PERMISSION)
+def commit(batch_id: int) -> Response | tuple[str, int]:
+    """Import a batch without errors into the registry (【确认导入】)."""
+    try:
+        batch = service.commit(identity(), batch_id)
+    except Conflict as exc:
+        return render_batch(batch_id, message=exc.message, status=409)
+    flash(f"导入完成：新增机构{batch.counts.get('agencies', 0)}个、许可证"
+          f"{batch.counts.get('licenses', 0)}个、业务备案{batch.counts.get('filings', 0)}个", "success")
+    return redirect(url_for(".batch_page", batch_id=batch.id))
+
+
+@bp.post("/batches/<int:batch_id>/undo")
+@requires(PERMISSION)
+def undo(batch_id: int) -> Response | tuple[str, int]:
+    """Undo a whole imported batch (【撤销导入】)."""
+    try:
+        service.undo(identity(), batch_id)
+    except Conflict as exc:
+        return render_batch(batch_id, message=exc.message, status=409)
+    flash(f"批次{batch_id}已撤销，导入的记录已删除", "success")
+    return redirect(url_for(".batches"))
+
+
+@bp.get("/batches")
+@requires(PERMISSION)
+def batches() -> str:
+    """List the import batches of the officer's jurisdiction."""
+    rows, total, page, _ = service.list_batches(identity(), _int("page", 1) or 1, PER_PAGE)
+    return render_template("hrm/history/batches.html", rows=rows, total=total, page=page,
+                           pages=page_count(total, PER_PAGE), args=request.args, status_labels=IMPORT_STATUS)
+
+
+def _form_values() -> dict[str, Any]:
+    return {c.key: (request.form.getlist(c.key) if c.kind == "codes" else request.form.get(c.key))
+            for c in COLUMNS}
+
+
+def render_form(agency_id: int, values: dict[str, Any], errors: dict[str, str], status: int = 200
+                ) -> tuple[str, int]:
+    who = identity()
+    agency = service.get_record(who, agency_id)
+    shown = {k: ITEM_SEPARATOR.join(v) if isinstance(v, list) else (v or "")
+             for k, v in values.items()}
+    return render_template("hrm/history/record_form.html", agency=agency, values=shown,
+                           errors=errors, columns=COLUMNS, groups=GROUPS,
+                           choices=Lookups.load(who).choices), status
+
+
+@bp.route("/records/<int:agency_id>/edit", methods=["GET", "POST"])
+@requires(PERMISSION)
+def edit(agency_id: int) -> Response | tuple[str, int]:
+    """Modify an imported record (【修改】), checked like an imported row."""
+    who = identity()
+    if request.method == "GET":
+        agency = service.get_record(who, agency_id)
+        return render_form(agency_id, dict(service.record_values(who, agency)), {})
+    values = _form_values()
+    try:
+        _, warnings = service.update_record(who, agency_id, values)
+    except Invalid as exc:
+        return render_form(agency_id, values, exc.fields, 422)
+    flash("已保存" + (f"（请核对：{service.record_warnings(warnings)}）" if warnings else ""), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/records/<int:agency_id>/delete", methods=["GET", "POST"])
+@requires(PERMISSION)
+def delete(agency_id: int) -> Response | tuple[str, int]:
+    """Delete an imported record (【删除】) after confirmation."""
+    who = identity()
+    agency = service.get_record(who, agency_id)
+    if request.method == "GET":
+        return render_template("hrm/history/record_delete.html", agency=agency, message=None), 200
+    name = agency.name
+    try:
+        service.delete_record(who, agency_id)
+    except Conflict as exc:
+        return render_template("hrm/history/record_delete.html", agency=agency,
+                               message=exc.message), 409
+    flash(f"已删除：{name}", "success")
+    return redirect(url_for(".index"))

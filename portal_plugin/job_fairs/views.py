@@ -1,0 +1,135 @@
+"""现场招聘会 pages (bureau 现场招聘会查阅, agency 现场招聘会登记) and /api/v1/job-fairs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from portal_plugin.core import catalog
+from portal_plugin.core.access import AGENCY, MenuItem, identity, requires
+from portal_plugin.core.api import body, page_of
+from portal_plugin.core.errors import Conflict, Invalid
+from portal_plugin.core.jurisdiction import own_agency
+from portal_plugin.core.paging import page_count
+from portal_plugin.core.permissions import AGENCY_PERMISSION
+from portal_plugin.core.queryargs import date_arg, districts_of, int_arg
+from portal_plugin.job_fairs import service as job_fairs
+
+PERMISSION = "job_fairs.view"
+PER_PAGE = 20
+
+bp = Blueprint("job_fairs", __name__, url_prefix="/job-fairs")
+agency_bp = Blueprint("agency_job_fairs", __name__, url_prefix="/agency/job-fairs")
+api_bp = Blueprint("job_fairs_api", __name__, url_prefix="/api/v1/job-fairs")
+BLUEPRINTS = (bp, agency_bp, api_bp)
+
+
+def query_from(args: Mapping[str, str], per_page: int | None = None) -> job_fairs.FairQuery:
+    """The query parameters (pages and API alike); bad ones are Invalid with their field."""
+    errors: dict[str, str] = {}
+
+    query = job_fairs.FairQuery(
+        name=args.get("name") or None, organizer=args.get("organizer") or None,
+        division=args.get("division") or None, held_from=date_arg(args, "held_from", errors),
+        held_to=date_arg(args, "held_to", errors), page=int_arg(args, "page", 1, errors),
+        per_page=per_page or int_arg(args, "per_page", PER_PAGE, errors))
+    if errors:
+        raise Invalid(errors)
+    return query
+
+
+def _list_page(template: str, **extra: Any) -> tuple[str, int]:
+    """Search with the request's query; a bad query shows its errors and no rows (422)."""
+    who = identity()
+    try:
+        rows, total, page, _ = job_fairs.search(who, query_from(request.args, PER_PAGE))
+        errors: dict[str, str] = {}
+    except Invalid as exc:
+        rows, total, page, errors = [], 0, 1, exc.fields
+    return render_template(template, rows=[job_fairs.to_json(r) for r in rows], total=total,
+                           page=page, pages=page_count(total, PER_PAGE), errors=errors, args=request.args,
+                           **extra), 422 if errors else 200
+
+
+@bp.get("")
+@requires(PERMISSION, menu=MenuItem("现场招聘会查阅", "机构监管", 160))
+def index() -> tuple[str, int]:
+    """Query the job fairs held in the officer's jurisdiction (现场招聘会查阅)."""
+    return _list_page("hrm/job_fairs/index.html", divisions=districts_of(identity()))
+
+
+@bp.get("/<int:fair_id>")
+@requires(PERMISSION)
+def detail(fair_id: int) -> str:
+    """Show one job fair's details."""
+    fair = job_fairs.to_json(job_fairs.get(identity(), fair_id))
+    return render_template("hrm/job_fairs/detail.html", fair=fair, labels=job_fairs.LABELS,
+                           back=url_for(".index"))
+
+
+@agency_bp.get("")
+@requires(AGENCY_PERMISSION, menu=MenuItem("现场招聘会登记", "单位端", 1010, side=AGENCY))
+def own() -> tuple[str, int]:
+    """List the job fairs the clerk's agency registered."""
+    return _list_page("hrm/job_fairs/own.html")
+
+
+def render_form(values: Mapping[str, Any], errors: Mapping[str, str] | None = None,
+                status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "hrm/job_fairs/form.html", values=values, errors=errors or {}, labels=job_fairs.LABELS,
+        kinds=catalog.labels(job_fairs.KIND, active_only=True), divisions=catalog.districts(),
+        permit_from=job_fairs.POLICE_PERMIT_FROM), status
+
+
+@agency_bp.route("/new", methods=["GET", "POST"])
+@requires(AGENCY_PERMISSION)
+def new() -> Response | tuple[str, int]:
+    """Fill in and register a job fair (【保存】)."""
+    who = identity()
+    if request.method == "GET":
+        agency = own_agency(who)
+        return render_form({"organizer": agency.name if agency else ""})
+    values = {key: request.form.get(key, "").strip() or None for key in job_fairs.LABELS}
+    try:
+        fair = job_fairs.register(who, values)
+    except Invalid as exc:
+        return render_form(values, exc.fields, 422)
+    except Conflict as exc:
+        return render_form(values, {"form": exc.message}, 409)
+    flash(f"现场招聘会“{fair.name}”已登记", "success")
+    return redirect(url_for(".detail_own", fair_id=fair.id))
+
+
+@agency_bp.get("/<int:fair_id>")
+@requires(AGENCY_PERMISSION)
+def detail_own(fair_id: int) -> str:
+    """Show one of the agency's job fairs."""
+    fair = job_fairs.to_json(job_fairs.get(identity(), fair_id))
+    return render_template("hrm/job_fairs/detail.html", fair=fair, labels=job_fairs.LABELS,
+                           back=url_for(".own"))
+
+
+@api_bp.post("")
+@requires(AGENCY_PERMISSION)
+def create() -> tuple[Response, int]:
+    """Register a job fair for the clerk's own agency."""
+    return jsonify(job_fairs.to_json(job_fairs.register(identity(), body()))), 201
+
+
+@api_bp.get("")
+@requires(PERMISSION, AGENCY_PERMISSION)
+def list_fairs() -> Response:
+    """List the job fairs in scope (jurisdiction, or the clerk's own), the latest first."""
+    rows, total, page, per_page = job_fairs.search(identity(), query_from(request.args))
+    return page_of([job_fairs.to_json(r) for r in rows], total, page, per_page)
+
+
+@api_bp.get("/<int:fair_id>")
+@requires(PERMISSION, AGENCY_PERMISSION)
+def get_fair(fair_id: int) -> Response:
+    """One job fair in scope."""
+    return jsonify(job_fairs.to_json(job_fairs.get(identity(), fair_id)))

@@ -1,0 +1,35 @@
+"""The 注销单位行政许可 record."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal_plugin.core.clock import utcnow
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, License, UTCDateTime
+
+
+class Revocation(db.Model):
+    """A 注销单位行政许可 decision: the bureau takes an agency's licence out of force."""
+
+    __tablename__ = "revocations"
+    __table_args__ = (Index("ix_revocations_division_decided", "division_code", "decision_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    license_id: Mapped[int] = mapped_column(ForeignKey("licenses.id"), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # The agency's district when decided: whose officers see the record.
+    division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"))
+    ground: Mapped[str] = mapped_column(String(20))
+    decision_date: Mapped[dt.date] = mapped_column(Date)
+    document_number: Mapped[str] = mapped_column(String(60))
+    remarks: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_by_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    license: Mapped[License] = relationship()
+    agency: Mapped[Agency] = relationship()

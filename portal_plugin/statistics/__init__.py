@@ -1,0 +1,1 @@
+"""统计分析 (statistics): new and deregistered agencies by year and district."""

@@ -1,0 +1,39 @@
+"""The API's root (/api/v1): the code catalogue and the OpenAPI document of every route."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from werkzeug.wrappers import Response
+
+from portal_plugin.core import catalog
+from portal_plugin.core.access import public, signed_in
+from portal_plugin.web.openapi import document as openapi_document
+
+bp = Blueprint("api_root", __name__, url_prefix="/api/v1")
+BLUEPRINTS = (bp,)
+
+
+@bp.get("/catalog")
+@signed_in
+def get_catalog() -> Response:
+    """Every code with its Chinese label."""
+    def entries(mapping: dict[str, str]) -> list[dict[str, str]]:
+        return [{"code": code, "label": label} for code, label in mapping.items()]
+
+    return jsonify({
+        "agency_types": entries(catalog.labels("agency_type", active_only=True)),
+        "license_items": entries(catalog.labels("license_item", active_only=True)),
+        "filing_items": entries(catalog.labels("filing_item", active_only=True)),
+        "divisions": entries(catalog.districts()),
+        "deregistration_grounds": entries(catalog.labels("deregistration_ground")),
+        "revocation_grounds": entries(catalog.labels("revocation_ground")),
+        "job_fair_kinds": entries(catalog.labels("job_fair_kind")),
+        "id_types": entries(catalog.labels("id_type")),
+    })
+
+
+@bp.get("/openapi.json")
+@public
+def openapi() -> Response:
+    """Describe every endpoint of this API (OpenAPI 3)."""
+    return jsonify(openapi_document())

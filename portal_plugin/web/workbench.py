@@ -1,0 +1,25 @@
+"""The landing workbench (工作台): the functions the user may use, with their waiting work."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, url_for
+
+from portal_plugin.core.access import current_identity, grouped, menu_entries, signed_in
+from workflows import service
+from workflows.service import WAITING_AT
+
+bp = Blueprint("pages", __name__)
+BLUEPRINTS = (bp,)
+
+
+@bp.get("/")
+@signed_in
+def workbench() -> str:
+    """Show the user's functions (工作台)."""
+    identity = current_identity()
+    assert identity is not None
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    work = {url_for(f"hrm.cases.{wf}_{step}"): (load, WAITING_AT[step])
+            for (wf, step), load in service.backlog(identity).items()}
+    return render_template("hrm/web/workbench.html", groups=grouped(menu_entries(app, identity)),
+                           work=work)

@@ -1,0 +1,104 @@
+"""The cases API (/api/v1/cases) and the registry records' lists (licences, filings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from werkzeug.wrappers import Response
+
+from portal_plugin.core.access import identity, requires
+from portal_plugin.core.api import body, date_arg, int_arg, page_of
+from portal_plugin.core.paging import page_bounds
+from portal_plugin.core.permissions import AGENCY_PERMISSION, WORKFLOW_ACT, WORKFLOW_READ
+from workflows import records, service
+from workflows.engine import OFFICER_ACTIONS, case_type
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+BLUEPRINTS = (bp,)
+
+
+def case_json(case: Any) -> dict[str, Any]:
+    """One case in full (lists show rows without the application and the 流转记录)."""
+    return service.to_json(case, identity(), detail=True)
+
+
+@bp.post("/cases/<wf>")
+@requires(AGENCY_PERMISSION)
+def create_case(wf: str) -> tuple[Response, int]:
+    """Create an application for the clerk's own agency (submitted at once with "submit")."""
+    data = body()
+    case = service.create(case_type(wf), identity(), data, submit=data.get("submit") is True)
+    return jsonify(case_json(case)), 201
+
+
+@bp.put("/cases/<wf>/<int:case_id>")
+@requires(AGENCY_PERMISSION)
+def edit_case(wf: str, case_id: int) -> Response:
+    """Replace a draft or returned application."""
+    data = body()
+    version = service.version_of(data.pop("version", None))
+    return jsonify(case_json(service.edit(case_type(wf), case_id, identity(), data, version=version)))
+
+
+@bp.post("/cases/<wf>/<int:case_id>/submit")
+@requires(AGENCY_PERMISSION)
+def submit_case(wf: str, case_id: int) -> Response:
+    """Submit a draft, or resubmit a returned case."""
+    return jsonify(case_json(service.act(case_type(wf), case_id, "submit", identity(), body())))
+
+
+@bp.get("/cases/<wf>")
+@requires(*WORKFLOW_READ, AGENCY_PERMISSION)
+def list_cases(wf: str) -> Response:
+    """List the cases in the caller's scope, newest first."""
+    query = service.CaseQuery(
+        status=request.args.get("status") or None, q=request.args.get("q") or None,
+        name=request.args.get("name") or None, credit_code=request.args.get("credit_code") or None,
+        case_no=request.args.get("case_no") or None,
+        division=request.args.get("division") or None,
+        submitted_from=date_arg("submitted_from"), submitted_to=date_arg("submitted_to"),
+        page=int_arg("page", 1), per_page=int_arg("per_page", 20))
+    cases, total = service.search(case_type(wf), identity(), query)
+    items = [service.to_json(case, identity()) for case in cases]
+    return page_of(items, total, *page_bounds(query.page, query.per_page))
+
+
+@bp.get("/cases/<wf>/<int:case_id>")
+@requires(*WORKFLOW_READ, AGENCY_PERMISSION)
+def get_case(wf: str, case_id: int) -> Response:
+    """One case with its application, result and timeline."""
+    return jsonify(case_json(service.get(case_type(wf), case_id, identity())))
+
+
+@bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")
+@requires(*WORKFLOW_ACT)
+def act_on_case(wf: str, case_id: int, action: str) -> Response:
+    """Accept, return, reject, approve or refuse a case."""
+    return jsonify(case_json(service.act(case_type(wf), case_id, action, identity(), body())))
+
+
+@bp.get("/licenses")
+@requires("licensing.view")
+def list_licenses() -> Response:
+    """List licences in the caller's jurisdiction."""
+    rows, total, page, per_page = records.search_licenses(identity(), registry_query())
+    return page_of(rows, total, page, per_page)
+
+
+@bp.get("/filings")
+@requires("filing.view")
+def list_filings() -> Response:
+    """List filings in the caller's jurisdiction."""
+    rows, total, page, per_page = records.search_filings(identity(), registry_query())
+    return page_of(rows, total, page, per_page)
+
+
+def registry_query() -> records.RecordQuery:
+    return records.RecordQuery(
+        q=request.args.get("q") or None, name=request.args.get("name") or None,
+        credit_code=request.args.get("credit_code") or None,
+        number=request.args.get("number") or None, status=request.args.get("status") or None,
+        division=request.args.get("division") or None,
+        granted_from=date_arg("granted_from"), granted_to=date_arg("granted_to"),
+        page=int_arg("page", 1), per_page=int_arg("per_page", 20))
