@@ -18,6 +18,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import AuditEvent
 from portal_plugin.core.paging import MAX_PER_PAGE, contains, page_bounds
+from portal_plugin.core.transaction import atomic
 from workflows import branch, calendar, change, deregistration, engine, filing, licensing
 from workflows.calendar import DUE_SOON_DAYS, deadline_flag
 from workflows.engine import AGENCY, CaseType, apply, case_type, load
@@ -38,7 +39,7 @@ def create(wf: CaseType, identity: Identity, body: Mapping[str, Any], *,
            submit: bool = False) -> Case:
     """Create a case for the clerk's own agency (a draft, or submitted at once)."""
     _clerk(identity)
-    try:
+    with atomic():
         payload = wf.validate(body, identity, None)
         case = Case(workflow=wf.name, status="draft", version=1, payload=payload,
                     credit_code=identity.agency_credit_code,
@@ -50,10 +51,6 @@ def create(wf: CaseType, identity: Identity, body: Mapping[str, Any], *,
                      data={"workflow": wf.name})
         if submit:  # in the same transaction: a failed submission leaves no draft behind
             engine.take(wf, case, engine.TRANSITIONS["submit"], identity)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return case
 
 
@@ -61,7 +58,7 @@ def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any]
          version: int | None = None) -> Case:
     """Replace the application of a draft or returned case."""
     _clerk(identity)
-    try:
+    with atomic():
         case = load(wf, case_id, identity, lock=True, own=True)
         if version is not None and version != case.version:
             raise Conflict(STALE)
@@ -74,10 +71,6 @@ def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any]
         case.version += 1
         audit.record(identity, "edit", "case", case.id, from_state=case.status,
                      to_state=case.status, data={"workflow": wf.name})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return case
 
 

@@ -29,6 +29,7 @@ from portal_plugin.core.models import (
 )
 from portal_plugin.core.paging import contains, page_bounds
 from portal_plugin.core.permissions import PERMISSIONS
+from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from portal_plugin.job_fairs.models import JobFair
 from workflows.models import Case
@@ -169,17 +170,13 @@ def create(identity: Identity, data: Mapping[str, Any]) -> Agency:
         raise _duplicate(clean["credit_code"])
     agency = Agency(**{COLUMNS.get(k, k): v for k, v in clean.items()}, source="entry")
     try:
-        db.session.add(agency)
-        db.session.flush()
-        audit.record(identity, "create", "agency", agency.id, to_state="valid",
-                     data={k: _plain(v) for k, v in clean.items()})
-        db.session.commit()
+        with atomic():
+            db.session.add(agency)
+            db.session.flush()
+            audit.record(identity, "create", "agency", agency.id, to_state="valid",
+                         data={k: _plain(v) for k, v in clean.items()})
     except IntegrityError:
-        db.session.rollback()
         raise _duplicate(clean["credit_code"]) from None
-    except Exception:
-        db.session.rollback()
-        raise
     return agency
 
 
@@ -208,14 +205,10 @@ def update(identity: Identity, agency_id: int, data: Mapping[str, Any]) -> dict[
                if clean[field] != before[field]}
     if not changes:
         return {}
-    try:
+    with atomic():
         for field in changes:
             setattr(agency, COLUMNS.get(field, field), clean[field])
         audit.record(identity, "update", "agency", agency.id, data=changes)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return changes
 
 
@@ -250,18 +243,14 @@ def delete(identity: Identity, agency_id: int) -> Agency:
     if reasons:
         raise Conflict(f"机构“{agency.name}”还有{'、'.join(reasons)}，不能删除")
     try:
-        audit.record(identity, "delete", "agency", agency.id, from_state=agency.status,
-                     data={"credit_code": agency.credit_code,
-                           **{k: _plain(v) for k, v in values(agency).items()},
-                           "status": agency.status, "source": agency.source})
-        db.session.delete(agency)
-        db.session.commit()
+        with atomic():
+            audit.record(identity, "delete", "agency", agency.id, from_state=agency.status,
+                         data={"credit_code": agency.credit_code,
+                               **{k: _plain(v) for k, v in values(agency).items()},
+                               "status": agency.status, "source": agency.source})
+            db.session.delete(agency)
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(f"机构“{agency.name}”已有关联数据，不能删除") from None
-    except Exception:
-        db.session.rollback()
-        raise
     return agency
 
 

@@ -25,6 +25,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import scope
 from portal_plugin.core.models import AGENCY_STATUS, RECORD_SOURCE, Agency, Filing, License
 from portal_plugin.core.paging import contains, page_bounds
+from portal_plugin.core.transaction import atomic
 from portal_plugin.history import workbook
 from portal_plugin.history.checks import Lookups, RowResult, Scan, check_row, display, registry_conflicts
 from portal_plugin.history.models import ImportBatch
@@ -287,37 +288,32 @@ def commit(identity: Identity, batch_id: int) -> ImportBatch:
     """Import a batch without errors: check it again against today's registry and insert every
     row in one transaction; any problem or failure imports nothing."""
     try:
-        batch = get_batch(identity, batch_id, lock=True)
-        if batch.status != "validated":
-            raise Conflict("该批次已导入或已撤销，不能再次导入")
-        if batch.error_count:
-            raise Conflict(f"该批次还有{batch.error_count}处错误，请下载错误报告修改后重新上传")
-        now = utcnow()
-        scan = Scan(Lookups.load(identity),
-                    on_chunk=lambda results: _insert(batch.id, results, now))
-        # The rows as read at upload, checked again in full (catalogue, jurisdiction, registry).
-        for number, raw in _kept_rows(batch):
-            scan.add(number, raw)
-        scan.finish()
-        if scan.error_count:
-            db.session.rollback()
-            return _changed(identity, batch_id, scan)
-        batch.status, batch.committed_at = "imported", now
-        audit.record(identity, "import", "import_batch", batch.id, from_state="validated",
-                     to_state="imported", data=dict(scan.counts))
-        db.session.commit()
+        with atomic():
+            batch = get_batch(identity, batch_id, lock=True)
+            if batch.status != "validated":
+                raise Conflict("该批次已导入或已撤销，不能再次导入")
+            if batch.error_count:
+                raise Conflict(f"该批次还有{batch.error_count}处错误，请下载错误报告修改后重新上传")
+            now = utcnow()
+            scan = Scan(Lookups.load(identity),
+                        on_chunk=lambda results: _insert(batch.id, results, now))
+            # The rows as read at upload, checked again in full (catalogue, jurisdiction, registry).
+            for number, raw in _kept_rows(batch):
+                scan.add(number, raw)
+            scan.finish()
+            if scan.error_count:
+                db.session.rollback()
+                return _changed(identity, batch_id, scan)
+            batch.status, batch.committed_at = "imported", now
+            audit.record(identity, "import", "import_batch", batch.id, from_state="validated",
+                         to_state="imported", data=dict(scan.counts))
     except IntegrityError as exc:
-        db.session.rollback()
         if not _unique_violation(exc):
             raise
         raise Conflict("导入时登记库已被他人更新（统一社会信用代码或证照编号重复），"
                        "未导入任何数据，请重新上传校验") from None
     except WorkbookProblem as problem:
-        db.session.rollback()
         raise Conflict(problem.message) from None
-    except Exception:
-        db.session.rollback()
-        raise
     return batch
 
 
@@ -381,24 +377,20 @@ def _filing(clean: Mapping[str, Any], agency_id: int, batch_id: int | None,
 def undo(identity: Identity, batch_id: int) -> ImportBatch:
     """Remove everything a batch imported, while nothing else refers to its records."""
     try:
-        batch = get_batch(identity, batch_id, lock=True)
-        if batch.status != "imported":
-            raise Conflict("只有已导入的批次可以撤销")
-        ids = select(Agency.id).where(Agency.import_batch_id == batch.id).scalar_subquery()
-        refusal = _refusal(ids, batch.id)
-        if refusal:
-            raise Conflict(f"不能撤销：本批次的机构{refusal}")
-        removed = _remove(ids, batch.id)
-        batch.status, batch.undone_at = "undone", utcnow()
-        audit.record(identity, "undo", "import_batch", batch.id, from_state="imported",
-                     to_state="undone", data=removed)
-        db.session.commit()
+        with atomic():
+            batch = get_batch(identity, batch_id, lock=True)
+            if batch.status != "imported":
+                raise Conflict("只有已导入的批次可以撤销")
+            ids = select(Agency.id).where(Agency.import_batch_id == batch.id).scalar_subquery()
+            refusal = _refusal(ids, batch.id)
+            if refusal:
+                raise Conflict(f"不能撤销：本批次的机构{refusal}")
+            removed = _remove(ids, batch.id)
+            batch.status, batch.undone_at = "undone", utcnow()
+            audit.record(identity, "undo", "import_batch", batch.id, from_state="imported",
+                         to_state="undone", data=removed)
     except IntegrityError:
-        db.session.rollback()
         raise Conflict("不能撤销：本批次的机构仍被其他数据引用") from None
-    except Exception:
-        db.session.rollback()
-        raise
     return batch
 
 
@@ -553,7 +545,7 @@ def record_values(identity: Identity, agency: Agency) -> dict[str, str]:
 def update_record(identity: Identity, agency_id: int, values: Mapping[str, Any]
                   ) -> tuple[Agency, dict[str, str]]:
     """Modify an imported record, checked exactly as an imported row; returns its warnings."""
-    try:
+    with atomic():
         agency = get_record(identity, agency_id, lock=True)
         before = record_values(identity, agency)
         result = check_row({k: _as_cell(k, v) for k, v in values.items() if k in BY_KEY},
@@ -578,10 +570,6 @@ def update_record(identity: Identity, agency_id: int, values: Mapping[str, Any]
         changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
         audit.record(identity, "edit", "agency", agency.id, reason="历史数据采集：修改",
                      data={"source": SOURCE, "changes": changed})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return agency, result.warnings
 
 
@@ -618,21 +606,17 @@ def _apply(agency: Agency, license_: License | None, filing: Filing | None,
 def delete_record(identity: Identity, agency_id: int) -> None:
     """Delete an imported record (with its imported licence and filing) unless referred to."""
     try:
-        agency = get_record(identity, agency_id, lock=True)
-        refusal = _refusal([agency.id], agency.import_batch_id or 0)
-        if refusal:
-            raise Conflict(f"不能删除：该机构{refusal}")
-        snapshot = record_values(identity, agency)
-        _remove([agency.id], agency.import_batch_id or 0)
-        audit.record(identity, "delete", "agency", agency_id, from_state=agency.status,
-                     reason="历史数据采集：删除", data={"source": SOURCE, "record": snapshot})
-        db.session.commit()
+        with atomic():
+            agency = get_record(identity, agency_id, lock=True)
+            refusal = _refusal([agency.id], agency.import_batch_id or 0)
+            if refusal:
+                raise Conflict(f"不能删除：该机构{refusal}")
+            snapshot = record_values(identity, agency)
+            _remove([agency.id], agency.import_batch_id or 0)
+            audit.record(identity, "delete", "agency", agency_id, from_state=agency.status,
+                         reason="历史数据采集：删除", data={"source": SOURCE, "record": snapshot})
     except IntegrityError:
-        db.session.rollback()
         raise Conflict("不能删除：该机构仍被其他数据引用") from None
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def record_warnings(warnings: Mapping[str, str]) -> str:

@@ -18,6 +18,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction, own_valid_agency, scope
 from portal_plugin.core.models import MAX_ID
 from portal_plugin.core.paging import contains, page_bounds
+from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from portal_plugin.job_fairs.models import JobFair
 
@@ -109,16 +110,12 @@ def register(identity: Identity, data: Mapping[str, Any]) -> JobFair:
                    division_code=clean["division"], agency_id=agency.id,
                    credit_code=agency.credit_code, created_by=identity.user_id,
                    created_by_name=identity.name)
-    try:
+    with atomic():
         db.session.add(fair)
         db.session.flush()
         audit.record(identity, "register", "job_fair", fair.id, to_state="registered",
                      data={"name": fair.name, "division": fair.division_code,
                            "agency": agency.credit_code})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return fair
 
 

@@ -18,6 +18,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import in_jurisdiction, jurisdiction, scope
 from portal_plugin.core.models import LICENSE_STATUS, MAX_ID, Agency, License
 from portal_plugin.core.paging import page_bounds
+from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from portal_plugin.revocations.models import Revocation
 from workflows import common, numbering
@@ -118,7 +119,7 @@ def revoke(identity: Identity, data: Mapping[str, Any]) -> Revocation:
     """Store a revocation and take the licence (and the agency left with nothing valid) out of
     force, numbered and audited, in one transaction."""
     clean = validate(data)
-    try:
+    with atomic():
         agency, license_ = _locked(identity, clean["license_id"])
         if license_.status != "valid":
             raise Conflict(f"该许可证已不是有效状态（{LICENSE_STATUS[license_.status]}），"
@@ -149,10 +150,6 @@ def revoke(identity: Identity, data: Mapping[str, Any]) -> Revocation:
             audit.record(identity, "deregister", "agency", agency.id, from_state="valid",
                          to_state="deregistered", reason="注销单位行政许可后无有效许可证和业务备案",
                          data={"revocation": revocation.id, "deregistered_on": decided.isoformat()})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return revocation
 
 
