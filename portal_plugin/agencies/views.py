@@ -15,7 +15,7 @@ from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.models import AGENCY_STATUS, FILING_STATUS, LICENSE_STATUS
-from portal_plugin.core.paging import page_count
+from portal_plugin.core.pages import form_post, list_page
 from portal_plugin.core.queryargs import districts_of, int_arg
 from workflows.engine import case_type
 
@@ -48,16 +48,10 @@ def query_from(args: Mapping[str, str], per_page: int | None = None) -> agencies
 def index() -> tuple[str, int]:
     """Query the agencies of the officer's jurisdiction (机构管理)."""
     who = identity()
-    try:
-        rows, total, page, _ = agencies.search(who, query_from(request.args, PER_PAGE))
-        errors: dict[str, str] = {}
-    except Invalid as exc:
-        rows, total, page, errors = [], 0, 1, exc.fields
-    return render_template(
-        "hrm/agencies/index.html", rows=[agencies.to_json(r) for r in rows], total=total, page=page,
-        pages=page_count(total, PER_PAGE), errors=errors, args=request.args,
-        divisions=districts_of(who), types=catalog.labels("agency_type"),
-        statuses=AGENCY_STATUS), 422 if errors else 200
+    return list_page(
+        "hrm/agencies/index.html", lambda: agencies.search(who, query_from(request.args, PER_PAGE)),
+        row=agencies.to_json, divisions=districts_of(who), types=catalog.labels("agency_type"),
+        statuses=AGENCY_STATUS)
 
 
 def form_values() -> dict[str, Any]:
@@ -80,12 +74,10 @@ def new() -> Response | tuple[str, int]:
     if request.method == "GET":
         return render_form({"legal_rep_id_type": "resident_id"})
     values = form_values()
-    try:
-        agency = agencies.create(identity(), values)
-    except (Invalid, Conflict) as exc:
-        return render_form(values, {"form": exc.message, **exc.fields}, exc.status)
-    flash(f"机构“{agency.name}”已添加", "success")
-    return redirect(url_for(".detail", agency_id=agency.id))
+    return form_post(
+        lambda: agencies.create(identity(), values),
+        lambda agency: (f"机构“{agency.name}”已添加", url_for(".detail", agency_id=agency.id)),
+        lambda errors, status: render_form(values, errors, status))
 
 
 @bp.route("/<int:agency_id>/edit", methods=["GET", "POST"])
@@ -97,12 +89,11 @@ def edit(agency_id: int) -> Response | tuple[str, int]:
         agency = agencies.to_json(agencies.get(who, agency_id))
         return render_form(agency, agency_id=agency_id)
     values = form_values()
-    try:
-        changes = agencies.update(who, agency_id, values)
-    except Invalid as exc:
-        return render_form(values, {"form": exc.message, **exc.fields}, 422, agency_id)
-    flash("机构信息已修改" if changes else "没有修改任何内容", "success")
-    return redirect(url_for(".detail", agency_id=agency_id))
+    return form_post(
+        lambda: agencies.update(who, agency_id, values),
+        lambda changes: ("机构信息已修改" if changes else "没有修改任何内容",
+                         url_for(".detail", agency_id=agency_id)),
+        lambda errors, status: render_form(values, errors, status, agency_id))
 
 
 @bp.get("/<int:agency_id>")

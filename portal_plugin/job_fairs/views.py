@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog
 from portal_plugin.core.access import AGENCY, MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
-from portal_plugin.core.errors import Conflict, Invalid
+from portal_plugin.core.errors import Invalid
 from portal_plugin.core.jurisdiction import own_agency
-from portal_plugin.core.paging import page_count
+from portal_plugin.core.pages import form_post, list_page
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from portal_plugin.core.queryargs import date_arg, districts_of, int_arg
 from portal_plugin.job_fairs import service as job_fairs
@@ -43,15 +43,8 @@ def query_from(args: Mapping[str, str], per_page: int | None = None) -> job_fair
 
 def _list_page(template: str, **extra: Any) -> tuple[str, int]:
     """Search with the request's query; a bad query shows its errors and no rows (422)."""
-    who = identity()
-    try:
-        rows, total, page, _ = job_fairs.search(who, query_from(request.args, PER_PAGE))
-        errors: dict[str, str] = {}
-    except Invalid as exc:
-        rows, total, page, errors = [], 0, 1, exc.fields
-    return render_template(template, rows=[job_fairs.to_json(r) for r in rows], total=total,
-                           page=page, pages=page_count(total, PER_PAGE), errors=errors, args=request.args,
-                           **extra), 422 if errors else 200
+    return list_page(template, lambda: job_fairs.search(identity(), query_from(request.args, PER_PAGE)),
+                     row=job_fairs.to_json, **extra)
 
 
 @bp.get("")
@@ -94,14 +87,10 @@ def new() -> Response | tuple[str, int]:
         agency = own_agency(who)
         return render_form({"organizer": agency.name if agency else ""})
     values = {key: request.form.get(key, "").strip() or None for key in job_fairs.LABELS}
-    try:
-        fair = job_fairs.register(who, values)
-    except Invalid as exc:
-        return render_form(values, exc.fields, 422)
-    except Conflict as exc:
-        return render_form(values, {"form": exc.message}, 409)
-    flash(f"现场招聘会“{fair.name}”已登记", "success")
-    return redirect(url_for(".detail_own", fair_id=fair.id))
+    return form_post(
+        lambda: job_fairs.register(who, values),
+        lambda fair: (f"现场招聘会“{fair.name}”已登记", url_for(".detail_own", fair_id=fair.id)),
+        lambda errors, status: render_form(values, errors, status))
 
 
 @agency_bp.get("/<int:fair_id>")

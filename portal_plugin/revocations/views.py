@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
-from portal_plugin.core.errors import Conflict, Invalid
-from portal_plugin.core.paging import page_count
+from portal_plugin.core.errors import Invalid
+from portal_plugin.core.pages import form_post, list_page
 from portal_plugin.core.queryargs import date_arg, districts_of, int_arg
 from portal_plugin.revocations import service as revocations
 
@@ -46,16 +46,11 @@ def query_from(args: Mapping[str, str], per_page: int | None = None
 @requires(PERMISSION, menu=MenuItem("注销单位行政许可", "机构监管", 130))
 def index() -> tuple[str, int]:
     """Query the revocations of the officer's jurisdiction (注销单位行政许可)."""
-    try:
-        rows, total, page, _ = revocations.search(identity(), query_from(request.args, PER_PAGE))
-        errors: dict[str, str] = {}
-    except Invalid as exc:
-        rows, total, page, errors = [], 0, 1, exc.fields
-    return render_template(
-        "hrm/revocations/index.html", rows=[revocations.to_json(r) for r in rows], total=total,
-        page=page, pages=page_count(total, PER_PAGE), errors=errors,
-        args=request.args, divisions=districts_of(identity()),
-        grounds=catalog.labels(revocations.GROUND_KIND)), 422 if errors else 200
+    return list_page(
+        "hrm/revocations/index.html",
+        lambda: revocations.search(identity(), query_from(request.args, PER_PAGE)),
+        row=revocations.to_json, divisions=districts_of(identity()),
+        grounds=catalog.labels(revocations.GROUND_KIND))
 
 
 def render_form(q: str, values: Mapping[str, Any], errors: Mapping[str, str] | None = None,
@@ -74,15 +69,11 @@ def new() -> Response | tuple[str, int]:
     if request.method == "GET":
         return render_form(q, {})
     values = {key: request.form.get(key, "").strip() or None for key in FIELDS}
-    try:
-        revocation = revocations.revoke(identity(), values)
-    except Invalid as exc:
-        return render_form(q, values, exc.fields, 422)
-    except Conflict as exc:
-        return render_form(q, values, {"form": exc.message}, 409)
-    flash(f"已注销许可证{revocation.license.license_number}，文号{revocation.document_number}",
-          "success")
-    return redirect(url_for(".index"))
+    return form_post(
+        lambda: revocations.revoke(identity(), values),
+        lambda revocation: (f"已注销许可证{revocation.license.license_number}，"
+                            f"文号{revocation.document_number}", url_for(".index")),
+        lambda errors, status: render_form(q, values, errors, status))
 
 
 @api_bp.get("")

@@ -1,0 +1,48 @@
+"""What every page view shares: a list page from the request's query, a form's POST round trip."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from flask import flash, redirect, render_template, request
+from werkzeug.wrappers import Response
+
+from portal_plugin.core.errors import Conflict, Invalid
+from portal_plugin.core.paging import page_count
+
+T = TypeVar("T")
+
+# What a service's search returns: the page's rows, the total, the page and its size.
+Found = tuple[list[Any], int, int, int]
+
+
+def list_page(template: str, search: Callable[[], Found], *, row: Callable[[Any], Any] = lambda r: r,
+              **context: Any) -> tuple[str, int]:
+    """Search with the request's query arguments and render one page of rows.
+
+    A refused argument (Invalid) shows its field errors above an empty list, with 422.
+    """
+    try:
+        rows, total, page, per_page = search()
+        errors: dict[str, str] = {}
+    except Invalid as exc:
+        rows, total, page, per_page, errors = [], 0, 1, 1, exc.fields
+    return render_template(
+        template, rows=[row(r) for r in rows], total=total, page=page,
+        pages=page_count(total, per_page), errors=errors, args=request.args, **context,
+    ), 422 if errors else 200
+
+
+def form_post(save: Callable[[], T], done: Callable[[T], tuple[str, str]],
+              render: Callable[[Mapping[str, str], int], tuple[str, int]]
+              ) -> Response | tuple[str, int]:
+    """The POST half of a form page: save, then flash what happened and redirect (done → message,
+    URL); a refusal re-renders the form with its message and field errors (422, or 409)."""
+    try:
+        result = save()
+    except (Invalid, Conflict) as exc:
+        return render({"form": exc.message, **exc.fields}, exc.status)
+    message, target = done(result)
+    flash(message, "success")
+    return redirect(target)
