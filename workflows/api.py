@@ -60,8 +60,8 @@ def list_cases(wf: str) -> Response:
         submitted_from=date_arg("submitted_from"), submitted_to=date_arg("submitted_to"),
         page=int_arg("page", 1), per_page=int_arg("per_page", 20))
     cases, total = service.search(case_type(wf), identity(), query)
-    items = [service.to_json(case, identity()) for case in cases]
-    return page_of(items, total, *page_bounds(query.page, query.per_page))
+    return page_of((cases, total, *page_bounds(query.page, query.per_page)),
+                   lambda case: service.to_json(case, identity()))
 
 
 @bp.get("/cases/<wf>/<int:case_id>")
@@ -82,16 +82,14 @@ def act_on_case(wf: str, case_id: int, action: str) -> Response:
 @requires("licensing.view")
 def list_licenses() -> Response:
     """List licences in the caller's jurisdiction."""
-    rows, total, page, per_page = records.search_licenses(identity(), registry_query())
-    return page_of(rows, total, page, per_page)
+    return page_of(records.search_licenses(identity(), registry_query()))
 
 
 @bp.get("/filings")
 @requires("filing.view")
 def list_filings() -> Response:
     """List filings in the caller's jurisdiction."""
-    rows, total, page, per_page = records.search_filings(identity(), registry_query())
-    return page_of(rows, total, page, per_page)
+    return page_of(records.search_filings(identity(), registry_query()))
 
 
 def registry_query() -> records.RecordQuery:

@@ -131,8 +131,7 @@ def delete(agency_id: int) -> Response | tuple[str, int]:
 @requires(*READERS)
 def list_agencies() -> Response:
     """List the agencies of the caller's jurisdiction, the latest added first."""
-    rows, total, page, per_page = agencies.search(identity(), query_from(request.args))
-    return page_of([agencies.to_json(r) for r in rows], total, page, per_page)
+    return page_of(agencies.search(identity(), query_from(request.args)), agencies.to_json)
 
 
 @api_bp.post("")

@@ -257,8 +257,7 @@ def submit(report_id: int) -> Response:
 @requires(PERMISSION, AGENCY_PERMISSION)
 def list_reports() -> Response:
     """List the reports in scope (jurisdiction, or the clerk's own), the latest year first."""
-    rows, total, page, per_page = annual_reports.search(identity(), query_from(request.args))
-    return page_of([annual_reports.to_json(r) for r in rows], total, page, per_page)
+    return page_of(annual_reports.search(identity(), query_from(request.args)), annual_reports.to_json)
 
 
 @api_bp.get("/<int:report_id>")

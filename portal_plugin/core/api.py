@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from portal_plugin.core.errors import Invalid, Malformed
+from portal_plugin.core.paging import Found
 
 
 def body() -> dict[str, Any]:
@@ -46,5 +48,8 @@ def date_arg(name: str) -> dt.date | None:
         raise Invalid({name: "日期格式应为 YYYY-MM-DD"}) from None
 
 
-def page_of(items: list[Any], total: int, page: int, per_page: int) -> Response:
-    return jsonify({"items": items, "total": total, "page": page, "per_page": per_page})
+def page_of(found: Found, row: Callable[[Any], Any] = lambda r: r) -> Response:
+    """One page of a service's search as the API's list object (items, total, page, per_page)."""
+    rows, total, page, per_page = found
+    return jsonify({"items": [row(r) for r in rows], "total": total, "page": page,
+                    "per_page": per_page})

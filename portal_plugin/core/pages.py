@@ -9,12 +9,9 @@ from flask import flash, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from portal_plugin.core.errors import Conflict, Invalid
-from portal_plugin.core.paging import page_count
+from portal_plugin.core.paging import Found, page_count
 
 T = TypeVar("T")
-
-# What a service's search returns: the page's rows, the total, the page and its size.
-Found = tuple[list[Any], int, int, int]
 
 
 def list_page(template: str, search: Callable[[], Found], *, row: Callable[[Any], Any] = lambda r: r,

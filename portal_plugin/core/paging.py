@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from portal_plugin.core.errors import Invalid
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
+
+# What a service's search returns: the page's rows, the total, the page and its size.
+Found = tuple[list[Any], int, int, int]
 
 
 def page_bounds(page: int, per_page: int) -> tuple[int, int]:

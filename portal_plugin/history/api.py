@@ -60,9 +60,8 @@ def upload() -> tuple[Response, int]:
 @requires(PERMISSION)
 def list_batches() -> Response:
     """List the import batches of the caller's jurisdiction, newest first."""
-    rows, total, page, per_page = service.list_batches(identity(), int_arg("page", 1),
-                                                       int_arg("per_page", 20))
-    return page_of([batch_json(b) for b in rows], total, page, per_page)
+    return page_of(service.list_batches(identity(), int_arg("page", 1), int_arg("per_page", 20)),
+                   batch_json)
 
 
 @bp.get("/history-imports/<int:batch_id>")
@@ -105,8 +104,7 @@ def list_records() -> Response:
         batch_id=int_arg("batch", 0) or None,
         imported_from=date_arg("imported_from"), imported_to=date_arg("imported_to"),
         page=int_arg("page", 1), per_page=int_arg("per_page", 20))
-    rows, total, page, per_page = service.search_records(identity(), query)
-    return page_of(rows, total, page, per_page)
+    return page_of(service.search_records(identity(), query))
 
 
 @bp.get("/history-records/<int:agency_id>")

@@ -113,8 +113,7 @@ def create() -> tuple[Response, int]:
 @requires(PERMISSION, AGENCY_PERMISSION)
 def list_fairs() -> Response:
     """List the job fairs in scope (jurisdiction, or the clerk's own), the latest first."""
-    rows, total, page, per_page = job_fairs.search(identity(), query_from(request.args))
-    return page_of([job_fairs.to_json(r) for r in rows], total, page, per_page)
+    return page_of(job_fairs.search(identity(), query_from(request.args)), job_fairs.to_json)
 
 
 @api_bp.get("/<int:fair_id>")

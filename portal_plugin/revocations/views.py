@@ -80,8 +80,7 @@ def new() -> Response | tuple[str, int]:
 @requires(PERMISSION)
 def list_revocations() -> Response:
     """List the revocations in the caller's jurisdiction, the latest decision first."""
-    rows, total, page, per_page = revocations.search(identity(), query_from(request.args))
-    return page_of([revocations.to_json(r) for r in rows], total, page, per_page)
+    return page_of(revocations.search(identity(), query_from(request.args)), revocations.to_json)
 
 
 @api_bp.post("")
