@@ -1,4 +1,5 @@
-"""flaskr-style fixtures: app, client, runner, token(**claims), login_as(role, division).
+"""flaskr-style fixtures: app, client, runner, token(**claims), login_as(role, division), and
+over tests/kit.py: people (officers' and clerks' bearer headers), api (cases), agencies.
 
 Every database test runs on SQLite and, when reachable, on PostgreSQL (its own database per
 run, dropped at the end). REQUIRE_POSTGRES=1 (set by .ci/run) turns "unreachable" into a failure.
@@ -200,11 +201,13 @@ def auth_header(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
 
 @pytest.fixture
 def people(auth_header: Callable[..., dict[str, str]]) -> People:
+    """Bearer headers by role and division, and of clerks by their agency's credit code."""
     return People(auth_header)
 
 
 @pytest.fixture
 def api(client: FlaskClient, people: People) -> Api:
+    """The case API: create, act, read, and bring a case to any state."""
     return Api(client, people)
 
 
