@@ -1,4 +1,5 @@
-"""flaskr-style fixtures: app, client, runner, token(**claims), login_as(role, division).
+"""flaskr-style fixtures: app, client, runner, token(**claims), login_as(role, division), and
+over tests/kit.py: people (officers' and clerks' bearer headers), api (cases), agencies.
 
 Every database test runs on SQLite and, when reachable, on PostgreSQL (its own database per
 run, dropped at the end). REQUIRE_POSTGRES=1 (set by .ci/run) turns "unreachable" into a failure.
@@ -28,6 +29,7 @@ from portal_plugin import create_app
 from portal_plugin.core.extensions import db
 from portal_plugin.core.seed import load_catalog, load_divisions
 from sso.devportal import dev_portal_for
+from tests.kit import CLERK_CODE, HP, HX, OTHER_CODE, Api, People, add_agency
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql:///test")
 # Tables a test may write; reference data (divisions, codes) is seeded once per run.
@@ -166,8 +168,7 @@ def runner(app: Flask) -> Any:
     return app.test_cli_runner()
 
 
-DEFAULT_DIVISION = "120101"
-CLERK_CREDIT_CODE = "91120101MA05R7XQ0P"
+DEFAULT_DIVISION = HP  # a token's division unless told
 
 
 @pytest.fixture
@@ -192,10 +193,37 @@ def auth_header(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
     @functools.cache
     def make(role: str, division: str = DEFAULT_DIVISION, **claims: Any) -> dict[str, str]:
         if role == "HRM_JG":
-            claims.setdefault("org_credit_code", CLERK_CREDIT_CODE)
+            claims.setdefault("org_credit_code", CLERK_CODE)
         return {"Authorization": "Bearer " + token(roles=[role], division=division, **claims)}
 
     return make
+
+
+@pytest.fixture
+def people(auth_header: Callable[..., dict[str, str]]) -> People:
+    """Bearer headers by role and division, and of clerks by their agency's credit code."""
+    return People(auth_header)
+
+
+@pytest.fixture
+def api(client: FlaskClient, people: People) -> Api:
+    """The case API: create, act, read, and bring a case to any state."""
+    return Api(client, people)
+
+
+@pytest.fixture
+def clerk(people: People) -> Callable[..., dict[str, str]]:
+    """Bearer headers of an agency's clerk (the default clerk's unless told a credit code)."""
+    return people.clerk
+
+
+@pytest.fixture
+def agencies(app: Flask) -> None:
+    """The default clerk's agency (和平区) and another clerk's (河西区) in the registry."""
+    with app.app_context():
+        add_agency(CLERK_CODE, HP, "津和人力资源服务有限公司")
+        add_agency(OTHER_CODE, HX, "河西英才人力资源有限公司")
+        db.session.commit()
 
 
 def csrf_token_from(html: str) -> str:
@@ -215,7 +243,7 @@ def login_as(app: Flask) -> Callable[..., FlaskClient]:
             id_token = dev.mint(
                 {"sub": f"{role}@{division}", "name": "测试" + role, "division": division,
                  "roles": [role],
-                 "org_credit_code": CLERK_CREDIT_CODE if role == "HRM_JG" else None, **claims},
+                 "org_credit_code": CLERK_CODE if role == "HRM_JG" else None, **claims},
                 access=False,
             )
         with app.test_request_context():

@@ -8,30 +8,19 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.workflows.conftest import HP, HX, ID_NO, credit_code
+from tests.kit import HP, HX, People, entry_body
 
 EVIL = "<script>alert(1)</script>人力资源有限公司"
-
-
-def body(seed: int = 1, division: str = HP, **overrides: Any) -> dict[str, Any]:
-    return {
-        "name": f"录入人力资源服务有限公司{seed}", "credit_code": credit_code(seed, division),
-        "agency_type": "T02", "division": division, "address": "天津市测试路1号",
-        "business_address": "天津市测试路2号", "legal_rep": "张伟",
-        "legal_rep_id_type": "resident_id", "legal_rep_id_no": ID_NO, "contact": "李娜",
-        "phone": "022-23456789", "founded_on": "2015-06-01", "registered_capital": "200.50",
-        "business_scope": "职业中介；人力资源管理咨询", "staff_count": 12, **overrides,
-    }
+body = entry_body  # the test modules call it by its old name
 
 
 @pytest.fixture
-def add(client: FlaskClient, auth_header: Callable[..., dict[str, str]]
-        ) -> Callable[..., dict[str, Any]]:
+def add(client: FlaskClient, people: People) -> Callable[..., dict[str, Any]]:
     """Add an agency through the API as the division's 业务管理岗; returns its JSON."""
 
     def make(seed: int = 1, division: str = HP, **overrides: Any) -> dict[str, Any]:
         response = client.post("/api/v1/agencies", json=body(seed, division, **overrides),
-                               headers=auth_header("HRM_GL", division))
+                               headers=people.officer("HRM_GL", division))
         assert response.status_code == 201, response.json
         return response.json
 

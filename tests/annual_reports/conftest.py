@@ -1,8 +1,7 @@
-"""Fixtures for 年度报告: registered agencies with a licence, a valid body, reports by state."""
+"""Fixtures for 年度报告: the clerk's agency with a licence, officers, reports brought to a state."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -11,12 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal_plugin.core.extensions import db
-from portal_plugin.core.models import Agency, License
-from tests.job_fairs.conftest import agencies, clerk  # noqa: F401 (fixtures)
-from tests.workflows.conftest import CLERK_CODE, HP
+from portal_plugin.core.models import Agency
+
+# The test modules import YEAR and report_body from here.
+from tests.kit import CLERK_CODE, HP, YEAR, People, add_license, report_body  # noqa: F401
 
 EVIL = "=1+1<script>alert(1)</script>"
-YEAR = dt.date.today().year - 1
 # The actions that bring a new report to each state.
 PATHS: dict[str, tuple[tuple[str, str | None], ...]] = {
     "draft": (), "submitted": (("submit", None),),
@@ -25,37 +24,29 @@ PATHS: dict[str, tuple[tuple[str, str | None], ...]] = {
 }
 
 
-def report_body(year: int = YEAR, **overrides: Any) -> dict[str, Any]:
-    return {
-        "year": year, "staff_count": 25, "revenue": "1234567.89", "served_workers": 5200,
-        "served_employers": 310, "placements": 1800, "job_fairs_held": 6,
-        "online_postings": 4200, "trainings": 900, "complaints": "无", "filled_by": "吴芳",
-        **overrides,
-    }
-
-
 @pytest.fixture
-def licensed(app: Flask, agencies: None) -> None:  # noqa: F811
+def licensed(app: Flask, agencies: None) -> None:
     """The 和平区 agency holds a valid licence (its number goes into the snapshot)."""
     with app.app_context():
         agency = db.session.query(Agency).filter_by(credit_code=CLERK_CODE).one()
-        db.session.add(License(agency_id=agency.id, license_number="津人服证字〔2024〕0101号",
-                               items=["L01"], issued_on=dt.date(2024, 3, 1)))
+        add_license(agency, "津人服证字〔2024〕0101号")
         db.session.commit()
 
 
 @pytest.fixture
-def officer(auth_header: Callable[..., dict[str, str]]) -> Callable[..., dict[str, str]]:
+def officer(people: People) -> Callable[..., dict[str, str]]:
+    """Bearer headers of an officer of a division (业务管理岗 unless told another role)."""
+
     def make(division: str = HP, role: str = "HRM_GL") -> dict[str, str]:
-        return auth_header(role, division)
+        return people.officer(role, division)
 
     return make
 
 
 @pytest.fixture
-def report(client: FlaskClient, clerk: Callable[..., dict[str, str]],  # noqa: F811
+def report(client: FlaskClient, clerk: Callable[..., dict[str, str]],
            officer: Callable[..., dict[str, str]], licensed: None,
-           agencies: None) -> Callable[..., dict[str, Any]]:  # noqa: F811
+           agencies: None) -> Callable[..., dict[str, Any]]:
     """Fill in a report through the API and bring it to a state; returns its JSON."""
 
     def make(state: str = "submitted", code: str = CLERK_CODE, division: str = HP,

@@ -132,11 +132,3 @@ def test_query_by_year_name_status_and_district(client, officer, report):
     assert ids("name=%25") == set()
     assert client.get(f"{API}?status=bogus", headers=officer()).status_code == 422
 
-
-def test_roles_without_the_permission_are_refused(client, auth_header, report):
-    data = report("submitted")
-    for role in ("HRM_SL", "HRM_SH"):
-        headers = auth_header(role, HP)
-        assert client.get(API, headers=headers).status_code == 403
-        assert client.post(f"{API}/{data['id']}/pass", headers=headers).status_code == 403
-        assert client.get(f"{API}/export?year={YEAR}", headers=headers).status_code == 403

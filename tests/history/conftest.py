@@ -14,11 +14,9 @@ from sqlalchemy import select
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, Filing, License
 from portal_plugin.demo.history import filled
-from tests.workflows.conftest import HP, HX, credit_code
+from tests.kit import CITY, HP, HX, ID_NO, People, credit_code
 
-CITY = "120000"
 fill = filled  # the template with rows typed in, as the tests call it
-ID_NO = "11010519491231002X"
 
 
 def row(n: int, division: str = "和平区", **overrides: Any) -> dict[str, Any]:
@@ -42,11 +40,11 @@ def row(n: int, division: str = "和平区", **overrides: Any) -> dict[str, Any]
 
 
 @pytest.fixture
-def gl(auth_header: Callable[..., dict[str, str]]) -> Callable[[str], dict[str, str]]:
+def gl(people: People) -> Callable[[str], dict[str, str]]:
     """Bearer headers of a 业务管理岗 (history.import) of a division (the city by default)."""
 
     def make(division: str = CITY) -> dict[str, str]:
-        return auth_header("HRM_GL", division)
+        return people.officer("HRM_GL", division)
 
     return make
 

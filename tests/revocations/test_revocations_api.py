@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from portal_plugin.core import audit
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, AuditEvent, License
-from portal_plugin.core.permissions import DEFAULT_ROLES
 from portal_plugin.revocations import service as revocations
 from portal_plugin.revocations.models import Revocation
 from tests.revocations.conftest import body
@@ -197,18 +196,6 @@ def test_malformed_bodies(client, auth_header, registry):
     every = client.post(URL, json={}, headers=headers)
     assert every.status_code == 422
     assert set(every.json["error"]["fields"]) == {"license_id", "ground", "decision_date"}
-
-
-@pytest.mark.parametrize("role", sorted(DEFAULT_ROLES))
-def test_permission_matrix(client, auth_header, registry, role):
-    allowed = "revocation.manage" in DEFAULT_ROLES[role].permissions
-    assert allowed == (role == "HRM_GL")
-    headers = auth_header(role, HP)
-    assert client.get(URL, headers=headers).status_code == (200 if allowed else 403)
-    response = client.post(URL, json=body(registry["hp_license0"]), headers=headers)
-    assert response.status_code == (201 if allowed else 403)
-    assert client.get(URL).status_code == 401
-    assert client.post(URL, json=body(registry["hp_license0"])).status_code == 401
 
 
 def test_demo_data_has_revocations(runner, client, auth_header):

@@ -11,9 +11,8 @@ import pytest
 from flask import Flask
 
 from portal_plugin.core.extensions import db
-from portal_plugin.core.models import Agency, Filing, License
 from portal_plugin.statistics.service import this_year
-from tests.workflows.conftest import ID_NO, credit_code
+from tests.kit import add_agency, add_filing, add_license, credit_code
 
 # Current districts and one legacy code (塘沽区, now 滨海新区); the city officer sees them all.
 DISTRICTS = ("120101", "120103", "120104", "120116", "120107")
@@ -51,21 +50,15 @@ def registry(app: Flask) -> Registry:
     with app.app_context():
         for n in range(120):
             division = rng.choice(DISTRICTS)
-            agency = Agency(name=f"统计测试人力资源服务有限公司{n:03d}",
-                            credit_code=credit_code(70_000 + n, division), agency_type="01",
-                            division_code=division, address="天津市测试路1号", legal_rep="张伟",
-                            legal_rep_id_no=ID_NO)
-            db.session.add(agency)
-            db.session.flush()
+            agency = add_agency(credit_code(70_000 + n, division), division,
+                                f"统计测试人力资源服务有限公司{n:03d}", agency_type="01")
             dates = []
             for k in range(rng.choice((0, 1, 1, 2))):
                 dates.append(_day(rng, rng.randint(last - 6, last)))
-                db.session.add(License(agency_id=agency.id, license_number=f"许{n}-{k}",
-                                       issued_on=dates[-1], items=["L01"]))
+                add_license(agency, f"许{n}-{k}", issued_on=dates[-1])
             for k in range(rng.choice((0, 1, 2))):
                 dates.append(_day(rng, rng.randint(last - 6, last)))
-                db.session.add(Filing(agency_id=agency.id, filing_number=f"备{n}-{k}",
-                                      filed_on=dates[-1], items=["F01"]))
+                add_filing(agency, f"备{n}-{k}", filed_on=dates[-1])
             if rng.random() < 0.3:
                 agency.status = "deregistered"
                 agency.deregistered_on = _day(rng, rng.randint(last - 6, last))

@@ -1,5 +1,5 @@
-"""The JSON API contract (CONTRACT.md "JSON API"): errors, validation, auth, the permission
-matrix built from the registry, the catalogue, the OpenAPI document and the case JSON."""
+"""The JSON API contract (CONTRACT.md "JSON API"): errors, validation, auth, the catalogue, the
+OpenAPI document and the case JSON (the permission matrix: tests/test_permission_matrix.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from portal_plugin.core.access import registry
 from portal_plugin.core.extensions import db
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.workflows.conftest import (
@@ -538,63 +537,6 @@ def test_a_portal_user_without_any_role_here_is_403(client: FlaskClient, auth_he
     headers = auth_header("PORTAL_ONLY")
     for path in ("/api/v1/cases/licensing", "/api/v1/catalog", "/api/v1/licenses"):
         assert_error(client.get(path, headers=headers), 403)
-
-
-# --- the permission matrix from the registry ----------------------------------------------------
-
-
-def matrix_calls(case_id: int, role: str) -> dict[str, tuple[str, str, dict[str, Any] | None]]:
-    """A simple request per API endpoint; a transition names an action of the role's step."""
-    action = "approve" if role == "HRM_SH" else "accept"
-    case = f"/api/v1/cases/licensing/{case_id}"
-    # "version": 0 is stale: a permitted transition answers 409 and changes nothing.
-    return {
-        "hrm.api.create_case": ("post", "/api/v1/cases/licensing", {}),
-        "hrm.api.edit_case": ("put", case, {"version": 0}),
-        "hrm.api.submit_case": ("post", f"{case}/submit", {"version": 0}),
-        "hrm.api.list_cases": ("get", "/api/v1/cases/licensing", None),
-        "hrm.api.get_case": ("get", case, None),
-        "hrm.api.act_on_case": ("post", f"{case}/{action}", {"version": 0}),
-        "hrm.api.list_licenses": ("get", "/api/v1/licenses", None),
-        "hrm.api.list_filings": ("get", "/api/v1/filings", None),
-        "hrm.api_root.get_catalog": ("get", "/api/v1/catalog", None),
-        "hrm.api_root.openapi": ("get", "/api/v1/openapi.json", None),
-    }
-
-
-@pytest.mark.parametrize("division", [HP, FOREIGN], ids=["home-district", "foreign-district"])
-@pytest.mark.parametrize("role", sorted(DEFAULT_ROLES))
-def test_permission_matrix(api, client: FlaskClient, people, app: Flask, role: str,
-                           division: str) -> None:
-    """Every API endpoint × every default role: 403 exactly when the role holds none of the
-    endpoint's declared permissions, whatever the case id (a real one or none at all)."""
-    case = api.bring("licensing", licensing(), "submitted")
-    ours = ("hrm.api.", "hrm.api_root.")  # the cases API and the API root
-    api_endpoints = {e for e in app.view_functions if e.startswith(ours)}
-    declared = {r.endpoint: r.access for r in registry(app) if r.endpoint.startswith(ours)}
-    assert set(declared) == api_endpoints
-    holds = DEFAULT_ROLES[role].permissions
-    headers = people.make(role, division)
-    outcomes = {}
-    for case_id in (case["id"], MISSING_ID):
-        calls = matrix_calls(case_id, role)
-        assert set(calls) == api_endpoints, "a new API endpoint needs a row in matrix_calls"
-        for endpoint, (method, path, body) in calls.items():
-            access = declared[endpoint]
-            response = getattr(client, method)(path, json=body, headers=headers)
-            status = response.status_code
-            outcomes[(endpoint, case_id)] = status
-            assert status != 500 and status != 401, (endpoint, path, status)
-            if access.public or not access.permissions:
-                assert status != 403, (endpoint, path)
-            elif access.permissions.isdisjoint(holds):
-                assert status == 403, (endpoint, path, status)
-                assert response.json["error"]["code"] == "forbidden"
-            else:
-                assert status != 403, (endpoint, path, status)
-    # Nothing the matrix sent changed the case.
-    after = api.get("licensing", case["id"], people.clerk()).json
-    assert (after["status"], after["version"]) == ("submitted", case["version"]), outcomes
 
 
 @pytest.mark.parametrize("role", sorted(DEFAULT_ROLES))
