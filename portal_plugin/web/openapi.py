@@ -29,8 +29,9 @@ ERRORS = {
     413: ("TooLarge", "the upload is over the size cap"),
     422: ("Invalid", "invalid input; error.fields names each field"),
 }
-CONVERTERS = {"int": {"type": "integer", "minimum": 0}, "default": {"type": "string"},
-              "string": {"type": "string"}}
+# The schema of a path variable by its converter; any other converter matches text.
+CONVERTERS = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number", "minimum": 0}}
+TEXT = {"type": "string"}
 
 
 def api_rules(app: Flask) -> list[tuple[Rule, str]]:
@@ -118,27 +119,42 @@ class Builder:
         self.schemas.update(schema.pop("$defs", {}))
         required = set(schema.get("required", ()))
         found = []
-        for name, prop in schema.get("properties", {}).items():
-            prop = dict(prop)
+        for name, given in schema.get("properties", {}).items():
+            prop = plain(given)
             prop.pop("title", None)
             description = prop.pop("description", None)
             found.append({"name": name, "in": where, "required": where == "path" or name in required,
                           "schema": prop, **({"description": description} if description else {})})
         return found
 
+    def path_parameters(self, rule: Rule, doc: ApiDoc) -> list[dict[str, Any]]:
+        """The rule's variables (any(...) ones become paths), typed by converter or declaration."""
+        converters = {m["name"]: m["conv"] for m in RULE_PART.finditer(rule.rule)
+                      if m["conv"] != "any"}
+        described = {p["name"]: p for p in (self.parameters(doc.path, "path") if doc.path else [])}
+        if described.keys() - converters.keys():
+            raise DeclarationError(f"{rule.endpoint!r} describes path parameters "
+                                   f"{sorted(described.keys() - converters.keys())} it lacks")
+        return [described.get(name) or {"name": name, "in": "path", "required": True,
+                                        "schema": CONVERTERS.get(converter, TEXT)}
+                for name, converter in converters.items()]
+
+    def answer(self, doc: ApiDoc) -> dict[str, Any]:
+        """The success response: a model's JSON and / or files of the declared media types."""
+        content: dict[str, Any] = {}
+        for item in doc.response:
+            if isinstance(item, str):
+                content[item] = {"schema": {"type": "string", "format": "binary"}}
+            else:
+                content[JSON] = self.content(item, "serialization")
+        return {"description": HTTPStatus(doc.status).phrase, **({"content": content}
+                                                                  if content else {})}
+
     def operation(self, rule: Rule, doc: ApiDoc, access: Access, operation_id: str
                   ) -> dict[str, Any]:
-        view = self.app.view_functions[rule.endpoint]
-        summary = (view.__doc__ or "").strip().splitlines()
-        names = [m["name"] for m in RULE_PART.finditer(rule.rule) if m["conv"] != "any"]
-        described = {p["name"]: p for p in (self.parameters(doc.path, "path") if doc.path else [])}
-        if set(described) - set(names):
-            raise DeclarationError(f"{rule.endpoint!r} describes path parameters "
-                                   f"{sorted(set(described) - set(names))} its rule lacks")
-        convs = {m["name"]: m["conv"] or "default" for m in RULE_PART.finditer(rule.rule)}
-        parameters = [described.get(name) or {"name": name, "in": "path", "required": True,
-                                              "schema": CONVERTERS[convs[name]]}
-                      for name in names]
+        summary = (self.app.view_functions[rule.endpoint].__doc__ or "").strip().splitlines()
+        parameters = self.path_parameters(rule, doc)
+        has_ids = bool(parameters)
         if doc.query:
             parameters += self.parameters(doc.query, "query")
         operation: dict[str, Any] = {
@@ -152,21 +168,24 @@ class Builder:
         if parameters:
             operation["parameters"] = parameters
         if doc.body:
-            media = "multipart/form-data" if doc.form else JSON
             required = any(f.is_required() for f in doc.body.model_fields.values())
             operation["requestBody"] = {"required": required, "content": {
-                media: self.content(doc.body, "validation")}}
-        answer: dict[str, Any] = {"description": HTTPStatus(doc.status).phrase}
-        if doc.response:
-            answer["content"] = {
-                item if isinstance(item, str) else JSON:
-                    {"schema": {"type": "string", "format": "binary"}} if isinstance(item, str)
-                    else self.content(item, "serialization")
-                for item in doc.response}
-        operation["responses"] = {str(doc.status): answer, **{
+                "multipart/form-data" if doc.form else JSON: self.content(doc.body, "validation")}}
+        operation["responses"] = {str(doc.status): self.answer(doc), **{
             str(code): {"$ref": f"#/components/responses/{ERRORS[code][0]}"}
-            for code in sorted(implied_errors(doc, access, bool(names)))}}
+            for code in sorted(implied_errors(doc, access, has_ids))}}
         return operation
+
+
+def plain(prop: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema without the null an optional field allows (a URL has no null)."""
+    options = [o for o in prop.get("anyOf", ()) if o != {"type": "null"}]
+    merged = {k: v for k, v in prop.items() if k != "anyOf"}
+    if len(options) == 1:
+        merged = {**options[0], **merged}
+    if "default" in merged and merged["default"] is None:
+        del merged["default"]
+    return merged
 
 
 def implied_errors(doc: ApiDoc, access: Access, has_path_ids: bool) -> set[int]:

@@ -82,7 +82,7 @@ def test_enums_follow_the_code_tables(document: dict[str, Any]) -> None:
     assert (schema(document, "RevocationOut")["properties"]["license_status"]["enum"]
             == list(LICENSE_STATUS))
     status = {p["name"]: p for p in document["paths"]["/annual-reports"]["get"]["parameters"]}
-    assert status["status"]["schema"]["anyOf"][0]["enum"] == list(ANNUAL_REPORT_STATUS)
+    assert status["status"]["schema"]["enum"] == list(ANNUAL_REPORT_STATUS)
     kind = schema(document, "JobFairIn")["properties"]["kind"]
     assert kind["x-catalog"] == "job_fair_kind"
 
@@ -93,6 +93,14 @@ def test_lengths_follow_the_model_columns(document: dict[str, Any]) -> None:
     assert agency["address"]["maxLength"] == Agency.__table__.c.address.type.length
     fair = schema(document, "JobFairIn")["properties"]
     assert fair["venue_address"]["maxLength"] == JobFair.__table__.c.venue_address.type.length
+
+
+def test_query_parameters_are_never_null(document: dict[str, Any]) -> None:
+    for item in document["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                assert "anyOf" not in parameter["schema"], parameter
+                assert parameter["schema"].get("default", "") is not None, parameter
 
 
 def test_optional_bodies_are_not_required(document: dict[str, Any]) -> None:
