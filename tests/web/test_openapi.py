@@ -19,7 +19,8 @@ from portal_plugin.core.permissions import WORKFLOWS
 from portal_plugin.job_fairs.models import JobFair
 from portal_plugin.web import openapi
 from tests.agencies.conftest import body
-from tests.workflows.conftest import HP
+from tests.revocations.conftest import body as revocation_body
+from tests.workflows.conftest import CITY, HP
 from workflows.engine import STATUS_LABELS
 
 
@@ -125,6 +126,52 @@ def test_real_answers_fit_their_schemas(client: FlaskClient, auth_header: Any,
     refused = client.post("/api/v1/agencies", json={}, headers=headers)
     assert refused.status_code == 422
     conforms(document, "Error", refused.json)
+
+
+def test_cases_and_records_fit_their_schemas(client: FlaskClient, people: Any, case_in: Any,
+                                             document: dict[str, Any]) -> None:
+    case, _ = case_in("licensing", "approved")
+    conforms(document, "CaseDetail", case)
+    officer = people.officer("HRM_SL", CITY)
+    conforms(document, "Page_Case_", client.get("/api/v1/cases/licensing", headers=officer).json)
+    licences = client.get("/api/v1/licenses", headers=officer).json
+    assert licences["items"]
+    conforms(document, "Page_LicenseRecord_", licences)
+    conforms(document, "Page_FilingRecord_", client.get("/api/v1/filings", headers=officer).json)
+
+
+def test_job_fairs_fit_their_schemas(client: FlaskClient, register: Any, auth_header: Any,
+                                     document: dict[str, Any]) -> None:
+    conforms(document, "JobFairOut", register())
+    listed = client.get("/api/v1/job-fairs", headers=auth_header("HRM_SL", HP)).json
+    conforms(document, "Page_JobFairOut_", listed)
+
+
+def test_annual_reports_fit_their_schemas(client: FlaskClient, report: Any, officer: Any,
+                                          document: dict[str, Any]) -> None:
+    passed = report("passed")
+    conforms(document, "AnnualReportOut", passed)
+    one = client.get(f"/api/v1/annual-reports/{passed['id']}", headers=officer())
+    conforms(document, "AnnualReportDetail", one.json)
+    conforms(document, "Page_AnnualReportOut_",
+             client.get("/api/v1/annual-reports", headers=officer()).json)
+
+
+def test_revocations_fit_their_schemas(client: FlaskClient, registry: dict[str, int],
+                                       auth_header: Any, document: dict[str, Any]) -> None:
+    headers = auth_header("HRM_GL", HP)
+    created = client.post("/api/v1/revocations", json=revocation_body(registry["hp_license0"]),
+                          headers=headers)
+    assert created.status_code == 201, created.json
+    conforms(document, "RevocationOut", created.json)
+    conforms(document, "Page_RevocationOut_",
+             client.get("/api/v1/revocations", headers=headers).json)
+
+
+def test_statistics_fit_their_schema(client: FlaskClient, auth_header: Any,
+                                     document: dict[str, Any]) -> None:
+    table = client.get("/api/v1/statistics/new-agencies", headers=auth_header("HRM_CX", HP))
+    conforms(document, "Table", table.json)
 
 
 def test_an_undocumented_api_route_stops_the_app(monkeypatch: pytest.MonkeyPatch,
