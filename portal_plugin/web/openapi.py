@@ -77,7 +77,10 @@ class Builder:
 
     def build(self) -> dict[str, Any]:
         paths: dict[str, dict[str, Any]] = {}
+        # The API root as mounted (init_app's prefix), from any of its rules.
+        root = PREFIX
         for rule, path in api_rules(self.app):
+            root = rule.rule.removesuffix(path)
             doc = declared(self.app, rule)
             access: Access = self.app.view_functions[rule.endpoint].hrm_access
             methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
@@ -93,7 +96,7 @@ class Builder:
         return {
             "openapi": "3.1.0",
             "info": {"title": "人力资源市场管理系统 API", "version": VERSION},
-            "servers": [{"url": PREFIX}],
+            "servers": [{"url": root}],
             "security": [{"portal": []}],
             "paths": dict(sorted(paths.items())),
             "components": {
@@ -115,6 +118,7 @@ class Builder:
         return media
 
     def parameters(self, model: type[BaseModel], where: str) -> list[dict[str, Any]]:
+        """A model's fields as parameters in the path or the query."""
         schema = model.model_json_schema(ref_template=REF)
         self.schemas.update(schema.pop("$defs", {}))
         required = set(schema.get("required", ()))

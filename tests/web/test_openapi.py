@@ -202,3 +202,13 @@ def test_building_the_document_names_an_undocumented_endpoint(app: Flask) -> Non
     app.view_functions["hrm.api_root.get_catalog"] = bare
     with pytest.raises(DeclarationError, match="hrm.api_root.get_catalog"):
         openapi.document(app)
+
+
+def test_a_mounted_bundle_documents_its_prefixed_api_root(tmp_path: Any) -> None:
+    host = Flask("host")
+    host.config.update(SECRET_KEY="host-" + "y" * 40, TESTING=True,
+                       SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/x.sqlite3")
+    factory.init_app(host, "/hrm")
+    document = openapi.document(host)
+    assert document["servers"] == [{"url": "/hrm/api/v1"}]
+    assert "/cases/{wf}" in document["paths"]
