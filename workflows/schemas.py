@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, RECORD_SOURCE
 from portal_plugin.core.permissions import WORKFLOWS
@@ -27,6 +27,7 @@ Workflow = one_of(WORKFLOWS)
 
 Changes = create_model(
     "Changes", __doc__="The facts that change, each with its new value (at least one).",
+    __config__=ConfigDict(json_schema_extra={"minProperties": 1}),
     **fields(AGENCY_FACTS, change.AGENCY_FIELDS, every=True),
     **{key: (codes_of(kind) | None, None) for key, kind in change.ITEM_FIELDS.items()})
 
