@@ -10,6 +10,7 @@ from portal_plugin.agencies.service import (
     EARLIEST_FOUNDING,
     EXTRA_FIELDS,
     FIELDS,
+    LABELS,
     MAX_CAPITAL,
     MAX_SCOPE,
 )
@@ -30,13 +31,14 @@ from portal_plugin.core.validation import MAX_COUNT
 
 # The registry's facts beyond an application's, by field.
 REGISTRY_FACTS: dict[str, Any] = {
-    "business_address": text(Agency.business_address, "经营场所"),
-    "founded_on": Annotated[dt.date, Field(description=f"成立日期, from {EARLIEST_FOUNDING}, "
-                                                       "not in the future")],
+    "business_address": text(Agency.business_address, LABELS["business_address"]),
+    "founded_on": Annotated[dt.date, Field(description=f"{LABELS['founded_on']}, from "
+                                                       f"{EARLIEST_FOUNDING}, not in the future")],
     "registered_capital": Annotated[Decimal, Field(ge=0, le=MAX_CAPITAL, decimal_places=2,
-                                                   description="注册资本（万元）")],
-    "business_scope": Annotated[str, Field(max_length=MAX_SCOPE, description="经营范围")],
-    "staff_count": Annotated[int, Field(ge=0, le=MAX_COUNT, description="从业人员数")],
+                                                   description=LABELS["registered_capital"])],
+    "business_scope": Annotated[str, Field(max_length=MAX_SCOPE,
+                                           description=LABELS["business_scope"])],
+    "staff_count": Annotated[int, Field(ge=0, le=MAX_COUNT, description=LABELS["staff_count"])],
 }
 FACTS = {**AGENCY_FACTS, **REGISTRY_FACTS}
 

@@ -42,13 +42,11 @@ def code_of(kind: str, description: str = "") -> Any:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Count = Annotated[int, Field(ge=0)]
 DivisionCode = Annotated[str, Field(pattern=f"^[0-9]{{{length(Division.code)}}}$",
                                     description="区级行政区划代码")]
 CreditCode = Annotated[str, Field(pattern=f"^[{CREDIT_CHARSET}]{{{length(Agency.credit_code)}}}$",
                                   description="统一社会信用代码 (GB 32100 check digit)")]
 Phone = Annotated[str, Field(pattern=PHONE_RE.pattern)]
-Day = Annotated[dt.date, Field(description="YYYY-MM-DD")]
 
 
 class Answer(BaseModel):
