@@ -18,7 +18,7 @@ from portal_plugin.history import views as history
 from portal_plugin.job_fairs import views as job_fairs
 from portal_plugin.revocations import views as revocations
 from portal_plugin.statistics import views as statistics
-from portal_plugin.web import api, errors, hooks, portal, workbench
+from portal_plugin.web import api, errors, hooks, openapi, portal, workbench
 from sso import devportal, login
 from sso.auth import SSO
 from sso.claims import ClaimNames
@@ -101,4 +101,5 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
     app.session_interface = PluginSessionInterface(url_prefix, fallback=host_sessions)
     ours = [e for e in app.view_functions if e.startswith("hrm.") and e != "hrm.static"]
     app.extensions["hrm_registry"] = access.check_declarations(app, ours)
+    openapi.check(app)
     cli.register(app)

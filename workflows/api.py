@@ -9,10 +9,23 @@ from werkzeug.wrappers import Response
 
 from portal_plugin.core.access import identity, requires
 from portal_plugin.core.api import body, date_arg, int_arg, page_of
+from portal_plugin.core.apidoc import documents
 from portal_plugin.core.paging import page_bounds
 from portal_plugin.core.permissions import AGENCY_PERMISSION, WORKFLOW_ACT, WORKFLOW_READ
+from portal_plugin.core.schemas import Page, Reason
 from workflows import records, service
 from workflows.engine import OFFICER_ACTIONS, case_type
+from workflows.schemas import (
+    Case,
+    CaseBody,
+    CaseDetail,
+    CasePath,
+    CaseQuery,
+    FilingQuery,
+    FilingRecord,
+    LicenseQuery,
+    LicenseRecord,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 BLUEPRINTS = (bp,)
@@ -24,6 +37,7 @@ def case_json(case: Any) -> dict[str, Any]:
 
 
 @bp.post("/cases/<wf>")
+@documents(path=CasePath, body=CaseBody, response=CaseDetail, status=201, errors=(409,))
 @requires(AGENCY_PERMISSION)
 def create_case(wf: str) -> tuple[Response, int]:
     """Create an application for the clerk's own agency (submitted at once with "submit")."""
@@ -33,6 +47,7 @@ def create_case(wf: str) -> tuple[Response, int]:
 
 
 @bp.put("/cases/<wf>/<int:case_id>")
+@documents(path=CasePath, body=CaseBody, response=CaseDetail, errors=(409,))
 @requires(AGENCY_PERMISSION)
 def edit_case(wf: str, case_id: int) -> Response:
     """Replace a draft or returned application."""
@@ -42,6 +57,7 @@ def edit_case(wf: str, case_id: int) -> Response:
 
 
 @bp.post("/cases/<wf>/<int:case_id>/submit")
+@documents(path=CasePath, body=Reason, response=CaseDetail, errors=(409,))
 @requires(AGENCY_PERMISSION)
 def submit_case(wf: str, case_id: int) -> Response:
     """Submit a draft, or resubmit a returned case."""
@@ -49,6 +65,7 @@ def submit_case(wf: str, case_id: int) -> Response:
 
 
 @bp.get("/cases/<wf>")
+@documents(path=CasePath, query=CaseQuery, response=Page[Case])
 @requires(*WORKFLOW_READ, AGENCY_PERMISSION)
 def list_cases(wf: str) -> Response:
     """List the cases in the caller's scope, newest first."""
@@ -65,6 +82,7 @@ def list_cases(wf: str) -> Response:
 
 
 @bp.get("/cases/<wf>/<int:case_id>")
+@documents(path=CasePath, response=CaseDetail)
 @requires(*WORKFLOW_READ, AGENCY_PERMISSION)
 def get_case(wf: str, case_id: int) -> Response:
     """One case with its application, result and timeline."""
@@ -72,6 +90,7 @@ def get_case(wf: str, case_id: int) -> Response:
 
 
 @bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")
+@documents(path=CasePath, body=Reason, response=CaseDetail, errors=(409,))
 @requires(*WORKFLOW_ACT)
 def act_on_case(wf: str, case_id: int, action: str) -> Response:
     """Accept, return, reject, approve or refuse a case."""
@@ -79,6 +98,7 @@ def act_on_case(wf: str, case_id: int, action: str) -> Response:
 
 
 @bp.get("/licenses")
+@documents(query=LicenseQuery, response=Page[LicenseRecord])
 @requires("licensing.view")
 def list_licenses() -> Response:
     """List licences in the caller's jurisdiction."""
@@ -86,6 +106,7 @@ def list_licenses() -> Response:
 
 
 @bp.get("/filings")
+@documents(query=FilingQuery, response=Page[FilingRecord])
 @requires("filing.view")
 def list_filings() -> Response:
     """List filings in the caller's jurisdiction."""

@@ -9,14 +9,17 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from portal_plugin.agencies import service as agencies
+from portal_plugin.agencies.schemas import AgencyChanged, AgencyEdit, AgencyIn, AgencyOut, AgencyQuery
 from portal_plugin.annual_reports.models import ANNUAL_REPORT_STATUS
 from portal_plugin.core import catalog
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
+from portal_plugin.core.apidoc import documents
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.models import AGENCY_STATUS, FILING_STATUS, LICENSE_STATUS
 from portal_plugin.core.pages import form_post, list_page
 from portal_plugin.core.queryargs import districts_of, int_arg
+from portal_plugin.core.schemas import Page
 from workflows.engine import case_type
 
 MANAGE = agencies.MANAGE
@@ -128,6 +131,7 @@ def delete(agency_id: int) -> Response | tuple[str, int]:
 
 
 @api_bp.get("")
+@documents(query=AgencyQuery, response=Page[AgencyOut])
 @requires(*READERS)
 def list_agencies() -> Response:
     """List the agencies of the caller's jurisdiction, the latest added first."""
@@ -135,6 +139,7 @@ def list_agencies() -> Response:
 
 
 @api_bp.post("")
+@documents(body=AgencyIn, response=AgencyOut, status=201, errors=(409,))
 @requires(MANAGE)
 def create() -> tuple[Response, int]:
     """Add an agency (source 录入) in the caller's jurisdiction."""
@@ -142,6 +147,7 @@ def create() -> tuple[Response, int]:
 
 
 @api_bp.get("/<int:agency_id>")
+@documents(response=AgencyOut)
 @requires(*READERS)
 def get_agency(agency_id: int) -> Response:
     """One agency of the caller's jurisdiction."""
@@ -149,6 +155,7 @@ def get_agency(agency_id: int) -> Response:
 
 
 @api_bp.put("/<int:agency_id>")
+@documents(body=AgencyEdit, response=AgencyChanged)
 @requires(MANAGE)
 def update(agency_id: int) -> Response:
     """Change the given fields of an agency; the answer lists what changed."""
@@ -158,6 +165,7 @@ def update(agency_id: int) -> Response:
 
 
 @api_bp.delete("/<int:agency_id>")
+@documents(status=204, errors=(409,))
 @requires(MANAGE)
 def remove(agency_id: int) -> tuple[str, int]:
     """Delete an agency that has no licences, filings, cases, reports, fairs or branches."""

@@ -18,14 +18,23 @@ from flask import (
 
 from portal_plugin.annual_reports import service as annual_reports
 from portal_plugin.annual_reports.models import ANNUAL_REPORT_STATUS
+from portal_plugin.annual_reports.schemas import (
+    AnnualReportDetail,
+    AnnualReportIn,
+    AnnualReportOut,
+    ExportQuery,
+    ReportQuery,
+)
 from portal_plugin.core.access import AGENCY, MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
+from portal_plugin.core.apidoc import XLSX, documents
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.excel import XLSX_MIME, content_disposition
 from portal_plugin.core.jurisdiction import own_agency
 from portal_plugin.core.paging import page_count
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from portal_plugin.core.queryargs import districts_of, int_arg
+from portal_plugin.core.schemas import Page, Reason
 from workflows.service import version_of
 
 PERMISSION = "annual_reports.review"
@@ -226,6 +235,7 @@ def _json(report: Any) -> Response:
 
 
 @api_bp.post("")
+@documents(body=AnnualReportIn, response=AnnualReportOut, status=201, errors=(409,))
 @requires(AGENCY_PERMISSION)
 def create() -> tuple[Response, int]:
     """Fill in a year's report for the clerk's own agency (submitted at once with "submit")."""
@@ -235,6 +245,7 @@ def create() -> tuple[Response, int]:
 
 
 @api_bp.put("/<int:report_id>")
+@documents(body=AnnualReportIn, response=AnnualReportOut, errors=(409,))
 @requires(AGENCY_PERMISSION)
 def update(report_id: int) -> Response:
     """Change a draft or returned report (resubmitted with "submit")."""
@@ -245,6 +256,7 @@ def update(report_id: int) -> Response:
 
 
 @api_bp.post("/<int:report_id>/submit")
+@documents(body=Reason, response=AnnualReportOut, errors=(409,))
 @requires(AGENCY_PERMISSION)
 def submit(report_id: int) -> Response:
     """Submit a draft or returned report."""
@@ -254,6 +266,7 @@ def submit(report_id: int) -> Response:
 
 
 @api_bp.get("")
+@documents(query=ReportQuery, response=Page[AnnualReportOut])
 @requires(PERMISSION, AGENCY_PERMISSION)
 def list_reports() -> Response:
     """List the reports in scope (jurisdiction, or the clerk's own), the latest year first."""
@@ -261,6 +274,7 @@ def list_reports() -> Response:
 
 
 @api_bp.get("/<int:report_id>")
+@documents(response=AnnualReportDetail)
 @requires(PERMISSION, AGENCY_PERMISSION)
 def get_report(report_id: int) -> Response:
     """One report in scope, with its 流转记录."""
@@ -269,6 +283,7 @@ def get_report(report_id: int) -> Response:
 
 
 @api_bp.post("/<int:report_id>/<any(pass, return):action>")
+@documents(body=Reason, response=AnnualReportOut, errors=(409,))
 @requires(PERMISSION)
 def review(report_id: int, action: str) -> Response:
     """通过 a submitted report, or 退回 a submitted or passed one ({"reason"})."""
@@ -281,6 +296,7 @@ def review(report_id: int, action: str) -> Response:
 
 
 @api_bp.get("/export")
+@documents(query=ExportQuery, response=XLSX)
 @requires(PERMISSION)
 def export_api() -> Response:
     """The year's 公示信息 .xlsx of the passed reports in the caller's jurisdiction."""

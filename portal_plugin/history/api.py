@@ -11,9 +11,21 @@ from werkzeug.wrappers import Response
 from portal_plugin.core import excel
 from portal_plugin.core.access import identity, requires
 from portal_plugin.core.api import body, date_arg, int_arg, page_of
+from portal_plugin.core.apidoc import XLSX, documents
 from portal_plugin.core.errors import Invalid
+from portal_plugin.core.schemas import Page, Paging
 from portal_plugin.history import service
 from portal_plugin.history.models import IMPORT_STATUS, ImportBatch
+from portal_plugin.history.schemas import (
+    Batch,
+    Committed,
+    Record,
+    RecordDetail,
+    RecordQuery,
+    RecordSaved,
+    RecordValues,
+    Upload,
+)
 
 bp = Blueprint("history_api", __name__, url_prefix="/api/v1")
 BLUEPRINTS = (bp,)
@@ -38,6 +50,7 @@ def batch_json(batch: ImportBatch) -> dict[str, Any]:
 
 
 @bp.get("/history-imports/template")
+@documents(response=XLSX)
 @requires(PERMISSION)
 def template() -> Response:
     """Download the import template."""
@@ -45,6 +58,7 @@ def template() -> Response:
 
 
 @bp.post("/history-imports")
+@documents(body=Upload, form=True, response=Batch, status=201, errors=(409, 413))
 @requires(PERMISSION)
 def upload() -> tuple[Response, int]:
     """Upload a filled template (multipart `file`) and check it completely."""
@@ -57,6 +71,7 @@ def upload() -> tuple[Response, int]:
 
 
 @bp.get("/history-imports")
+@documents(query=Paging, response=Page[Batch])
 @requires(PERMISSION)
 def list_batches() -> Response:
     """List the import batches of the caller's jurisdiction, newest first."""
@@ -65,6 +80,7 @@ def list_batches() -> Response:
 
 
 @bp.get("/history-imports/<int:batch_id>")
+@documents(response=Batch)
 @requires(PERMISSION)
 def get_batch(batch_id: int) -> Response:
     """One batch with its counts, problems and preview rows."""
@@ -72,6 +88,7 @@ def get_batch(batch_id: int) -> Response:
 
 
 @bp.get("/history-imports/<int:batch_id>/report.xlsx")
+@documents(response=XLSX, errors=(409,))
 @requires(PERMISSION)
 def report(batch_id: int) -> Response:
     """The uploaded workbook with every problem marked."""
@@ -79,6 +96,7 @@ def report(batch_id: int) -> Response:
 
 
 @bp.post("/history-imports/<int:batch_id>/commit")
+@documents(response=Committed, errors=(409, 422))
 @requires(PERMISSION)
 def commit(batch_id: int) -> Response:
     """Import a batch without errors, all rows in one transaction (409 while errors remain)."""
@@ -87,6 +105,7 @@ def commit(batch_id: int) -> Response:
 
 
 @bp.post("/history-imports/<int:batch_id>/undo")
+@documents(response=Batch, errors=(409, 422))
 @requires(PERMISSION)
 def undo(batch_id: int) -> Response:
     """Remove everything the batch imported (409 while anything refers to its records)."""
@@ -94,6 +113,7 @@ def undo(batch_id: int) -> Response:
 
 
 @bp.get("/history-records")
+@documents(query=RecordQuery, response=Page[Record])
 @requires(PERMISSION)
 def list_records() -> Response:
     """Imported records of the caller's jurisdiction."""
@@ -108,6 +128,7 @@ def list_records() -> Response:
 
 
 @bp.get("/history-records/<int:agency_id>")
+@documents(response=RecordDetail)
 @requires(PERMISSION)
 def get_record(agency_id: int) -> Response:
     """One imported record, with its values in the import's columns."""
@@ -115,6 +136,7 @@ def get_record(agency_id: int) -> Response:
 
 
 @bp.put("/history-records/<int:agency_id>")
+@documents(body=RecordValues, response=RecordSaved, errors=(409,))
 @requires(PERMISSION)
 def update_record(agency_id: int) -> Response:
     """Replace an imported record's values (the import's column keys), checked like a row."""
@@ -123,6 +145,7 @@ def update_record(agency_id: int) -> Response:
 
 
 @bp.delete("/history-records/<int:agency_id>")
+@documents(status=204, errors=(409,))
 @requires(PERMISSION)
 def delete_record(agency_id: int) -> tuple[str, int]:
     """Delete an imported record (409 when later cases refer to it)."""

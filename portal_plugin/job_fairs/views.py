@@ -11,12 +11,15 @@ from werkzeug.wrappers import Response
 from portal_plugin.core import catalog
 from portal_plugin.core.access import AGENCY, MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
+from portal_plugin.core.apidoc import documents
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.jurisdiction import own_agency
 from portal_plugin.core.pages import form_post, list_page
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from portal_plugin.core.queryargs import date_arg, districts_of, int_arg
+from portal_plugin.core.schemas import Page
 from portal_plugin.job_fairs import service as job_fairs
+from portal_plugin.job_fairs.schemas import JobFairIn, JobFairOut, JobFairQuery
 
 PERMISSION = "job_fairs.view"
 PER_PAGE = 20
@@ -103,6 +106,7 @@ def detail_own(fair_id: int) -> str:
 
 
 @api_bp.post("")
+@documents(body=JobFairIn, response=JobFairOut, status=201, errors=(409,))
 @requires(AGENCY_PERMISSION)
 def create() -> tuple[Response, int]:
     """Register a job fair for the clerk's own agency."""
@@ -110,6 +114,7 @@ def create() -> tuple[Response, int]:
 
 
 @api_bp.get("")
+@documents(query=JobFairQuery, response=Page[JobFairOut])
 @requires(PERMISSION, AGENCY_PERMISSION)
 def list_fairs() -> Response:
     """List the job fairs in scope (jurisdiction, or the clerk's own), the latest first."""
@@ -117,6 +122,7 @@ def list_fairs() -> Response:
 
 
 @api_bp.get("/<int:fair_id>")
+@documents(response=JobFairOut)
 @requires(PERMISSION, AGENCY_PERMISSION)
 def get_fair(fair_id: int) -> Response:
     """One job fair in scope."""

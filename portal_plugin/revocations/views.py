@@ -11,10 +11,13 @@ from werkzeug.wrappers import Response
 from portal_plugin.core import catalog
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
+from portal_plugin.core.apidoc import documents
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.pages import form_post, list_page
 from portal_plugin.core.queryargs import date_arg, districts_of, int_arg
+from portal_plugin.core.schemas import Page
 from portal_plugin.revocations import service as revocations
+from portal_plugin.revocations.schemas import RevocationIn, RevocationOut, RevocationQuery
 
 PERMISSION = "revocation.manage"
 PER_PAGE = 20
@@ -77,6 +80,7 @@ def new() -> Response | tuple[str, int]:
 
 
 @api_bp.get("")
+@documents(query=RevocationQuery, response=Page[RevocationOut])
 @requires(PERMISSION)
 def list_revocations() -> Response:
     """List the revocations in the caller's jurisdiction, the latest decision first."""
@@ -84,6 +88,7 @@ def list_revocations() -> Response:
 
 
 @api_bp.post("")
+@documents(body=RevocationIn, response=RevocationOut, status=201, errors=(409,))
 @requires(PERMISSION)
 def create() -> tuple[Response, int]:
     """Revoke a licence in the caller's jurisdiction."""

@@ -7,8 +7,10 @@ from werkzeug.wrappers import Response
 
 from portal_plugin.core import excel
 from portal_plugin.core.access import MenuItem, identity, requires
+from portal_plugin.core.apidoc import XLSX, documents
 from portal_plugin.core.errors import Invalid
 from portal_plugin.statistics import service as statistics
+from portal_plugin.statistics.schemas import Table, YearsQuery
 
 bp = Blueprint("statistics", __name__)
 BLUEPRINTS = (bp,)
@@ -66,6 +68,7 @@ def export(kind: str) -> Response:
 @bp.get("/api/v1/statistics/new-agencies", defaults={"kind": "new"}, endpoint="api_new")
 @bp.get("/api/v1/statistics/deregistered-agencies", defaults={"kind": "deregistered"},
         endpoint="api_deregistered")
+@documents(query=YearsQuery, response=(Table, XLSX))
 @requires(PERMISSION)
 def api(kind: str) -> Response:
     """Count per year and district over the caller's jurisdiction (`?format=xlsx`: the sheet)."""

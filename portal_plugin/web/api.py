@@ -7,13 +7,16 @@ from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog
 from portal_plugin.core.access import public, signed_in
+from portal_plugin.core.apidoc import documents
 from portal_plugin.web.openapi import document as openapi_document
+from portal_plugin.web.schemas import Catalog, OpenApiDocument
 
 bp = Blueprint("api_root", __name__, url_prefix="/api/v1")
 BLUEPRINTS = (bp,)
 
 
 @bp.get("/catalog")
+@documents(response=Catalog)
 @signed_in
 def get_catalog() -> Response:
     """Every code with its Chinese label."""
@@ -33,6 +36,7 @@ def get_catalog() -> Response:
 
 
 @bp.get("/openapi.json")
+@documents(response=OpenApiDocument)
 @public
 def openapi() -> Response:
     """Describe every endpoint of this API (OpenAPI 3)."""
