@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog
@@ -14,23 +13,17 @@ from portal_plugin.core.access import AGENCY, MenuItem, identity, requires
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import own_agency
-from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, Agency
+from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS
 from portal_plugin.core.permissions import AGENCY_PERMISSION
-from workflows import change, common, service
-from workflows.engine import CaseType, case_type
+from workflows import common, service
+from workflows.engine import CASE_TYPES, CaseType, case_type
 from workflows.pages import action_labels, code_labels, field_labels
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 BLUEPRINTS = (bp,)
 
-# The agency side's menu: its home, then one application form per workflow.
-FORMS = (
-    ("licensing", "申请行政许可"),
-    ("filing", "申请业务备案"),
-    ("change", "申请事项变更"),
-    ("branch", "报告设立分支机构"),
-    ("deregistration", "申请注销"),
-)
+# The agency side's menu: its home, then one application form per case type, in menu order.
+FORMS = tuple(sorted(CASE_TYPES.values(), key=lambda wf: wf.menu_order))
 
 
 @bp.get("/")
@@ -47,54 +40,15 @@ def home() -> str:
         forms=FORMS)
 
 
-def form_body(wf: CaseType, form: MultiDict[str, str], identity: Identity) -> dict[str, Any]:
-    """An HTML form's fields (named like the API's JSON paths) as the API's JSON body."""
-    body: dict[str, Any] = {}
-    for key in form:
-        if key in ("csrf_token", "intent", "version"):
-            continue
-        target = body
-        *parents, last = key.split(".")
-        for part in parents:
-            target = target.setdefault(part, {})
-        if last.endswith("[]"):
-            target[last[:-2]] = form.getlist(key)
-        else:
-            value = form.get(key, "").strip()
-            target[last] = value or None
-    if wf.name == "deregistration":
-        body["targets"] = [{"kind": kind, "id": int(ident)} for kind, _, ident in
-                           (t.partition(":") for t in form.getlist("targets[]")) if ident.isdigit()]
-    if wf.name == "change":
-        body["changes"] = _changed(body.get("changes") or {}, form, identity)
-    return body
-
-
-def _changed(given: Mapping[str, Any], form: MultiDict[str, str], identity: Identity
-             ) -> dict[str, Any]:
-    """Only the facts the clerk actually changed (blank or unchanged fields are not changes)."""
-    agency = own_agency(identity)
-    current = change.current_values(agency) if agency else {}
-    changes = {k: v for k, v in given.items()
-               if k in change.AGENCY_FIELDS and v and v != current.get(k)}
-    for field in change.ITEM_FIELDS:
-        if f"changes.{field}_shown" in form:
-            chosen = form.getlist(f"changes.{field}[]")
-            if current.get(field) is not None and sorted(chosen) != sorted(current[field] or []):
-                changes[field] = chosen
-    return changes
-
-
 def render_form(wf: CaseType, values: Mapping[str, Any], *, case: dict[str, Any] | None = None,
                 errors: Mapping[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     who = identity()
     agency = own_agency(who)
     return render_template(
-        "hrm/agency/form.html", wf=wf, values=values, case=case, errors=errors or {},
-        agency=agency, current=change.current_values(agency) if agency else {},
-        records=_records(agency) if wf.name == "deregistration" else [],
+        wf.form_template, wf=wf, values=values, case=case, errors=errors or {}, agency=agency,
         labels=field_labels(), choices=_choices(), codes=code_labels(),
         action_labels=action_labels(wf), credit_code=who.agency_credit_code,
+        **wf.form_context(agency),
     ), status
 
 
@@ -107,19 +61,6 @@ def _choices() -> dict[str, dict[str, str]]:
         "filing_items": catalog.labels("filing_item", active_only=True),
         "ground": catalog.labels("deregistration_ground"),
     }
-
-
-def _records(agency: Agency | None) -> list[tuple[str, str, str]]:
-    """(value, label, number) of the agency's valid licence and filing, for deregistration."""
-    out = []
-    if agency is not None:
-        license_ = common.valid_license(agency.id)
-        filing = common.valid_filing(agency.id)
-        if license_:
-            out.append((f"license:{license_.id}", "人力资源服务许可证", license_.license_number))
-        if filing:
-            out.append((f"filing:{filing.id}", "业务备案", filing.filing_number))
-    return out
 
 
 def _defaults(wf: CaseType, identity: Identity) -> dict[str, Any]:
@@ -135,7 +76,7 @@ def apply_view(wf_name: str) -> Callable[[], Response | tuple[str, int]]:
         who = identity()
         if request.method == "GET":
             return render_form(wf, _defaults(wf, who))
-        body = form_body(wf, request.form, who)
+        body = wf.form_body(request.form, own_agency(who))
         try:
             case = service.create(wf, who, body, submit=request.form.get("intent") == "submit")
         except Invalid as exc:
@@ -147,10 +88,11 @@ def apply_view(wf_name: str) -> Callable[[], Response | tuple[str, int]]:
     return view
 
 
-for _order, (_wf, _label) in enumerate(FORMS, start=1):
-    bp.add_url_rule(f"/apply/{_wf}", f"apply_{_wf}",
-                    requires(AGENCY_PERMISSION, menu=MenuItem(_label, "单位端", 1000 + _order, side=AGENCY))(
-                        apply_view(_wf)),
+for _order, _wf in enumerate(FORMS, start=1):
+    bp.add_url_rule(f"/apply/{_wf.name}", f"apply_{_wf.name}",
+                    requires(AGENCY_PERMISSION,
+                             menu=MenuItem(_wf.apply_label, "单位端", 1000 + _order, side=AGENCY))(
+                        apply_view(_wf.name)),
                     methods=["GET", "POST"])
 
 
@@ -164,7 +106,7 @@ def case_page(wf: str, case_id: int) -> Response | tuple[str, int]:
     data = service.to_json(case, who, detail=True)
     if request.method == "GET":
         return render_form(workflow, case.payload, case=data)
-    body = form_body(workflow, request.form, who)
+    body = workflow.form_body(request.form, own_agency(who))
     version = request.form.get("version", "")
     try:
         service.edit(workflow, case_id, who, body,

@@ -12,7 +12,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import Agency, Filing, License
 from portal_plugin.core.validation import Checker
 from workflows import common, numbering
-from workflows.engine import CaseType, Context, register
+from workflows.engine import ACCEPT, CaseType, Context, MenuStep, register
 from workflows.models import Case
 
 
@@ -83,4 +83,9 @@ BRANCH = register(CaseType(
     action_labels={"approve": "确定", "refuse": "不通过"},
     # A branch report goes to the bureau where the branch is located.
     division_of=lambda payload: payload["branch"]["division"],
+    apply_label="报告设立分支机构",
+    form_template="hrm/agency/branch.html",
+    application_template="hrm/cases/branch.html",
+    menu_order=90,
+    steps=(ACCEPT, MenuStep("review", "审核", "资料核查")),
 ))

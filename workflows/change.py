@@ -5,19 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
+
 from portal_plugin.core import validation
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import Agency
 from portal_plugin.core.validation import Checker
-from workflows import common
+from workflows import common, forms
 from workflows.engine import CaseType, Context, register
 from workflows.models import Case
 
 AGENCY_FIELDS = ("name", "address", "legal_rep", "legal_rep_id_type", "legal_rep_id_no",
                  "agency_type")
 ITEM_FIELDS = {"license_items": "license_item", "filing_items": "filing_item"}
+# The change form's hidden copy of the registered values it showed.
+REGISTERED = "registered"
 
 
 def current_values(agency: Agency) -> dict[str, Any]:
@@ -32,11 +36,41 @@ def current_values(agency: Agency) -> dict[str, Any]:
     }
 
 
-def _same(new: Any, old: Any) -> bool:
-    """Whether a requested value is what the registry holds already (item lists in any order)."""
+def same(new: Any, old: Any) -> bool:
+    """What counts as a change, for both faces: a value that is not the registered one.
+
+    The API refuses a change it is asked for to the registered value (与现登记信息相同); the form,
+    which shows the registered values, asks only for the fields that differ from what it showed.
+    Item lists are the same in any order.
+    """
     if isinstance(new, list) and isinstance(old, list):
         return sorted(new) == sorted(old)
     return new == old
+
+
+def form_body(form: MultiDict[str, str], agency: Agency | None) -> dict[str, Any]:
+    """The change form as the API's body: `changes` holds the fields the clerk changed.
+
+    The form carries the registered values it showed (`registered.…`); a field left as shown,
+    or emptied, is not asked for. Comparing with what the clerk saw, not with the registry now,
+    keeps a typed value that the registry took meanwhile a request — which the API refuses.
+    """
+    body = forms.nested(form)
+    given = body.get("changes") or {}
+    shown = {**(current_values(agency) if agency else {}), **body.pop(REGISTERED, {})}
+    values = {field: given.get(field) for field in AGENCY_FIELDS}
+    for field in ITEM_FIELDS:
+        # Unticked boxes send nothing: the marker tells an emptied list from an absent one.
+        if f"{field}_shown" in given:
+            values[field] = given.get(field) or []
+    body["changes"] = {field: value for field, value in values.items()
+                       if value is not None and not same(value, shown.get(field))}
+    return body
+
+
+def form_context(agency: Agency | None) -> dict[str, Any]:
+    """The change form shows each changeable fact's registered value beside its new one."""
+    return {"current": current_values(agency) if agency else {}}
 
 
 def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> dict[str, Any]:
@@ -65,7 +99,7 @@ def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> 
         if field in ITEM_FIELDS and before[field] is None:
             check.fail(f"changes.{field}", "本机构没有有效的" +
                        ("许可证" if field == "license_items" else "业务备案") + "，不能变更其事项")
-        elif value is not None and _same(value, before[field]):
+        elif value is not None and same(value, before[field]):
             check.fail(f"changes.{field}", "与现登记信息相同")
     if check.errors:
         raise Invalid(check.errors)
@@ -102,4 +136,10 @@ CHANGE = register(CaseType(
     approve=approve,
     status_labels={"approved": "审核通过", "refused": "审核不通过"},
     action_labels={"approve": "准予变更", "refuse": "不予变更"},
+    apply_label="申请事项变更",
+    form_template="hrm/agency/change.html",
+    application_template="hrm/cases/change.html",
+    menu_order=70,
+    form_body=form_body,
+    form_context=form_context,
 ))

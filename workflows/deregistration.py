@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from portal_plugin.core import catalog
 from portal_plugin.core.errors import Invalid
@@ -13,7 +14,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import MAX_ID, Agency, Filing, License
 from portal_plugin.core.validation import Checker
-from workflows import common, numbering
+from workflows import common, forms, numbering
 from workflows.engine import OPEN_STATUSES, CaseType, Context, register
 from workflows.models import Case
 
@@ -70,6 +71,26 @@ def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> 
     return {"agency": common.snapshot(agency), "targets": targets, "ground": ground}
 
 
+def form_body(form: MultiDict[str, str], agency: Agency | None) -> dict[str, Any]:
+    """The form's ticked records (`license:7`) as the body's targets."""
+    return {**forms.nested(form),
+            "targets": [{"kind": kind, "id": int(ident)} for kind, _, ident in
+                        (t.partition(":") for t in form.getlist("targets[]")) if ident.isdigit()]}
+
+
+def form_context(agency: Agency | None) -> dict[str, Any]:
+    """(value, label, number) of the agency's valid licence and filing, to tick on the form."""
+    records = []
+    if agency is not None:
+        license_ = common.valid_license(agency.id)
+        filing = common.valid_filing(agency.id)
+        if license_:
+            records.append((f"license:{license_.id}", "人力资源服务许可证", license_.license_number))
+        if filing:
+            records.append((f"filing:{filing.id}", "业务备案", filing.filing_number))
+    return {"records": records}
+
+
 def approve(case: Case, ctx: Context) -> dict[str, Any]:
     """Deregister the named records; an agency with nothing valid left becomes 已注销."""
     agency = common.agency_by_credit_code(case.credit_code, lock=True)
@@ -99,4 +120,10 @@ DEREGISTRATION = register(CaseType(
     approve=approve,
     status_labels={"approved": "已通过", "refused": "不通过"},
     action_labels={"approve": "通过", "refuse": "不通过"},
+    apply_label="申请注销",
+    form_template="hrm/agency/deregistration.html",
+    application_template="hrm/cases/deregistration.html",
+    menu_order=110,
+    form_body=form_body,
+    form_context=form_context,
 ))

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
+from werkzeug.datastructures import MultiDict
 
 from portal_plugin.core import audit
 from portal_plugin.core.clock import local_zone, utcnow
@@ -16,8 +17,8 @@ from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid, NotFo
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
-from portal_plugin.core.models import MAX_ID
-from workflows import calendar, numbering
+from portal_plugin.core.models import MAX_ID, Agency
+from workflows import calendar, forms, numbering
 from workflows.models import Case
 
 AGENCY = "agency"  # transitions the applicant's clerk performs
@@ -74,15 +75,60 @@ Validator = Callable[[Mapping[str, Any], Identity, "Case | None"], dict[str, Any
 Effect = Callable[[Case, Context], dict[str, Any]]
 
 
+# The clerk's submitted form (fields named like the body's JSON paths) → the API's body.
+FormMapping = Callable[[MultiDict[str, str], Agency | None], dict[str, Any]]
+# What a case type's clerk form shows beside the case (the registry's values, the records …).
+FormContext = Callable[[Agency | None], Mapping[str, Any]]
+# A 查看 page's search over the registry's records: (identity, query) → (rows, total, page, pages).
+RecordSearch = Callable[..., tuple[list[dict[str, Any]], int, int, int]]
+
+
+@dataclass(frozen=True)
+class MenuStep:
+    """One officer function of a case type: the menu word after its label, its list's button."""
+
+    step: str  # accept / review / view: the permission suffix
+    word: str  # 受理 → the menu item 行政许可受理
+    # The list's own button (受理 / 审批 / 资料核查) opening the decision dialog; none on 查看.
+    button: str | None = None
+
+
+ACCEPT = MenuStep("accept", "受理", "受理")
+REVIEW = MenuStep("review", "审批", "审批")
+VIEW = MenuStep("view", "查看")
+
+
+@dataclass(frozen=True)
+class RecordList:
+    """What a 查看 page lists: the registry records an approval of the case type produces."""
+
+    search: RecordSearch
+    number: str  # the record's number field (license_number)
+    number_label: str
+    granted: str  # the record's date field (issued_on)
+    granted_label: str
+    result_key: str  # the approving case's result key naming the record (license_id)
+    statuses: Mapping[str, str]
+    valid_until: bool = False  # whether records expire (a 有效期至 column)
+
+
 @dataclass(frozen=True)
 class CaseType:
-    """One workflow: its labels, its validation, and its effect on approval."""
+    """One workflow: its labels, validation and approval effect, its forms, pages and menu."""
 
     name: str
     label: str
     kind_code: str  # the case-number prefix
     validate: Validator
     approve: Effect
+    apply_label: str  # the clerk's menu item (申请行政许可)
+    form_template: str  # the clerk's application form (extending hrm/agency/form.html)
+    application_template: str  # the application as officers and the decided case show it
+    menu_order: int  # where the officers' menu items of the case type start
+    steps: tuple[MenuStep, ...] = (ACCEPT, REVIEW)
+    records: RecordList | None = None  # the 查看 step's list
+    form_body: FormMapping = forms.nested
+    form_context: FormContext = lambda agency: {}
     # Label overrides per status (e.g. 核查通过 for filings), and per action (button names).
     status_labels: Mapping[str, str] = field(default_factory=dict)
     action_labels: Mapping[str, str] = field(default_factory=dict)

@@ -7,9 +7,9 @@ from typing import Any
 
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
-from portal_plugin.core.models import Filing
-from workflows import common, numbering
-from workflows.engine import CaseType, Context, register
+from portal_plugin.core.models import FILING_STATUS, Filing
+from workflows import common, numbering, records
+from workflows.engine import ACCEPT, VIEW, CaseType, Context, MenuStep, RecordList, register
 from workflows.models import Case
 
 
@@ -46,4 +46,13 @@ FILING = register(CaseType(
     approve=approve,
     status_labels={"approved": "核查通过", "refused": "核查不通过"},
     action_labels={"approve": "核查通过", "refuse": "核查不通过"},
+    apply_label="申请业务备案",
+    form_template="hrm/agency/filing.html",
+    application_template="hrm/cases/first_application.html",
+    menu_order=40,
+    steps=(ACCEPT, MenuStep("review", "核查", "资料核查"), VIEW),
+    records=RecordList(
+        search=records.search_filings, number="filing_number", number_label="备案编号",
+        granted="filed_on", granted_label="备案日期", result_key="filing_id",
+        statuses=FILING_STATUS),
 ))

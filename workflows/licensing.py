@@ -9,9 +9,9 @@ from flask import current_app
 
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
-from portal_plugin.core.models import License
-from workflows import common, numbering
-from workflows.engine import CaseType, Context, register
+from portal_plugin.core.models import LICENSE_STATUS, License
+from workflows import common, numbering, records
+from workflows.engine import ACCEPT, REVIEW, VIEW, CaseType, Context, RecordList, register
 from workflows.models import Case
 
 
@@ -55,4 +55,13 @@ LICENSING = register(CaseType(
     approve=approve,
     status_labels={"approved": "通过", "refused": "不通过"},
     action_labels={"approve": "准予许可", "refuse": "不予许可"},
+    apply_label="申请行政许可",
+    form_template="hrm/agency/licensing.html",
+    application_template="hrm/cases/first_application.html",
+    menu_order=10,
+    steps=(ACCEPT, REVIEW, VIEW),
+    records=RecordList(
+        search=records.search_licenses, number="license_number", number_label="许可证编号",
+        granted="issued_on", granted_label="发证日期", result_key="license_id",
+        statuses=LICENSE_STATUS, valid_until=True),
 ))

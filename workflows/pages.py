@@ -14,13 +14,20 @@ from portal_plugin.core import catalog
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.clock import local_zone
 from portal_plugin.core.errors import Conflict, Invalid
-from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, RECORD_SOURCE
+from portal_plugin.core.models import RECORD_SOURCE
 from portal_plugin.core.paging import page_count
 from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ
 from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
-from workflows import records as registry
 from workflows import service
-from workflows.engine import OFFICER_ACTIONS, STATUS_LABELS, TRANSITIONS, CaseType, case_type
+from workflows.engine import (
+    CASE_TYPES,
+    OFFICER_ACTIONS,
+    STATUS_LABELS,
+    TRANSITIONS,
+    CaseType,
+    case_type,
+)
+from workflows.records import RecordQuery
 
 bp = Blueprint("cases", __name__)
 BLUEPRINTS = (bp,)
@@ -39,20 +46,12 @@ class Step:
     button: str | None = None
 
 
-STEPS: tuple[Step, ...] = (
-    Step("licensing", "accept", "行政许可受理", "行政许可", 10, "受理"),
-    Step("licensing", "review", "行政许可审批", "行政许可", 20, "审批"),
-    Step("licensing", "view", "行政许可查看", "行政许可", 30),
-    Step("filing", "accept", "业务备案受理", "业务备案", 40, "受理"),
-    Step("filing", "review", "业务备案核查", "业务备案", 50, "资料核查"),
-    Step("filing", "view", "业务备案查看", "业务备案", 60),
-    Step("change", "accept", "事项变更受理", "事项变更", 70, "受理"),
-    Step("change", "review", "事项变更审批", "事项变更", 80, "审批"),
-    Step("branch", "accept", "设立分支机构报告受理", "设立分支机构报告", 90, "受理"),
-    Step("branch", "review", "设立分支机构报告审核", "设立分支机构报告", 100, "资料核查"),
-    Step("deregistration", "accept", "注销受理", "注销", 110, "受理"),
-    Step("deregistration", "review", "注销审批", "注销", 120, "审批"),
-)
+# Each case type's menu steps, in its menu order: 行政许可受理, 行政许可审批, 行政许可查看, ….
+STEPS: tuple[Step, ...] = tuple(
+    Step(wf.name, step.step, wf.label + step.word, wf.label, wf.menu_order + 10 * index,
+         step.button)
+    for wf in sorted(CASE_TYPES.values(), key=lambda wf: wf.menu_order)
+    for index, step in enumerate(wf.steps))
 # Which statuses a step's list offers (all of them when none is chosen).
 STEP_STATUSES = {
     "accept": ("submitted", "returned", "rejected", "pending_review", "approved", "refused"),
@@ -118,27 +117,21 @@ def list_view(step: Step) -> Callable[[], str]:
 
 
 # The 查看 pages list the registry's records, whatever made them (an application, an officer's
-# entry, the history import): (search, number field, date field, the case result's record key).
-RECORDS = {
-    "licensing": (registry.search_licenses, "license_number", "issued_on", "license_id"),
-    "filing": (registry.search_filings, "filing_number", "filed_on", "filing_id"),
-}
-
-
+# entry, the history import): each case type's RecordList says which.
 def records_view(step: Step) -> Callable[[], str]:
     """The 查看 page of one function: approved records, the agency name opening the application."""
 
     def view() -> str:
-        search, number, granted, key = RECORDS[step.wf]
+        records = case_type(step.wf).records
+        assert records is not None, "a 查看 step needs its case type's RecordList"
         who = identity()
         errors: dict[str, str] = {}
-        labels = LICENSE_STATUS if step.wf == "licensing" else FILING_STATUS
         status = request.args.get("status", "")
-        if status and status not in labels:
+        if status and status not in records.statuses:
             errors["status"] = "不是有效的状态"
             status = ""
         divisions = districts_of(who)
-        query = registry.RecordQuery(
+        query = RecordQuery(
             name=request.args.get("name") or None,
             credit_code=request.args.get("credit_code") or None,
             number=request.args.get("number") or None, status=status or None,
@@ -146,18 +139,17 @@ def records_view(step: Step) -> Callable[[], str]:
             granted_from=date_arg(request.args, "granted_from", errors),
             granted_to=date_arg(request.args, "granted_to", errors),
             page=_page(), per_page=PER_PAGE)
-        rows, total, page, _ = search(who, query)
-        issued = service.issuing_cases(step.wf, key, rows)
+        rows, total, page, _ = records.search(who, query)
+        issued = service.issuing_cases(step.wf, records.result_key, rows)
         for row in rows:
             case_id = issued.get(row["id"])
             # Entered and imported records have no application: their agency's details instead.
             row["url"] = (url_for(".case_page", wf=step.wf, case_id=case_id) if case_id else
                           url_for("hrm.agencies.detail", agency_id=row["agency"]["id"]))
         return render_template(
-            "hrm/cases/records.html", step=step, rows=rows, total=total, page=page,
-            pages=page_count(total, PER_PAGE), errors=errors, number=number,
-            granted=granted, statuses=labels, divisions=divisions, sources=RECORD_SOURCE,
-            args=request.args)
+            "hrm/cases/records.html", step=step, records=records, rows=rows, total=total,
+            page=page, pages=page_count(total, PER_PAGE), errors=errors, divisions=divisions,
+            sources=RECORD_SOURCE, args=request.args)
 
     view.__doc__ = f"List the records of {step.label}."
     return view
