@@ -49,7 +49,7 @@ def change(model: Any, row_id: int, sources: Collection[str], target: str | None
     # A version beyond the column's range matches no row; PostgreSQL would refuse the parameter.
     changed = 0 if not 0 < version <= MAX_ID else db.session.execute(
         update(model)
-        .where(*criteria, model.status.in_(sources), model.version == version)
+        .where(*criteria, model.status.in_(sorted(sources)), model.version == version)
         .values(**values, **({"status": target} if target else {}), version=model.version + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
