@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
 from portal_plugin.core.access import identity, requires
-from portal_plugin.core.api import body, date_arg, int_arg, page_of
+from portal_plugin.core.api import body, date_arg, int_arg, page_of, version_of
 from portal_plugin.core.apidoc import documents
 from portal_plugin.core.paging import page_bounds
 from portal_plugin.core.permissions import AGENCY_PERMISSION, WORKFLOW_ACT, WORKFLOW_READ
@@ -52,7 +52,7 @@ def create_case(wf: str) -> tuple[Response, int]:
 def edit_case(wf: str, case_id: int) -> Response:
     """Replace a draft or returned application."""
     data = body()
-    version = service.version_of(data.pop("version", None))
+    version = version_of(data.pop("version", None))
     return jsonify(case_json(service.edit(case_type(wf), case_id, identity(), data, version=version)))
 
 

@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal_plugin.core import audit
 from portal_plugin.core.clock import local_zone, utcnow
-from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid, NotFound
+from portal_plugin.core.errors import Forbidden, NotFound
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import MAX_ID, Agency
-from workflows import calendar, forms, numbering
+from workflows import calendar, forms, numbering, state
 from workflows.models import Case
 
 AGENCY = "agency"  # transitions the applicant's clerk performs
@@ -226,19 +226,11 @@ def apply(wf: CaseType, case_id: int, action: str, identity: Identity, *,
 def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *,
          reason: str | None = None, version: int | None = None) -> None:
     """The body of a transition, inside the caller's transaction (apply, or a new case's submit)."""
-    if version is not None and version != case.version:
-        raise Conflict(STALE)
-    if case.status not in transition.sources:
-        raise Conflict(f"{STALE}（当前状态：{wf.status_label(case.status)}）")
-    reason = (reason or "").strip() or None
-    if transition.reason_required and not reason:
-        raise Invalid({"reason": "请填写原因"})
-    if reason and len(reason) > 1000:
-        raise Invalid({"reason": "不能超过1000个字"})
+    state.check(case.status, case.version, transition.sources, version, wf.status_label)
+    reason = state.reason_of(reason, required=transition.reason_required)
     now = utcnow()
     ctx = Context(identity, now, now.astimezone(local_zone()).date())
-    values: dict[str, Any] = {"status": transition.target, "version": case.version + 1,
-                              "updated_at": now}
+    values: dict[str, Any] = {"updated_at": now}
     if transition.action == "submit":
         values.update(submitted_at=now, reason=None,
                       deadline=_deadline(ctx.today, deadline_days(wf, "accept")))
@@ -249,16 +241,9 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
     elif transition.target in TERMINAL_STATUSES or transition.target == "returned":
         values.update(reason=reason, decided_at=now if transition.target != "returned" else None,
                       deadline=None)
-    # The conditional update is the guard: exactly one of two racing actors matches the row.
-    changed = db.session.execute(
-        update(Case)
-        .where(Case.id == case.id, Case.status == case.status, Case.version == case.version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
-        raise Conflict(STALE)
     source = case.status
+    state.change(Case, case.id, transition.sources, transition.target, case.version,
+                 where=(Case.workflow == wf.name,), **values)
     db.session.refresh(case)
     if transition.action == "approve":
         case.result = wf.approve(case, ctx)

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog
 from portal_plugin.core.access import MenuItem, identity, requires
+from portal_plugin.core.api import form_version
 from portal_plugin.core.clock import local_zone
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.models import RECORD_SOURCE
@@ -199,16 +200,15 @@ def case_page(wf: str, case_id: int) -> tuple[str, int]:
 def case_action(wf: str, case_id: int, action: str) -> Response | tuple[str, int]:
     """Take the decision the officer clicked (受理 / 退回 / 不通过 / 准予 / 不予)."""
     workflow = case_type(wf)
-    version = request.form.get("version", "")
     try:
         case = service.act(workflow, case_id, action, identity(), {
             "reason": request.form.get("reason", ""),
-            "version": int(version) if version.isdigit() else None,
+            "version": form_version(),
         })
     except Invalid as exc:
         return render_case(workflow, case_id, errors=exc.fields, status=422)
-    except Conflict:
-        return render_case(workflow, case_id, message="该数据已被他人处理，请刷新", status=409)
+    except Conflict as exc:
+        return render_case(workflow, case_id, message=exc.message, status=409)
     step = step_of(wf, TRANSITIONS[action].step)
     flash(f"{case.case_no} {DONE[action]}：{workflow.status_label(case.status)}", "success")
     return redirect(url_for(f".{wf}_{step.step}") if step else url_for(".case_page", wf=wf,

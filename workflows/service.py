@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import defer
 
 from portal_plugin.core import audit
+from portal_plugin.core.api import version_of
 from portal_plugin.core.clock import start_of, today
 from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid
 from portal_plugin.core.extensions import db
@@ -91,13 +92,6 @@ def act(wf: CaseType, case_id: int, action: str, identity: Identity,
     if reason is not None and not isinstance(reason, str):
         raise Invalid({"reason": "应为文本"})
     return apply(wf, case_id, action, identity, reason=reason, version=version)
-
-
-def version_of(value: Any) -> int | None:
-    """The `version` a client sent (optional), refusing anything but an integer."""
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise Invalid({"version": "应为整数"})
-    return value
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,13 @@ from portal_plugin.annual_reports.service import (
     FIRST_YEAR,
     LABELS,
     MAX_REVENUE,
-    REVIEW,
+    TRANSITIONS,
 )
 from portal_plugin.core.schemas import Answer, DivisionCode, Event, Paging, one_of, text
 from portal_plugin.core.validation import MAX_COUNT
+
+# What a reviewer may do to a report, from its transition table.
+REVIEWER_ACTIONS = [a for a, t in TRANSITIONS.items() if t.step == "review"]
 
 Year = Annotated[int, Field(ge=FIRST_YEAR, description=f"{LABELS['year']}, from {FIRST_YEAR}, "
                                                        "not in the future")]
@@ -62,7 +65,7 @@ class AnnualReportOut(ReportFigures, Answer):
     status_label: str
     version: int
     actions: list[str] = Field(description=f"edit and submit while {' or '.join(EDITABLE)}; "
-                                           f"the reviewer's {', '.join(REVIEW)}")
+                                           f"the reviewer's {', '.join(REVIEWER_ACTIONS)}")
     agency: ReportAgency
     filled_on: dt.date
     reason: str | None

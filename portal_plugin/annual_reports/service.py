@@ -12,19 +12,21 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_plugin.annual_reports.models import ANNUAL_REPORT_STATUS, AnnualReport
 from portal_plugin.core import audit, catalog, excel
 from portal_plugin.core.clock import local_zone, today, utcnow
-from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid, NotFound
+from portal_plugin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction, own_valid_agency, scope
 from portal_plugin.core.models import MAX_ID, Agency, AuditEvent, Filing, License
 from portal_plugin.core.paging import page_bounds
 from portal_plugin.core.validation import Checker
+from workflows import state
+from workflows.engine import AGENCY, Transition
 
 FIRST_YEAR = 2000
 FIGURES = ("staff_count", "served_workers", "served_employers", "placements", "job_fairs_held",
@@ -37,9 +39,19 @@ LABELS = {
     "online_postings": "网络发布岗位数", "trainings": "培训人次", "complaints": "投诉及处罚情况",
     "filled_by": "填报人", "filled_on": "填报日期",
 }
-# Who may act from which status: the clerk edits drafts and returned reports.
-EDITABLE = ("draft", "returned")
-REVIEW = {"pass": (("submitted",), "passed"), "return": (("submitted", "passed"), "returned")}
+DOING = "填报年度报告"
+# A report's transitions: the clerk's 报送 (of a draft, or again of a returned report), the
+# bureau's 通过 and 退回 (退回重填 when it was passed), with the reason the agency sees.
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition("submit", frozenset({"draft", "returned"}), "submitted", AGENCY),
+        Transition("pass", frozenset({"submitted"}), "passed", "review"),
+        Transition("return", frozenset({"submitted", "passed"}), "returned", "review", True),
+    )
+}
+# The clerk's edit keeps the status; it is open wherever submitting is.
+EDITABLE = TRANSITIONS["submit"].sources
 # The 公示信息 sheet: publishable identity and compliance fields only (DOMAIN.md).
 EXPORT_HEADERS = ("机构名称", "统一社会信用代码", "许可证编号", "备案编号", "法定代表人", "住所",
                   "报告年度", "报送日期", "状态")
@@ -143,7 +155,7 @@ def _saving(year: int) -> Iterator[None]:
 def create(identity: Identity, data: Mapping[str, Any], *, submit: bool = False
            ) -> AnnualReport:
     """Fill in the year's report for the clerk's own agency (a draft, or submitted at once)."""
-    agency = own_valid_agency(identity, "填报年度报告")
+    agency = own_valid_agency(identity, DOING)
     clean = validate(data)
     now = utcnow()
     report = AnnualReport(**clean, **_snapshot(agency), agency_id=agency.id, filled_on=today(),
@@ -161,82 +173,67 @@ def create(identity: Identity, data: Mapping[str, Any], *, submit: bool = False
 def edit(identity: Identity, report_id: int, data: Mapping[str, Any], *,
          version: int | None = None, submit: bool = False) -> AnnualReport:
     """Change a draft or returned report of the clerk's agency (and submit it, if asked)."""
-    agency = own_valid_agency(identity, "填报年度报告")
+    agency = own_valid_agency(identity, DOING)
     report = get(identity, report_id)
-    clean = validate(data)
-    if report.status not in EDITABLE:
-        raise Conflict(f"{STALE}（当前状态：{ANNUAL_REPORT_STATUS[report.status]}，不能修改）")
-    values = clean | _snapshot(agency) | {"filled_on": today()}
+    values = validate(data) | _snapshot(agency) | {"filled_on": today()}
     if submit:
-        values |= {"status": "submitted", "submitted_at": utcnow(), "reason": None}
-    with _saving(clean["year"]):
-        _change(identity, report, "submit" if submit else "edit", values, version)
-    return report
+        values |= {"submitted_at": utcnow()}
+    return _change(identity, report, TRANSITIONS["submit"] if submit else None, version, values)
 
 
 def submit(identity: Identity, report_id: int, *, version: int | None = None) -> AnnualReport:
     """报送 a draft or returned report of the clerk's agency to the bureau."""
-    agency = own_valid_agency(identity, "填报年度报告")
+    agency = own_valid_agency(identity, DOING)
     report = get(identity, report_id)
-    if report.status not in EDITABLE:
-        raise Conflict(f"{STALE}（当前状态：{ANNUAL_REPORT_STATUS[report.status]}）")
-    with _saving(report.year):
-        _change(identity, report, "submit", _snapshot(agency) | {
-            "status": "submitted", "submitted_at": utcnow(), "reason": None}, version)
-    return report
+    return _change(identity, report, TRANSITIONS["submit"], version,
+                   _snapshot(agency) | {"submitted_at": utcnow()})
 
 
 def review(identity: Identity, report_id: int, action: str, *, reason: str | None = None,
            version: int | None = None) -> AnnualReport:
     """【通过】 a submitted report, or 【退回】 / 【退回重填】 one submitted or passed (reason)."""
-    if not identity.can("annual_reports.review"):
+    transition = TRANSITIONS[action]
+    if transition.step == AGENCY or not identity.can(f"annual_reports.{transition.step}"):
         raise Forbidden("您的业务角色无权查阅年度报告")
-    sources, target = REVIEW[action]
     report = get(identity, report_id)
-    if report.status not in sources:
-        raise Conflict(f"{STALE}（当前状态：{ANNUAL_REPORT_STATUS[report.status]}）")
-    reason = (reason or "").strip() or None
-    if action == "return" and not reason:
-        raise Invalid({"reason": "请填写退回原因"})
-    if reason and len(reason) > 1000:
-        raise Invalid({"reason": "不能超过1000个字"})
-    with _saving(report.year):
-        _change(identity, report, action, {
-            "status": target, "reason": reason if action == "return" else None,
-            "reviewed_at": utcnow(), "reviewed_by": identity.user_id,
-            "reviewed_by_name": identity.name}, version, reason=reason)
+    return _change(identity, report, transition, version, {
+        "reviewed_at": utcnow(), "reviewed_by": identity.user_id,
+        "reviewed_by_name": identity.name}, reason=reason)
+
+
+def _change(identity: Identity, report: AnnualReport, transition: Transition | None,
+            version: int | None, values: dict[str, Any], *,
+            reason: str | None = None) -> AnnualReport:
+    """Take a transition (None: the clerk's edit) on a loaded report in one transaction: the
+    version the user saw and the state, the reason, the one guarded state change, the audit."""
+    sources, target = (transition.sources, transition.target) if transition else (EDITABLE, None)
+    state.check(report.status, report.version, sources, version, ANNUAL_REPORT_STATUS.__getitem__)
+    if transition:
+        reason = state.reason_of(reason, required=transition.reason_required,
+                                 missing="请填写退回原因")
+        # The agency sees why it was returned until the report is submitted or passed again.
+        values = values | {"reason": reason if target == "returned" else None}
+    source = report.status
+    with _saving(values.get("year", report.year)):
+        state.change(AnnualReport, report.id, sources, target, report.version,
+                     where=(_visible(identity),), **values, updated_at=utcnow())
+        db.session.refresh(report)
+        audit.record(identity, transition.action if transition else "edit", "annual_report",
+                     report.id, from_state=source, to_state=report.status, reason=reason,
+                     data={"year": report.year, "agency": report.credit_code})
     return report
 
 
-def _change(identity: Identity, report: AnnualReport, action: str, values: dict[str, Any],
-            version: int | None, *, reason: str | None = None) -> None:
-    """One guarded update (the version the user saw, if given, and the one loaded) + audit."""
-    if version is not None and version != report.version:
-        raise Conflict(STALE)
-    source = report.status
-    # The conditional update is the guard: exactly one of two racing actors matches the row.
-    changed = db.session.execute(
-        update(AnnualReport)
-        .where(AnnualReport.id == report.id, AnnualReport.version == report.version,
-               AnnualReport.status == source)
-        .values(**values, version=report.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
-        db.session.rollback()
-        raise Conflict(STALE)
-    db.session.refresh(report)
-    audit.record(identity, action, "annual_report", report.id, from_state=source,
-                 to_state=report.status, reason=reason,
-                 data={"year": report.year, "agency": report.credit_code})
+def _visible(identity: Identity) -> ColumnElement[bool]:
+    """Officers see the submitted reports of their jurisdiction; clerks their own agency's."""
+    if identity.is_officer:
+        return and_(scope(AnnualReport.division_code, identity), AnnualReport.status != "draft")
+    return AnnualReport.credit_code == identity.agency_credit_code
 
 
 def _scoped(identity: Identity) -> Select[Any]:
-    """Officers see the submitted reports of their jurisdiction; clerks their own agency's."""
-    if identity.is_officer:
-        return select(AnnualReport).where(scope(AnnualReport.division_code, identity),
-                                          AnnualReport.status != "draft")
-    return select(AnnualReport).where(AnnualReport.credit_code == identity.agency_credit_code)
+    """The reports in the identity's scope (see _visible)."""
+    return select(AnnualReport).where(_visible(identity))
 
 
 def search(identity: Identity, query: ReportQuery) -> tuple[list[AnnualReport], int, int, int]:
@@ -287,8 +284,8 @@ def _local(moment: dt.datetime | None) -> str | None:
 def actions(report: AnnualReport) -> list[str]:
     """What can be done with the report in its status: the clerk's edit / submit, the bureau's
     pass / return (return on a passed report is 退回重填)."""
-    clerk = ["edit", "submit"] if report.status in EDITABLE else []
-    return clerk + [action for action, (sources, _) in REVIEW.items() if report.status in sources]
+    edit = ["edit"] if report.status in EDITABLE else []
+    return edit + [action for action, t in TRANSITIONS.items() if report.status in t.sources]
 
 
 def to_json(report: AnnualReport) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from portal_plugin.annual_reports.schemas import (
     ReportQuery,
 )
 from portal_plugin.core.access import AGENCY, MenuItem, identity, requires
-from portal_plugin.core.api import body, page_of
+from portal_plugin.core.api import body, form_version, page_of, version_of
 from portal_plugin.core.apidoc import XLSX, documents
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.excel import XLSX_MIME, content_disposition
@@ -35,7 +35,6 @@ from portal_plugin.core.paging import page_count
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from portal_plugin.core.queryargs import districts_of, int_arg
 from portal_plugin.core.schemas import Page, Reason
-from workflows.service import version_of
 
 PERMISSION = "annual_reports.review"
 PER_PAGE = 20
@@ -90,11 +89,6 @@ def _detail(report_id: int, template: str, *, errors: Mapping[str, str] | None =
                            **extra), status
 
 
-def _version(form: Mapping[str, str]) -> int | None:
-    value = form.get("version", "")
-    return int(value) if value.isdigit() else None
-
-
 # --- bureau: 年度报告查阅 ---------------------------------------------------------------
 
 
@@ -120,7 +114,7 @@ def act(report_id: int, action: str) -> Response | tuple[str, int]:
     try:
         report = annual_reports.review(identity(), report_id, action,
                                        reason=request.form.get("reason", ""),
-                                       version=_version(request.form))
+                                       version=form_version())
     except Invalid as exc:
         return _detail(report_id, "hrm/annual_reports/detail.html", errors=exc.fields,
                        status=422, open_action=action)
@@ -177,7 +171,7 @@ def _save(report_id: int | None) -> Response | tuple[str, int]:
             report = annual_reports.create(who, values, submit=submit)
         else:
             report = annual_reports.edit(who, report_id, values, submit=submit,
-                                         version=_version(request.form))
+                                         version=form_version())
     except Invalid as exc:
         return _form(values, exc.fields, 422, current)
     except Conflict as exc:
@@ -219,7 +213,7 @@ def edit(report_id: int) -> Response | tuple[str, int]:
 def submit_own(report_id: int) -> Response | tuple[str, int]:
     """Submit a draft report (【提交】)."""
     try:
-        report = annual_reports.submit(identity(), report_id, version=_version(request.form))
+        report = annual_reports.submit(identity(), report_id, version=form_version())
     except Conflict as exc:
         return _detail(report_id, "hrm/annual_reports/detail_own.html", message=exc.message,
                        status=409)

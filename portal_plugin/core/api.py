@@ -1,4 +1,5 @@
-"""What every API route shares: the JSON body, query arguments, the page of a list."""
+"""What the routes share in reading a request: the JSON body, query arguments, the `version`
+the client saw (API and pages alike), the page of a list."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ from typing import Any
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from portal_plugin.core.errors import Invalid, Malformed
+from portal_plugin.core.errors import Conflict, Invalid, Malformed
+from portal_plugin.core.models import MAX_ID
 from portal_plugin.core.paging import Found
+
+# A page form always carries the version it was rendered with (a hidden field).
+PAGE_VERSION_MISSING = "页面已过期，请刷新后重试"
+VERSION_DIGITS = len(str(MAX_ID))
 
 
 def body() -> dict[str, Any]:
@@ -26,6 +32,28 @@ def body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Invalid({"body": "请求体应为JSON对象"})
     return data
+
+
+def version_of(value: Any, *, page: bool = False) -> int | None:
+    """The `version` a client sent, the one definition for the API and the pages.
+
+    In a JSON body it is optional (None) and must be an integer (422 otherwise). A page form
+    must send the whole number it was rendered with: without it the change would be applied
+    unchecked, so a missing or garbled one is refused like a stale page (409).
+    """
+    if page:
+        text = value.strip() if isinstance(value, str) else ""
+        if not (text.isascii() and text.isdigit() and len(text) <= VERSION_DIGITS):
+            raise Conflict(PAGE_VERSION_MISSING)
+        return int(text)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise Invalid({"version": "应为整数"})
+    return value
+
+
+def form_version() -> int | None:
+    """The version the posted page form was rendered with (required, see version_of)."""
+    return version_of(request.form.get("version"), page=True)
 
 
 def int_arg(name: str, default: int) -> int:
