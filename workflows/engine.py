@@ -18,6 +18,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import MAX_ID, Agency
+from portal_plugin.core.transaction import atomic
 from workflows import calendar, forms, numbering, state
 from workflows.models import Case
 
@@ -213,13 +214,9 @@ def apply(wf: CaseType, case_id: int, action: str, identity: Identity, *,
             raise Forbidden("只有机构经办人可以提交申请")
     elif not identity.can(wf.permission(transition.step)):
         raise Forbidden("您的业务角色无权进行此操作")
-    try:
+    with atomic():
         case = load(wf, case_id, identity, lock=True, own=transition.step == AGENCY)
         take(wf, case, transition, identity, reason=reason, version=version)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return case
 
 

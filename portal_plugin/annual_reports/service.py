@@ -24,6 +24,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction, own_valid_agency, scope
 from portal_plugin.core.models import MAX_ID, Agency, AuditEvent, Filing, License
 from portal_plugin.core.paging import page_bounds
+from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from workflows import state
 from workflows.engine import AGENCY, Transition
@@ -142,14 +143,10 @@ def _saving(year: int) -> Iterator[None]:
     """One transaction, committed at the end; the unique (agency, year) constraint, whether the
     row is inserted, re-dated or raced by a second request, answers the same clear refusal."""
     try:
-        yield
-        db.session.commit()
+        with atomic():
+            yield
     except IntegrityError:
-        db.session.rollback()
         raise _duplicate(year) from None
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def create(identity: Identity, data: Mapping[str, Any], *, submit: bool = False
