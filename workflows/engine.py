@@ -10,9 +10,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 
-from portal_plugin.core import audit
+from portal_plugin.core import audit, validation
 from portal_plugin.core.clock import local_zone, utcnow
-from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid, NotFound
+from portal_plugin.core.errors import STALE, Conflict, Forbidden, NotFound
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
@@ -184,11 +184,7 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
         raise Conflict(STALE)
     if case.status not in transition.sources:
         raise Conflict(f"{STALE}（当前状态：{wf.status_label(case.status)}）")
-    reason = (reason or "").strip() or None
-    if transition.reason_required and not reason:
-        raise Invalid({"reason": "请填写原因"})
-    if reason and len(reason) > 1000:
-        raise Invalid({"reason": "不能超过1000个字"})
+    reason = validation.reason(reason, required=transition.reason_required)
     now = utcnow()
     ctx = Context(identity, now, now.astimezone(local_zone()).date())
     values: dict[str, Any] = {"status": transition.target, "version": case.version + 1,

@@ -9,6 +9,7 @@ from typing import Any
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
+from portal_plugin.core import queryargs
 from portal_plugin.core.errors import Invalid, Malformed
 
 
@@ -27,23 +28,21 @@ def body() -> dict[str, Any]:
 
 
 def int_arg(name: str, default: int) -> int:
-    value = request.args.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise Invalid({name: "应为整数"}) from None
+    """A whole-number query argument (`default` when absent); anything else is 422."""
+    errors: dict[str, str] = {}
+    number = queryargs.int_arg(request.args, name, default, errors)
+    if errors:
+        raise Invalid(errors)
+    return number
 
 
 def date_arg(name: str) -> dt.date | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Invalid({name: "日期格式应为 YYYY-MM-DD"}) from None
+    """A YYYY-MM-DD query argument; a malformed one is 422."""
+    errors: dict[str, str] = {}
+    day = queryargs.date_arg(request.args, name, errors)
+    if errors:
+        raise Invalid(errors)
+    return day
 
 
 def page_of(items: list[Any], total: int, page: int, per_page: int) -> Response:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TypeVar
 
-from portal_plugin.core import catalog
+from portal_plugin.core import catalog, validation
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 
@@ -14,26 +14,26 @@ T = TypeVar("T")
 
 
 def date_arg(args: Mapping[str, str], name: str, errors: dict[str, str]) -> dt.date | None:
-    """An ISO date argument; a malformed one is noted in `errors` under its name."""
-    value = (args.get(name) or "").strip()
-    if not value:
+    """A YYYY-MM-DD date argument; a malformed one is noted in `errors` under its name."""
+    value = args.get(name) or ""
+    if validation.blank(value):
         return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        errors[name] = "日期格式应为 YYYY-MM-DD"
-        return None
+    day = validation.iso_date(value)
+    if day is None:
+        errors[name] = validation.DATE_FORMAT
+    return day
 
 
 def int_arg(args: Mapping[str, str], name: str, default: T, errors: dict[str, str]) -> int | T:
     """A whole-number argument (`default` when absent); anything else is noted in `errors`."""
-    value = (args.get(name) or "").strip()
-    if not value:
+    value = args.get(name) or ""
+    if validation.blank(value):
         return default
-    if not (value.isdigit() and value.isascii()):
-        errors[name] = "应为整数"
+    number = validation.whole_number(value)
+    if number is None:
+        errors[name] = validation.NOT_WHOLE_NUMBER
         return default
-    return int(value)
+    return number
 
 
 def districts_of(identity: Identity) -> dict[str, str]:

@@ -115,7 +115,7 @@ def test_q_searches_name_and_credit_code(client, auth_header, add):
     ("founded_on", "2015-13-01", "日期格式"),
     ("founded_on", "2999-01-01", "成立日期"),
     ("registered_capital", "abc", "应为数字"),
-    ("registered_capital", "-1", "不小于0"),
+    ("registered_capital", "-1", "不能为负数"),
     ("registered_capital", "1.234", "两位小数"),
     ("registered_capital", "NaN", ""),
     ("business_scope", "x" * 2001, "不能超过2000个字"),
