@@ -255,8 +255,8 @@ AGENCY_LABELS = {
 }
 # The agency's text fields' longest values (the model's columns).
 AGENCY_MAX_LEN = {"name": 200, "credit_code": 18, "address": 300, "legal_rep": 100,
-                  "legal_rep_id_no": 40, "contact": 100, "business_address": 300,
-                  "business_scope": 2000}
+                  "legal_rep_id_no": 40, "contact": 100, "phone": MAX_PHONE,
+                  "business_address": 300, "business_scope": 2000}
 
 
 def agency(check: Checker, data: Mapping[str, Any], path: str,

@@ -114,13 +114,18 @@ def test_q_searches_name_and_credit_code(client, auth_header, add):
     ("business_address", "x" * 301, "不能超过300个字"),
     ("founded_on", "2015-13-01", "日期格式"),
     ("founded_on", "2999-01-01", "成立日期"),
+    ("founded_on", "1949-09-30", "成立日期不能早于1949-10-01"),
+    ("founded_on", "2015-6-1", "日期格式应为 YYYY-MM-DD"),
     ("registered_capital", "abc", "应为数字"),
     ("registered_capital", "-1", "不能为负数"),
     ("registered_capital", "1.234", "两位小数"),
     ("registered_capital", "NaN", ""),
+    ("registered_capital", "1e30", "金额过大"),
+    ("registered_capital", True, "应为数字"),
     ("business_scope", "x" * 2001, "不能超过2000个字"),
     ("staff_count", "-3", "不能为负数"),
     ("staff_count", "3.5", "应为整数"),
+    ("staff_count", "٣", "应为整数"),
 ])
 def test_each_field_is_checked(client, auth_header, field, value, message):
     response = client.post("/api/v1/agencies", json=body(1, **{field: value}),
