@@ -82,7 +82,7 @@ def act_on_case(wf: str, case_id: int, action: str) -> Response:
 @requires("licensing.view")
 def list_licenses() -> Response:
     """List licences in the caller's jurisdiction."""
-    rows, total, page, per_page = records.search_licenses(identity(), registry_query())
+    rows, total, page, per_page = records.search_licenses(identity(), record_query())
     return page_of(rows, total, page, per_page)
 
 
@@ -90,11 +90,11 @@ def list_licenses() -> Response:
 @requires("filing.view")
 def list_filings() -> Response:
     """List filings in the caller's jurisdiction."""
-    rows, total, page, per_page = records.search_filings(identity(), registry_query())
+    rows, total, page, per_page = records.search_filings(identity(), record_query())
     return page_of(rows, total, page, per_page)
 
 
-def registry_query() -> records.RecordQuery:
+def record_query() -> records.RecordQuery:
     return records.RecordQuery(
         q=request.args.get("q") or None, name=request.args.get("name") or None,
         credit_code=request.args.get("credit_code") or None,

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from portal_plugin.core import catalog
+from portal_plugin.core import catalog, validation
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.clock import local_zone
 from portal_plugin.core.errors import Conflict, Invalid
@@ -18,8 +18,7 @@ from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, RECORD_SOUR
 from portal_plugin.core.paging import page_count
 from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ
 from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
-from workflows import records as registry
-from workflows import service
+from workflows import records, service
 from workflows.engine import OFFICER_ACTIONS, STATUS_LABELS, TRANSITIONS, CaseType, case_type
 
 bp = Blueprint("cases", __name__)
@@ -120,8 +119,8 @@ def list_view(step: Step) -> Callable[[], str]:
 # The 查看 pages list the registry's records, whatever made them (an application, an officer's
 # entry, the history import): (search, number field, date field, the case result's record key).
 RECORDS = {
-    "licensing": (registry.search_licenses, "license_number", "issued_on", "license_id"),
-    "filing": (registry.search_filings, "filing_number", "filed_on", "filing_id"),
+    "licensing": (records.search_licenses, "license_number", "issued_on", "license_id"),
+    "filing": (records.search_filings, "filing_number", "filed_on", "filing_id"),
 }
 
 
@@ -138,7 +137,7 @@ def records_view(step: Step) -> Callable[[], str]:
             errors["status"] = "不是有效的状态"
             status = ""
         divisions = districts_of(who)
-        query = registry.RecordQuery(
+        query = records.RecordQuery(
             name=request.args.get("name") or None,
             credit_code=request.args.get("credit_code") or None,
             number=request.args.get("number") or None, status=status or None,
@@ -224,12 +223,8 @@ def case_action(wf: str, case_id: int, action: str) -> Response | tuple[str, int
 
 
 def field_labels() -> dict[str, str]:
-    return {
-        "name": "机构名称", "credit_code": "统一社会信用代码", "agency_type": "机构类型",
-        "division": "所属行政区划", "address": "住所", "legal_rep": "法定代表人（负责人）",
-        "legal_rep_id_type": "证件类型", "legal_rep_id_no": "证件号码", "contact": "联系人",
-        "phone": "联系电话", "license_items": "许可事项", "filing_items": "备案事项",
-    }
+    """The case pages' field labels: the agency fields' (one table in core)."""
+    return dict(validation.AGENCY_LABELS)
 
 
 def code_labels() -> dict[str, dict[str, str]]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from portal_plugin.core.config import VERSION
 from portal_plugin.core.permissions import WORKFLOWS
+from portal_plugin.core.validation import AGENCY_MAX_LEN
 
 STRING = {"type": "string"}
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -41,18 +42,19 @@ AGENCY = {
     "required": ["name", "credit_code", "agency_type", "division", "address", "legal_rep",
                  "legal_rep_id_type", "legal_rep_id_no"],
     "properties": {
-        "name": {**STRING, "maxLength": 200, "description": "机构名称"},
+        "name": {**STRING, "maxLength": AGENCY_MAX_LEN["name"], "description": "机构名称"},
         "credit_code": {**STRING, "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$",
                         "description": "统一社会信用代码 (GB 32100 check digit)"},
         "agency_type": {**STRING, "description": "机构类型 code (catalog agency_types)"},
         "division": {**STRING, "pattern": "^[0-9]{6}$", "description": "district code"},
-        "address": {**STRING, "maxLength": 300, "description": "住所"},
-        "legal_rep": {**STRING, "maxLength": 100, "description": "法定代表人（负责人）"},
+        "address": {**STRING, "maxLength": AGENCY_MAX_LEN["address"], "description": "住所"},
+        "legal_rep": {**STRING, "maxLength": AGENCY_MAX_LEN["legal_rep"],
+                      "description": "法定代表人（负责人）"},
         "legal_rep_id_type": {**STRING, "description": "证件类型 code (catalog id_types)"},
-        "legal_rep_id_no": {**STRING, "maxLength": 40,
+        "legal_rep_id_no": {**STRING, "maxLength": AGENCY_MAX_LEN["legal_rep_id_no"],
                             "description": "证件号码 (居民身份证: GB 11643 check digit)"},
-        "contact": {**STRING, "maxLength": 100},
-        "phone": {**STRING, "maxLength": 20},
+        "contact": {**STRING, "maxLength": AGENCY_MAX_LEN["contact"]},
+        "phone": {**STRING, "maxLength": AGENCY_MAX_LEN["phone"]},
     },
 }
 
@@ -368,19 +370,21 @@ def job_fair_paths() -> dict[str, Any]:
     }
 
 
-REGISTRY_FIELDS = {
-    "business_address": {**NULLABLE_STRING, "maxLength": 300, "description": "经营场所"},
+AGENCY_EXTRA_FIELDS = {
+    "business_address": {**NULLABLE_STRING, "maxLength": AGENCY_MAX_LEN["business_address"],
+                         "description": "经营场所"},
     "founded_on": {**NULLABLE_STRING, "format": "date", "description": "成立日期"},
     "registered_capital": {"type": ["string", "number", "null"],
                            "description": "注册资本（万元）, ≥ 0, two decimals; answered as text"},
-    "business_scope": {**NULLABLE_STRING, "maxLength": 2000, "description": "经营范围"},
+    "business_scope": {**NULLABLE_STRING, "maxLength": AGENCY_MAX_LEN["business_scope"],
+                       "description": "经营范围"},
     "staff_count": {"type": ["integer", "null"], "minimum": 0, "description": "从业人员数"},
 }
 REGISTERED_AGENCY = {
     "type": "object",
     "required": ["id", *AGENCY["required"], "status", "source"],
     "properties": {
-        "id": {"type": "integer"}, **AGENCY["properties"], **REGISTRY_FIELDS,
+        "id": {"type": "integer"}, **AGENCY["properties"], **AGENCY_EXTRA_FIELDS,
         **{k: STRING for k in ("agency_type_label", "division_name",
                                "legal_rep_id_type_label", "status_label", "source_label")},
         "parent": {"type": ["object", "null"], "properties": {
@@ -407,10 +411,10 @@ def agency_paths() -> dict[str, Any]:
                  "schema": {"type": "integer"}}
     new_body = {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": AGENCY["required"],
-        "properties": {**AGENCY["properties"], **REGISTRY_FIELDS}}}}}
+        "properties": {**AGENCY["properties"], **AGENCY_EXTRA_FIELDS}}}}}
     edit_body = {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "description": "the fields to change (the credit code cannot)",
-        "properties": {**AGENCY["properties"], **REGISTRY_FIELDS}}}}}
+        "properties": {**AGENCY["properties"], **AGENCY_EXTRA_FIELDS}}}}}
     changed = {"type": "object", "additionalProperties": {"type": "array", "minItems": 2,
                                                           "maxItems": 2},
                "description": "{field: [before, after]} of what changed"}
