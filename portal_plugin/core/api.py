@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import queryargs
 from portal_plugin.core.errors import Invalid, Malformed
+
+T = TypeVar("T")
 
 
 def body() -> dict[str, Any]:
@@ -27,22 +30,23 @@ def body() -> dict[str, Any]:
     return data
 
 
-def int_arg(name: str, default: int) -> int:
-    """A whole-number query argument (`default` when absent); anything else is 422."""
+def _or_invalid(read: Callable[[dict[str, str]], T]) -> T:
+    """A query argument read by the list pages' rule; a problem it notes is 422 here."""
     errors: dict[str, str] = {}
-    number = queryargs.int_arg(request.args, name, default, errors)
+    value = read(errors)
     if errors:
         raise Invalid(errors)
-    return number
+    return value
+
+
+def int_arg(name: str, default: int) -> int:
+    """A whole-number query argument (`default` when absent); anything else is 422."""
+    return _or_invalid(lambda errors: queryargs.int_arg(request.args, name, default, errors))
 
 
 def date_arg(name: str) -> dt.date | None:
     """A YYYY-MM-DD query argument; a malformed one is 422."""
-    errors: dict[str, str] = {}
-    day = queryargs.date_arg(request.args, name, errors)
-    if errors:
-        raise Invalid(errors)
-    return day
+    return _or_invalid(lambda errors: queryargs.date_arg(request.args, name, errors))
 
 
 def page_of(items: list[Any], total: int, page: int, per_page: int) -> Response:

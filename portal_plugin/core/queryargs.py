@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from portal_plugin.core import catalog, validation
 from portal_plugin.core.identity import Identity
@@ -13,26 +13,31 @@ from portal_plugin.core.jurisdiction import jurisdiction
 T = TypeVar("T")
 
 
-def date_arg(args: Mapping[str, str], name: str, errors: dict[str, str]) -> dt.date | None:
-    """A YYYY-MM-DD date argument; a malformed one is noted in `errors` under its name."""
+def _arg(args: Mapping[str, str], name: str, default: T, errors: dict[str, str],
+         parse: Callable[[str], Any], problem: str) -> Any:
+    """The argument as `parse` reads it (`default` when absent); one it cannot read is noted
+    in `errors` under its name, with `problem`."""
     value = args.get(name) or ""
     if validation.blank(value):
-        return None
-    day = validation.iso_date(value)
-    if day is None:
-        errors[name] = validation.DATE_FORMAT
+        return default
+    parsed = parse(value)
+    if parsed is None:
+        errors[name] = problem
+        return default
+    return parsed
+
+
+def date_arg(args: Mapping[str, str], name: str, errors: dict[str, str]) -> dt.date | None:
+    """A YYYY-MM-DD date argument; a malformed one is noted in `errors` under its name."""
+    day: dt.date | None = _arg(args, name, None, errors, validation.iso_date,
+                               validation.DATE_FORMAT)
     return day
 
 
 def int_arg(args: Mapping[str, str], name: str, default: T, errors: dict[str, str]) -> int | T:
     """A whole-number argument (`default` when absent); anything else is noted in `errors`."""
-    value = args.get(name) or ""
-    if validation.blank(value):
-        return default
-    number = validation.whole_number(value)
-    if number is None:
-        errors[name] = validation.NOT_WHOLE_NUMBER
-        return default
+    number: int | T = _arg(args, name, default, errors, validation.whole_number,
+                           validation.NOT_WHOLE_NUMBER)
     return number
 
 
