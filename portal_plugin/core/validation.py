@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from portal_plugin.core import catalog, clock
 from portal_plugin.core.check_digits import credit_code_problem, id_number_problem
@@ -20,6 +20,7 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 WHOLE_NUMBER_RE = re.compile(r"-?[0-9]+")
 ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 REQUIRED = "必填"
+T = TypeVar("T")
 NOT_WHOLE_NUMBER = "应为整数"
 NEGATIVE = "不能为负数"
 DATE_FORMAT = "日期格式应为 YYYY-MM-DD"
@@ -96,33 +97,37 @@ class Checker:
     def fail(self, path: str, message: str) -> None:
         self.errors.setdefault(path, message)
 
+    def checked(self, path: str, value: T, problem: str | None) -> T | None:
+        """The value when there is no problem; else None, with the problem noted."""
+        if problem:
+            self.fail(path, problem)
+            return None
+        return value
+
+    def given(self, value: Any, path: str, *, required: bool, missing: str = REQUIRED) -> bool:
+        """Whether a value was given; a required one left blank is noted (`missing`)."""
+        if not blank(value):
+            return True
+        if required:
+            self.fail(path, missing)
+        return False
+
     def count(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True,
               maximum: int = MAX_COUNT) -> int | None:
         """A whole number from 0 to `maximum` (a JSON number or a form's digits)."""
         value = data.get(key)
-        if blank(value):
-            if required:
-                self.fail(path, REQUIRED)
+        if not self.given(value, path, required=required):
             return None
         number = whole_number(value)
-        if number is None:
-            self.fail(path, NOT_WHOLE_NUMBER)
-            return None
-        if number < 0:
-            self.fail(path, NEGATIVE)
-            return None
-        if number > maximum:
-            self.fail(path, f"不能超过{maximum}")
-            return None
-        return number
+        return self.checked(path, number, (
+            NOT_WHOLE_NUMBER if number is None else NEGATIVE if number < 0
+            else f"不能超过{maximum}" if number > maximum else None))
 
     def amount(self, data: Mapping[str, Any], key: str, path: str, *,
                required: bool = True) -> Decimal | None:
         """An amount in 万元: at least 0, at most two decimals (a JSON number or text)."""
         value = data.get(key)
-        if blank(value):
-            if required:
-                self.fail(path, REQUIRED)
+        if not self.given(value, path, required=required):
             return None
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             self.fail(path, NOT_AMOUNT)
@@ -159,19 +164,13 @@ class Checker:
             if day is None:
                 self.fail(path, DATE_FORMAT)
                 return None
-        problem = date_problem(day, label, clock.today()) if label and day else None
-        if problem:
-            self.fail(path, problem)
-            return None
-        return day
+        return self.checked(path, day, date_problem(day, label, clock.today()) if label else None)
 
     def text(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True,
              max_len: int = 200, missing: str = REQUIRED) -> str | None:
         """Stripped text of at most `max_len` characters, without control characters."""
         value = data.get(key)
-        if blank(value):
-            if required:
-                self.fail(path, missing)
+        if not self.given(value, path, required=required, missing=missing):
             return None
         if not isinstance(value, str):
             self.fail(path, "应为文本")
@@ -214,13 +213,9 @@ class Checker:
 
     def credit_code(self, data: Mapping[str, Any], key: str, path: str) -> str | None:
         value = self.text(data, key, path, max_len=AGENCY_MAX_LEN["credit_code"])
-        if value is not None:
-            value = value.upper()
-            problem = credit_code_problem(value)
-            if problem:
-                self.fail(path, problem)
-                return None
-        return value
+        if value is None:
+            return None
+        return self.checked(path, value.upper(), credit_code_problem(value.upper()))
 
     def phone(self, data: Mapping[str, Any], key: str, path: str, *,
               required: bool = False) -> str | None:
