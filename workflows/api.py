@@ -102,7 +102,7 @@ def act_on_case(wf: str, case_id: int, action: str) -> Response:
 @requires("licensing.view")
 def list_licenses() -> Response:
     """List licences in the caller's jurisdiction."""
-    return page_of(records.search_licenses(identity(), registry_query()))
+    return page_of(records.search_licenses(identity(), record_query()))
 
 
 @bp.get("/filings")
@@ -110,10 +110,10 @@ def list_licenses() -> Response:
 @requires("filing.view")
 def list_filings() -> Response:
     """List filings in the caller's jurisdiction."""
-    return page_of(records.search_filings(identity(), registry_query()))
+    return page_of(records.search_filings(identity(), record_query()))
 
 
-def registry_query() -> records.RecordQuery:
+def record_query() -> records.RecordQuery:
     return records.RecordQuery(
         q=request.args.get("q") or None, name=request.args.get("name") or None,
         credit_code=request.args.get("credit_code") or None,

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal_plugin.core import audit
+from portal_plugin.core import audit, validation
 from portal_plugin.core.clock import local_zone, utcnow
 from portal_plugin.core.errors import Forbidden, NotFound
 from portal_plugin.core.extensions import db
@@ -224,7 +224,7 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
          reason: str | None = None, version: int | None = None) -> None:
     """The body of a transition, inside the caller's transaction (apply, or a new case's submit)."""
     state.check(case.status, case.version, transition.sources, version, wf.status_label)
-    reason = state.reason_of(reason, required=transition.reason_required)
+    reason = validation.reason(reason, required=transition.reason_required)
     now = utcnow()
     ctx = Context(identity, now, now.astimezone(local_zone()).date())
     values: dict[str, Any] = {"updated_at": now}

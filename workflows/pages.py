@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from portal_plugin.core import catalog
+from portal_plugin.core import catalog, validation
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import form_version
 from portal_plugin.core.clock import local_zone
@@ -216,12 +216,8 @@ def case_action(wf: str, case_id: int, action: str) -> Response | tuple[str, int
 
 
 def field_labels() -> dict[str, str]:
-    return {
-        "name": "机构名称", "credit_code": "统一社会信用代码", "agency_type": "机构类型",
-        "division": "所属行政区划", "address": "住所", "legal_rep": "法定代表人（负责人）",
-        "legal_rep_id_type": "证件类型", "legal_rep_id_no": "证件号码", "contact": "联系人",
-        "phone": "联系电话", "license_items": "许可事项", "filing_items": "备案事项",
-    }
+    """The case pages' field labels: the agency fields' (one table in core)."""
+    return dict(validation.AGENCY_LABELS)
 
 
 def code_labels() -> dict[str, dict[str, str]]:

@@ -7,12 +7,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
 
-from portal_plugin.core.errors import STALE, Conflict, Invalid, NotFound
+from portal_plugin.core.errors import STALE, Conflict, NotFound
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import MAX_ID
 
 MISSING = "数据不存在，或不在您的管辖范围内"
-MAX_REASON = 1000
 
 
 def check(status: str, version: int, sources: Collection[str], expected: int | None,
@@ -23,16 +22,6 @@ def check(status: str, version: int, sources: Collection[str], expected: int | N
         raise Conflict(STALE)
     if status not in sources:
         raise Conflict(f"{STALE}（当前状态：{label(status)}）")
-
-
-def reason_of(reason: str | None, *, required: bool, missing: str = "请填写原因") -> str | None:
-    """The trimmed reason of a decision (None when blank); required ones must be given."""
-    reason = (reason or "").strip() or None
-    if required and not reason:
-        raise Invalid({"reason": missing})
-    if reason and len(reason) > MAX_REASON:
-        raise Invalid({"reason": f"不能超过{MAX_REASON}个字"})
-    return reason
 
 
 def change(model: Any, row_id: int, sources: Collection[str], target: str | None,

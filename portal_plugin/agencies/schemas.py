@@ -6,14 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, create_model
 
-from portal_plugin.agencies.service import (
-    EARLIEST_FOUNDING,
-    EXTRA_FIELDS,
-    FIELDS,
-    LABELS,
-    MAX_CAPITAL,
-    MAX_SCOPE,
-)
+from portal_plugin.agencies.service import FIELDS, LABELS
 from portal_plugin.core.models import AGENCY_STATUS, RECORD_SOURCE, Agency
 from portal_plugin.core.schemas import (
     AGENCY_FACTS,
@@ -27,23 +20,29 @@ from portal_plugin.core.schemas import (
     one_of,
     text,
 )
-from portal_plugin.core.validation import MAX_COUNT
+from portal_plugin.core.validation import (
+    AGENCY_EXTRA_FIELDS,
+    AGENCY_MAX_LEN,
+    EARLIEST_DATE,
+    MAX_AMOUNT,
+    MAX_COUNT,
+)
 
 # The registry's facts beyond an application's, by field.
 REGISTRY_FACTS: dict[str, Any] = {
     "business_address": text(Agency.business_address, LABELS["business_address"]),
     "founded_on": Annotated[dt.date, Field(description=f"{LABELS['founded_on']}, from "
-                                                       f"{EARLIEST_FOUNDING}, not in the future")],
-    "registered_capital": Annotated[Decimal, Field(ge=0, le=MAX_CAPITAL, decimal_places=2,
+                                                       f"{EARLIEST_DATE}, not in the future")],
+    "registered_capital": Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, decimal_places=2,
                                                    description=LABELS["registered_capital"])],
-    "business_scope": Annotated[str, Field(max_length=MAX_SCOPE,
+    "business_scope": Annotated[str, Field(max_length=AGENCY_MAX_LEN["business_scope"],
                                            description=LABELS["business_scope"])],
     "staff_count": Annotated[int, Field(ge=0, le=MAX_COUNT, description=LABELS["staff_count"])],
 }
 FACTS = {**AGENCY_FACTS, **REGISTRY_FACTS}
 
 AgencyFields = create_model("AgencyFields", __doc__="An agency's facts in the registry.",
-                            **fields(FACTS, FIELDS, optional={*OPTIONAL_FACTS, *EXTRA_FIELDS}))
+                            **fields(FACTS, FIELDS, optional={*OPTIONAL_FACTS, *AGENCY_EXTRA_FIELDS}))
 
 
 class AgencyIn(AgencyFields):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -37,22 +37,10 @@ from workflows.models import Case
 MANAGE = "agencies.manage"
 # Officers who may read agencies without managing them (CONTRACT.md: GET also any *.view).
 READERS = (MANAGE, *sorted(p for p in PERMISSIONS if p.endswith(".view")))
-EXTRA_FIELDS = ("business_address", "founded_on", "registered_capital", "business_scope",
-                "staff_count")
-FIELDS = (*validation.AGENCY_FIELDS, *EXTRA_FIELDS)
+FIELDS = validation.AGENCY_RECORD_FIELDS
 # The field's model column where the names differ.
 COLUMNS = {"division": "division_code"}
-LABELS = {
-    "name": "机构名称", "credit_code": "统一社会信用代码", "agency_type": "机构类型",
-    "division": "所在区", "address": "住所", "legal_rep": "法定代表人（负责人）",
-    "legal_rep_id_type": "证件类型", "legal_rep_id_no": "证件号码", "contact": "联系人",
-    "phone": "联系电话", "business_address": "经营场所", "founded_on": "成立日期",
-    "registered_capital": "注册资本（万元）", "business_scope": "经营范围",
-    "staff_count": "从业人员数", "license_items": "许可事项", "filing_items": "备案事项",
-}
-MAX_CAPITAL = Decimal("99999999999999.99")  # Numeric(16, 2)
-MAX_SCOPE = 2000
-EARLIEST_FOUNDING = dt.date(1949, 10, 1)
+LABELS = validation.AGENCY_LABELS
 
 
 @dataclass(frozen=True)
@@ -67,61 +55,13 @@ class AgencyQuery:
     per_page: int = 20
 
 
-def _founded_on(check: Checker, data: Mapping[str, Any]) -> dt.date | None:
-    value = check.text(data, "founded_on", "founded_on", required=False, max_len=10)
-    if value is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        check.fail("founded_on", "日期格式应为 YYYY-MM-DD")
-        return None
-    if not EARLIEST_FOUNDING <= day <= dt.date.today():
-        check.fail("founded_on", "成立日期应在1949-10-01至今天之间")
-        return None
-    return day
-
-
-def _capital(check: Checker, data: Mapping[str, Any]) -> Decimal | None:
-    """注册资本 in 万元: a non-negative amount with at most two decimals (number or text)."""
-    value = data.get("registered_capital")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        check.fail("registered_capital", "应为数字")
-        return None
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        check.fail("registered_capital", "应为数字")
-        return None
-    if not amount.is_finite() or amount < 0:
-        check.fail("registered_capital", "应为不小于0的数字")
-    elif amount > MAX_CAPITAL:
-        check.fail("registered_capital", "金额过大")
-    elif amount != amount.quantize(Decimal("0.01")):
-        check.fail("registered_capital", "最多保留两位小数")
-    else:
-        return amount.quantize(Decimal("0.01"))
-    return None
-
-
 def _check(identity: Identity, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """An agency's clean values and its problems: the workflows' agency rules, the registry's
-    extra fields, and a district within the officer's jurisdiction."""
+    """An agency's clean values and its problems: the agency rules with 机构管理's extra
+    fields, and a district within the officer's jurisdiction."""
     if not isinstance(data, Mapping):
         raise Invalid({"body": "请求体应为JSON对象"})
     check = Checker()
-    clean = validation.agency(check, data, "")
-    clean["business_address"] = check.text(data, "business_address", "business_address",
-                                           required=False, max_len=300)
-    clean["founded_on"] = _founded_on(check, data)
-    clean["registered_capital"] = _capital(check, data)
-    clean["business_scope"] = check.text(data, "business_scope", "business_scope",
-                                         required=False, max_len=MAX_SCOPE)
-    staff = data.get("staff_count")
-    clean["staff_count"] = (None if staff is None or (isinstance(staff, str) and not staff.strip())
-                            else check.count(data, "staff_count", "staff_count"))
+    clean = validation.agency(check, data, "", only=FIELDS)
     if clean["division"] and clean["division"] not in jurisdiction(identity):
         check.fail("division", "不在您的管辖范围内")
     return clean, check.errors

@@ -12,11 +12,10 @@ from portal_plugin.annual_reports.service import (
     FIGURES,
     FIRST_YEAR,
     LABELS,
-    MAX_REVENUE,
     TRANSITIONS,
 )
 from portal_plugin.core.schemas import Answer, DivisionCode, Event, Paging, one_of, text
-from portal_plugin.core.validation import MAX_COUNT
+from portal_plugin.core.validation import MAX_AMOUNT, MAX_COUNT
 
 # What a reviewer may do to a report, from its transition table.
 REVIEWER_ACTIONS = [a for a, t in TRANSITIONS.items() if t.step == "review"]
@@ -30,7 +29,7 @@ _FIGURES: dict[str, Any] = {key: (Annotated[int, Field(ge=0, le=MAX_COUNT,
 ReportFigures = create_model(
     "ReportFigures", __doc__="What a report states.", **_FIGURES,
     year=(Year, ...),
-    revenue=(Annotated[Decimal, Field(ge=0, le=MAX_REVENUE, decimal_places=2,
+    revenue=(Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, decimal_places=2,
                                       description=LABELS["revenue"])], ...),
     complaints=(Annotated[str | None, Field(description=LABELS["complaints"])], None),
     filled_by=(text(AnnualReport.filled_by, LABELS["filled_by"]), ...))

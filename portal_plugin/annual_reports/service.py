@@ -7,7 +7,6 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -16,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_plugin.annual_reports.models import ANNUAL_REPORT_STATUS, AnnualReport
-from portal_plugin.core import audit, catalog, excel
+from portal_plugin.core import audit, catalog, excel, validation
 from portal_plugin.core.clock import local_zone, today, utcnow
 from portal_plugin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal_plugin.core.extensions import db
@@ -32,7 +31,6 @@ from workflows.engine import AGENCY, Transition
 FIRST_YEAR = 2000
 FIGURES = ("staff_count", "served_workers", "served_employers", "placements", "job_fairs_held",
            "online_postings", "trainings")
-MAX_REVENUE = Decimal("99999999999999.99")
 LABELS = {
     "year": "报告年度", "staff_count": "从业人员数", "revenue": "营业收入（万元）",
     "served_workers": "服务劳动者人次", "served_employers": "服务用人单位家次",
@@ -72,33 +70,6 @@ class ReportQuery:
     per_page: int = 20
 
 
-def _revenue(check: Checker, data: Mapping[str, Any]) -> Decimal | None:
-    """营业收入: a required amount ≥ 0 with at most two decimals (JSON number or text)."""
-    value = data.get("revenue")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        check.fail("revenue", "必填")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        check.fail("revenue", "应为金额")
-        return None
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        check.fail("revenue", "应为金额，如 1234.50")
-        return None
-    if not amount.is_finite():
-        check.fail("revenue", "应为金额，如 1234.50")
-    elif amount < 0:
-        check.fail("revenue", "不能为负数")
-    elif amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        check.fail("revenue", "最多保留两位小数")
-    elif amount > MAX_REVENUE:
-        check.fail("revenue", "金额过大")
-    else:
-        return amount.quantize(Decimal("0.01"))
-    return None
-
-
 def validate(data: Mapping[str, Any]) -> dict[str, Any]:
     """A report's clean values, or Invalid naming every bad field with its reason."""
     check = Checker()
@@ -108,7 +79,7 @@ def validate(data: Mapping[str, Any]) -> dict[str, Any]:
         check.fail("year", f"报告年度应在{FIRST_YEAR}年至{today().year}年之间")
     for key in FIGURES:
         clean[key] = check.count(data, key, key)
-    clean["revenue"] = _revenue(check, data)
+    clean["revenue"] = check.amount(data, "revenue", "revenue")
     clean["complaints"] = check.text(data, "complaints", "complaints", required=False,
                                      max_len=2000)
     clean["filled_by"] = check.text(data, "filled_by", "filled_by", max_len=100)
@@ -206,7 +177,7 @@ def _change(identity: Identity, report: AnnualReport, transition: Transition | N
     sources, target = (transition.sources, transition.target) if transition else (EDITABLE, None)
     state.check(report.status, report.version, sources, version, ANNUAL_REPORT_STATUS.__getitem__)
     if transition:
-        reason = state.reason_of(reason, required=transition.reason_required,
+        reason = validation.reason(reason, required=transition.reason_required,
                                  missing="请填写退回原因")
         # The agency sees why it was returned until the report is submitted or passed again.
         values = values | {"reason": reason if target == "returned" else None}
@@ -311,10 +282,9 @@ def to_json(report: AnnualReport) -> dict[str, Any]:
 
 def export_year(value: str | None) -> int:
     """The export's year argument: required, from FIRST_YEAR to this year."""
-    text = (value or "").strip()
-    if not (text.isascii() and text.isdigit()):
-        raise Invalid({"year": "请选择报告年度" if not text else "应为年份，如 2025"})
-    year = int(text)
+    year = validation.whole_number(value)
+    if year is None:
+        raise Invalid({"year": "请选择报告年度" if validation.blank(value) else "应为年份，如 2025"})
     if not FIRST_YEAR <= year <= today().year:
         raise Invalid({"year": f"报告年度应在{FIRST_YEAR}年至{today().year}年之间"})
     return year

@@ -3,37 +3,42 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from portal_plugin.core import catalog
+from portal_plugin.core import catalog, validation
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 
 T = TypeVar("T")
 
 
+def _arg(args: Mapping[str, str], name: str, default: T, errors: dict[str, str],
+         parse: Callable[[str], Any], problem: str) -> Any:
+    """The argument as `parse` reads it (`default` when absent); one it cannot read is noted
+    in `errors` under its name, with `problem`."""
+    value = args.get(name) or ""
+    if validation.blank(value):
+        return default
+    parsed = parse(value)
+    if parsed is None:
+        errors[name] = problem
+        return default
+    return parsed
+
+
 def date_arg(args: Mapping[str, str], name: str, errors: dict[str, str]) -> dt.date | None:
-    """An ISO date argument; a malformed one is noted in `errors` under its name."""
-    value = (args.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        errors[name] = "日期格式应为 YYYY-MM-DD"
-        return None
+    """A YYYY-MM-DD date argument; a malformed one is noted in `errors` under its name."""
+    day: dt.date | None = _arg(args, name, None, errors, validation.iso_date,
+                               validation.DATE_FORMAT)
+    return day
 
 
 def int_arg(args: Mapping[str, str], name: str, default: T, errors: dict[str, str]) -> int | T:
     """A whole-number argument (`default` when absent); anything else is noted in `errors`."""
-    value = (args.get(name) or "").strip()
-    if not value:
-        return default
-    if not (value.isdigit() and value.isascii()):
-        errors[name] = "应为整数"
-        return default
-    return int(value)
+    number: int | T = _arg(args, name, default, errors, validation.whole_number,
+                           validation.NOT_WHOLE_NUMBER)
+    return number
 
 
 def districts_of(identity: Identity) -> dict[str, str]:

@@ -33,15 +33,15 @@ SOURCES: dict[str, Callable[[], Mapping[str, str]]] = {
     "agency_status": lambda: AGENCY_STATUS,
     "division": catalog.districts,
 }
-# The agency fields the shared agency validation checks: text, phone and ID number rules. The
-# coded fields are mapped from labels (and checked) here, the credit code too (a failing check
-# digit is only a warning for historical data).
+# The agency fields the shared agency validation checks: text, phone, ID number and founding
+# date rules. The coded fields are mapped from labels (and checked) here, the credit code too
+# (a failing check digit is only a warning for historical data).
 CODED = ("agency_type", "legal_rep_id_type", "division")
-AGENCY_CHECKED = tuple(f for f in validation.AGENCY_FIELDS if f not in ("credit_code", *CODED))
+AGENCY_CHECKED = (*(f for f in validation.AGENCY_FIELDS if f not in ("credit_code", *CODED)),
+                  "founded_on")
 ITEM_SPLIT = re.compile(r"[、,，;；/\n]+")
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-EARLIEST = dt.date(1900, 1, 1)
 MAX_EXACT_DIGITS = 15  # Excel keeps 15 significant digits: longer numbers lost their tail
 # Columns whose values must be unique: in the file and in the registry.
 UNIQUE = ("credit_code", "license_number", "filing_number")
@@ -176,7 +176,7 @@ def check_row(raw: Mapping[str, Any], lk: Lookups) -> RowResult:
     for key in ("license_items", "filing_items"):
         clean[key] = _items(result, BY_KEY[key], data[key], lk)
     for column in COLUMNS:
-        if column.kind == "date":
+        if column.kind == "date" and column.key not in clean:  # 成立日期 is an agency field
             clean[column.key] = _in_range(result, column, data[column.key], lk.today)
     _rules(result, clean, data, lk)
     result.clean = clean
@@ -238,11 +238,10 @@ def _in_range(result: RowResult, column: Column, day: dt.date | None,
               today: dt.date) -> dt.date | None:
     if day is None or column.key in result.errors:
         return None
-    if day < EARLIEST:
-        result.fail(column.key, "日期早于1900年", DATE_HINT)
-        return None
-    if day > today and column.key != "license_valid_until":
-        result.fail(column.key, "日期不能晚于今天", "请核对日期")
+    problem = validation.date_problem(day, column.header, today,
+                                      future=column.key == "license_valid_until")
+    if problem:
+        result.fail(column.key, problem, "请核对日期")
         return None
     return day
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from flask import current_app
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_plugin.core import audit, excel
@@ -23,7 +23,7 @@ from portal_plugin.core.excel import WorkbookProblem
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import scope
-from portal_plugin.core.models import AGENCY_STATUS, RECORD_SOURCE, Agency, Filing, License
+from portal_plugin.core.models import AGENCY_STATUS, MAX_ID, RECORD_SOURCE, Agency, Filing, License
 from portal_plugin.core.paging import contains, page_bounds
 from portal_plugin.core.transaction import atomic
 from portal_plugin.history import workbook
@@ -454,7 +454,9 @@ def search_records(identity: Identity, query: RecordQuery
     if query.division:
         stmt = stmt.where(Agency.division_code == query.division)
     if query.batch_id:
-        stmt = stmt.where(Agency.import_batch_id == query.batch_id)
+        # An id beyond the key range matches no batch (and must not reach the database).
+        stmt = stmt.where(Agency.import_batch_id == query.batch_id
+                          if 0 < query.batch_id <= MAX_ID else false())
     if query.imported_from:
         stmt = stmt.where(ImportBatch.committed_at >= start_of(query.imported_from))
     if query.imported_to:

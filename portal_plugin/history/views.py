@@ -7,11 +7,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from portal_plugin.core import excel
+from portal_plugin.core import excel, validation
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.errors import Conflict, Invalid
+from portal_plugin.core.models import MAX_ID
 from portal_plugin.core.paging import page_count
-from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
+from portal_plugin.core.queryargs import date_arg, district_arg, districts_of, int_arg
 from portal_plugin.history import service
 from portal_plugin.history.checks import Lookups
 from portal_plugin.history.models import IMPORT_STATUS
@@ -26,8 +27,9 @@ STEPS = ("下载模版", "上传文件", "数据校验", "确认导入")
 
 
 def _int(name: str, default: int | None = None) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else default
+    """A positive whole-number argument of the id range; anything else counts as absent."""
+    number = validation.whole_number(request.args.get(name, ""))
+    return number if number is not None and 0 < number <= MAX_ID else default
 
 
 @bp.get("")
@@ -38,12 +40,9 @@ def index() -> str:
     errors: dict[str, str] = {}
     divisions = districts_of(who)
     division = district_arg(request.args, divisions, errors)
-    batch = request.args.get("batch", "").strip()
-    if batch and not batch.isdigit():
-        errors["batch"] = "批次号应为数字"
     query = service.RecordQuery(
         name=request.args.get("name") or None, credit_code=request.args.get("credit_code") or None,
-        division=division or None, batch_id=int(batch) if batch.isdigit() and len(batch) < 10 else None,
+        division=division or None, batch_id=int_arg(request.args, "batch", None, errors),
         imported_from=date_arg(request.args, "imported_from", errors),
         imported_to=date_arg(request.args, "imported_to", errors),
         page=_int("page", 1) or 1, per_page=PER_PAGE)

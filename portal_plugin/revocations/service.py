@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from portal_plugin.core import audit, catalog
-from portal_plugin.core.clock import today
+from portal_plugin.core import audit, catalog, validation
 from portal_plugin.core.errors import Conflict, Invalid, NotFound
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
@@ -53,34 +52,14 @@ class RevocationQuery:
 def _license_id(check: Checker, data: Mapping[str, Any]) -> int | None:
     """A licence id: a JSON integer or form digits, within the key range."""
     value = data.get("license_id")
-    if isinstance(value, str):
-        value = value.strip()
-        if not value:
-            value = None
-        elif value.isascii() and value.isdigit():
-            value = int(value)
-    if value is None:
+    if validation.blank(value):
         check.fail("license_id", "请选择要注销的许可证")
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+    number = validation.whole_number(value)
+    if number is None or not 0 < number <= MAX_ID:
         check.fail("license_id", "应为许可证的编号（正整数）")
         return None
-    return value
-
-
-def _decision_date(check: Checker, data: Mapping[str, Any]) -> dt.date | None:
-    value = check.text(data, "decision_date", "decision_date", max_len=10)
-    if value is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        check.fail("decision_date", "日期格式应为 YYYY-MM-DD")
-        return None
-    if day > today():
-        check.fail("decision_date", "决定日期不能晚于今天")
-        return None
-    return day
+    return number
 
 
 def validate(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -89,7 +68,8 @@ def validate(data: Mapping[str, Any]) -> dict[str, Any]:
     clean = {
         "license_id": _license_id(check, data),
         "ground": check.code(data, "ground", "ground", GROUND_KIND),
-        "decision_date": _decision_date(check, data),
+        "decision_date": check.date(data, "decision_date", "decision_date",
+                                    label=LABELS["decision_date"]),
         "document_number": check.text(data, "document_number", "document_number",
                                       required=False, max_len=60),
         "remarks": check.text(data, "remarks", "remarks", required=False, max_len=500),

@@ -11,6 +11,7 @@ from portal_plugin.core import access
 from portal_plugin.core.extensions import csrf
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import AGENCY_STATUS
+from portal_plugin.core.validation import AGENCY_LABELS
 from sso.auth import uses_bearer
 
 # What a multipart form adds around an uploaded file (boundaries, headers, the CSRF token).
@@ -50,7 +51,8 @@ def security_headers(response: Response) -> Response:
 
 
 def template_helpers() -> dict[str, Any]:
-    """What every page may show: who is signed in (if resolved) and their menu."""
+    """What every page may show: who is signed in (if resolved), their menu, the agency
+    fields' labels."""
 
     def identity() -> Identity | None:
         return g.get("hrm_identity")
@@ -61,4 +63,5 @@ def template_helpers() -> dict[str, Any]:
             return []
         return access.grouped(access.menu_entries(current_app._get_current_object(), who))
 
-    return {"hrm_identity": identity, "hrm_menu": menu, "agency_status": AGENCY_STATUS}
+    return {"hrm_identity": identity, "hrm_menu": menu, "agency_status": AGENCY_STATUS,
+            "agency_labels": AGENCY_LABELS}

@@ -197,3 +197,12 @@ def test_details_list_only_the_branches_in_the_officers_jurisdiction(app, login_
     assert "和平分部人力资源公司" in district and "河西分部人力资源公司" not in district
     city = login_as("HRM_GL", CITY).get(f"/agencies/{parent['id']}").text
     assert "和平分部人力资源公司" in city and "河西分部人力资源公司" in city
+
+
+def test_every_page_names_the_agency_district_as_domain_md_does(login_as, add):
+    """One label table: 所属行政区划 on 机构管理's list, form, details and the history import."""
+    agency = add(1)
+    browser = login_as("HRM_GL", HP)
+    for url in ("/agencies", "/agencies/new", f"/agencies/{agency['id']}", "/history-import"):
+        page = browser.get(url).text
+        assert "所属行政区划" in page and "所在区" not in page, url

@@ -167,3 +167,14 @@ def test_legacy_district_is_imported_as_its_successor(app, client, template, upl
         divisions = db.session.scalars(select(Agency.division_code).where(
             Agency.import_batch_id == batch["id"]).order_by(Agency.id)).all()
     assert divisions == ["120116", "120114"]
+
+
+def test_dates_before_the_peoples_republic_are_row_errors(template, upload):
+    """The bureau's earliest registry date (1949-10-01) is 机构管理's: the same rule, per cell."""
+    rows = [row(2, founded_on="1900-05-01"), row(3, license_issued_on="1949-09-30"),
+            row(4, founded_on="1949-10-01")]
+    batch = upload(fill(template, rows)).json
+    assert {(e["row"], e["key"]): e["message"] for e in batch["errors"]} == {
+        (2, "founded_on"): "成立日期不能早于1949-10-01",
+        (3, "license_issued_on"): "发证日期不能早于1949-10-01",
+    }

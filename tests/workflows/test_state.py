@@ -7,6 +7,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from portal_plugin.core import validation
 from portal_plugin.core.errors import STALE, Conflict, Invalid, NotFound
 from portal_plugin.core.extensions import db
 from tests.workflows.conftest import HP, HX, agency_body, credit_code
@@ -105,10 +106,10 @@ def test_check_refuses_what_the_loaded_row_cannot_take() -> None:
 
 
 def test_reason_is_trimmed_required_when_asked_and_bounded() -> None:
-    assert state.reason_of("  材料不齐  ", required=True) == "材料不齐"
-    assert state.reason_of("   ", required=False) is None
+    assert validation.reason("  材料不齐  ", required=True) == "材料不齐"
+    assert validation.reason("   ", required=False) is None
     with pytest.raises(Invalid) as missing:
-        state.reason_of(" ", required=True, missing="请填写退回原因")
+        validation.reason(" ", required=True, missing="请填写退回原因")
     assert missing.value.fields == {"reason": "请填写退回原因"}
     with pytest.raises(Invalid):
-        state.reason_of("长" * (state.MAX_REASON + 1), required=False)
+        validation.reason("长" * (validation.MAX_REASON + 1), required=False)
