@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog
-from portal_plugin.core.access import AGENCY, MenuItem, identity, requires
+from portal_plugin.core.access import AGENCY_SIDE, MenuItem, identity, requires
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import own_agency
@@ -27,7 +27,7 @@ FORMS = tuple(sorted(CASE_TYPES.values(), key=lambda wf: wf.menu_order))
 
 
 @bp.get("/")
-@requires(AGENCY_PERMISSION, menu=MenuItem("本机构信息", "单位端", 1000, side=AGENCY))
+@requires(AGENCY_PERMISSION, menu=MenuItem("本机构信息", "单位端", 1000, side=AGENCY_SIDE))
 def home() -> str:
     """Show the clerk's agency, its licences and filings, and all its applications."""
     who = identity()
@@ -91,7 +91,7 @@ def apply_view(wf_name: str) -> Callable[[], Response | tuple[str, int]]:
 for _order, _wf in enumerate(FORMS, start=1):
     bp.add_url_rule(f"/apply/{_wf.name}", f"apply_{_wf.name}",
                     requires(AGENCY_PERMISSION,
-                             menu=MenuItem(_wf.apply_label, "单位端", 1000 + _order, side=AGENCY))(
+                             menu=MenuItem(_wf.apply_label, "单位端", 1000 + _order, side=AGENCY_SIDE))(
                         apply_view(_wf.name)),
                     methods=["GET", "POST"])
 

@@ -22,7 +22,7 @@ from portal_plugin.core.transaction import atomic
 from workflows import calendar, forms, numbering, state
 from workflows.models import Case
 
-AGENCY = "agency"  # transitions the applicant's clerk performs
+CLERK_STEP = "agency"  # the step of the transitions the applicant's clerk performs
 
 STATUS_LABELS = {
     "draft": "草稿",
@@ -44,7 +44,7 @@ class Transition:
     action: str
     sources: frozenset[str]
     target: str
-    step: str  # "accept" / "review" (the workflow permission suffix) or AGENCY
+    step: str  # "accept" / "review" (the workflow permission suffix) or CLERK_STEP
     reason_required: bool = False
     label: str = ""
 
@@ -52,7 +52,7 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        Transition("submit", frozenset({"draft", "returned"}), "submitted", AGENCY, label="提交"),
+        Transition("submit", frozenset({"draft", "returned"}), "submitted", CLERK_STEP, label="提交"),
         Transition("accept", frozenset({"submitted"}), "pending_review", "accept", label="受理"),
         Transition("return", frozenset({"submitted"}), "returned", "accept", True, "退回"),
         Transition("reject", frozenset({"submitted"}), "rejected", "accept", True, "不通过"),
@@ -60,7 +60,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("refuse", frozenset({"pending_review"}), "refused", "review", True, "不予"),
     )
 }
-OFFICER_ACTIONS = tuple(a for a, t in TRANSITIONS.items() if t.step != AGENCY)
+OFFICER_ACTIONS = tuple(a for a, t in TRANSITIONS.items() if t.step != CLERK_STEP)
 
 
 @dataclass
@@ -209,13 +209,13 @@ def apply(wf: CaseType, case_id: int, action: str, identity: Identity, *,
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise NotFound(f"没有 {action} 操作")
-    if transition.step == AGENCY:
+    if transition.step == CLERK_STEP:
         if not identity.is_agency_clerk:
             raise Forbidden("只有机构经办人可以提交申请")
     elif not identity.can(wf.permission(transition.step)):
         raise Forbidden("您的业务角色无权进行此操作")
     with atomic():
-        case = load(wf, case_id, identity, lock=True, own=transition.step == AGENCY)
+        case = load(wf, case_id, identity, lock=True, own=transition.step == CLERK_STEP)
         take(wf, case, transition, identity, reason=reason, version=version)
     return case
 

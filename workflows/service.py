@@ -22,7 +22,7 @@ from portal_plugin.core.paging import MAX_PER_PAGE, contains, page_bounds
 from portal_plugin.core.transaction import atomic
 from workflows import branch, calendar, change, deregistration, engine, filing, licensing
 from workflows.calendar import DUE_SOON_DAYS, deadline_flag
-from workflows.engine import AGENCY, CaseType, apply, case_type, load
+from workflows.engine import CLERK_STEP, CaseType, apply, case_type, load
 from workflows.models import Case
 
 # The five case modules, in the manual's order; importing them registers them with the engine.
@@ -234,7 +234,7 @@ def allowed_actions(wf: CaseType, case: Case, identity: Identity) -> list[str]:
     for name, transition in engine.TRANSITIONS.items():
         if case.status not in transition.sources:
             continue
-        if transition.step == AGENCY:
+        if transition.step == CLERK_STEP:
             if identity.is_agency_clerk and case.credit_code == identity.agency_credit_code:
                 actions.append(name)
         elif identity.can(wf.permission(transition.step)):

@@ -26,7 +26,7 @@ from portal_plugin.core.paging import page_bounds
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from workflows import state
-from workflows.engine import AGENCY, Transition
+from workflows.engine import CLERK_STEP, Transition
 
 FIRST_YEAR = 2000
 FIGURES = ("staff_count", "served_workers", "served_employers", "placements", "job_fairs_held",
@@ -44,7 +44,7 @@ DOING = "填报年度报告"
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        Transition("submit", frozenset({"draft", "returned"}), "submitted", AGENCY),
+        Transition("submit", frozenset({"draft", "returned"}), "submitted", CLERK_STEP),
         Transition("pass", frozenset({"submitted"}), "passed", "review"),
         Transition("return", frozenset({"submitted", "passed"}), "returned", "review", True),
     )
@@ -161,7 +161,7 @@ def review(identity: Identity, report_id: int, action: str, *, reason: str | Non
            version: int | None = None) -> AnnualReport:
     """【通过】 a submitted report, or 【退回】 / 【退回重填】 one submitted or passed (reason)."""
     transition = TRANSITIONS[action]
-    if transition.step == AGENCY or not identity.can(f"annual_reports.{transition.step}"):
+    if transition.step == CLERK_STEP or not identity.can(f"annual_reports.{transition.step}"):
         raise Forbidden("您的业务角色无权查阅年度报告")
     report = get(identity, report_id)
     return _change(identity, report, transition, version, {

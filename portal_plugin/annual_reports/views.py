@@ -25,7 +25,7 @@ from portal_plugin.annual_reports.schemas import (
     ExportQuery,
     ReportQuery,
 )
-from portal_plugin.core.access import AGENCY, MenuItem, identity, requires
+from portal_plugin.core.access import AGENCY_SIDE, MenuItem, identity, requires
 from portal_plugin.core.api import body, form_version, page_of, version_of
 from portal_plugin.core.apidoc import XLSX, documents
 from portal_plugin.core.errors import Conflict, Invalid
@@ -145,7 +145,7 @@ def export() -> Response:
 
 
 @agency_bp.get("")
-@requires(AGENCY_PERMISSION, menu=MenuItem("年度报告填报", "单位端", 1020, side=AGENCY))
+@requires(AGENCY_PERMISSION, menu=MenuItem("年度报告填报", "单位端", 1020, side=AGENCY_SIDE))
 def own() -> tuple[str, int]:
     """List the annual reports of the clerk's agency."""
     return _list_page("hrm/annual_reports/own.html", agency=own_agency(identity()))

@@ -14,8 +14,8 @@ from portal_plugin.core.permissions import PERMISSIONS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-BUREAU = "bureau"
-AGENCY = "agency"
+BUREAU_SIDE = "bureau"  # a menu item of the bureau's officers
+AGENCY_SIDE = "agency"  # a menu item of the agencies' clerks (单位端)
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class MenuItem:
     label: str
     group: str
     order: int
-    side: str = BUREAU
+    side: str = BUREAU_SIDE
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,41 @@
-"""The 历史数据采集 pages: query imported records, the four-step import, batches, modify, delete."""
+"""历史数据采集: the pages (query imported records, the four-step import, batches, modify, delete)
+and the JSON API (/api/v1/history-imports, /api/v1/history-records)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from portal_plugin.core import excel, validation
+from portal_plugin.core import api, excel, validation
 from portal_plugin.core.access import MenuItem, identity, requires
+from portal_plugin.core.api import body, page_of
+from portal_plugin.core.apidoc import XLSX, documents
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.models import MAX_ID
 from portal_plugin.core.paging import page_count
 from portal_plugin.core.queryargs import date_arg, district_arg, districts_of, int_arg
+from portal_plugin.core.schemas import Page, Paging
 from portal_plugin.history import service
 from portal_plugin.history.checks import Lookups
-from portal_plugin.history.models import IMPORT_STATUS
+from portal_plugin.history.models import IMPORT_STATUS, ImportBatch
+from portal_plugin.history.schemas import (
+    Batch,
+    Committed,
+    Record,
+    RecordDetail,
+    RecordQuery,
+    RecordSaved,
+    RecordValues,
+    Upload,
+)
 from portal_plugin.history.spec import COLUMNS, GROUPS, ITEM_SEPARATOR
 
 bp = Blueprint("history", __name__, url_prefix="/history-import")
-BLUEPRINTS = (bp,)
+api_bp = Blueprint("history_api", __name__, url_prefix="/api/v1")
+BLUEPRINTS = (bp, api_bp)
 
 PERMISSION = "history.import"
 PER_PAGE = 20
@@ -200,3 +216,126 @@ def delete(agency_id: int) -> Response | tuple[str, int]:
                                message=exc.message), 409
     flash(f"已删除：{name}", "success")
     return redirect(url_for(".index"))
+
+
+# --- the JSON API: /api/v1/history-imports and /api/v1/history-records --------------------------
+
+
+def batch_json(batch: ImportBatch) -> dict[str, Any]:
+    def iso(value: dt.datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": batch.id, "status": batch.status, "status_label": IMPORT_STATUS[batch.status],
+        "file_name": batch.file_name, "uploaded_by": batch.uploaded_by_name,
+        "division": batch.division_code, "rows": batch.rows, "valid_rows": batch.valid_rows,
+        "error_count": batch.error_count, "warning_count": batch.warning_count,
+        "counts": batch.counts, "errors": batch.errors, "warnings": batch.warnings,
+        "preview": batch.preview, "message": batch.message,
+        "created_at": iso(batch.created_at), "committed_at": iso(batch.committed_at),
+        "undone_at": iso(batch.undone_at),
+    }
+
+
+@api_bp.get("/history-imports/template", endpoint="template")
+@documents(response=XLSX)
+@requires(PERMISSION)
+def api_template() -> Response:
+    """Download the import template."""
+    return excel.xlsx_response(*service.template_download(identity()))
+
+
+@api_bp.post("/history-imports", endpoint="upload")
+@documents(body=Upload, form=True, response=Batch, status=201, errors=(409, 413))
+@requires(PERMISSION)
+def api_upload() -> tuple[Response, int]:
+    """Upload a filled template (multipart `file`) and check it completely."""
+    request.max_content_length = service.Limits.configured().bytes + 64 * 1024
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise Invalid({"file": "请选择要上传的文件"}, "请选择要上传的文件")
+    batch = service.upload(identity(), file.filename, service.read_upload(file.stream))
+    return jsonify(batch_json(batch)), 201
+
+
+@api_bp.get("/history-imports")
+@documents(query=Paging, response=Page[Batch])
+@requires(PERMISSION)
+def list_batches() -> Response:
+    """List the import batches of the caller's jurisdiction, newest first."""
+    return page_of(service.list_batches(identity(), api.int_arg("page", 1), api.int_arg("per_page", 20)),
+                   batch_json)
+
+
+@api_bp.get("/history-imports/<int:batch_id>")
+@documents(response=Batch)
+@requires(PERMISSION)
+def get_batch(batch_id: int) -> Response:
+    """One batch with its counts, problems and preview rows."""
+    return jsonify(batch_json(service.get_batch(identity(), batch_id)))
+
+
+@api_bp.get("/history-imports/<int:batch_id>/report.xlsx", endpoint="report")
+@documents(response=XLSX, errors=(409,))
+@requires(PERMISSION)
+def api_report(batch_id: int) -> Response:
+    """The uploaded workbook with every problem marked."""
+    return excel.xlsx_response(*service.report_download(identity(), batch_id))
+
+
+@api_bp.post("/history-imports/<int:batch_id>/commit", endpoint="commit")
+@documents(response=Committed, errors=(409, 422))
+@requires(PERMISSION)
+def api_commit(batch_id: int) -> Response:
+    """Import a batch without errors, all rows in one transaction (409 while errors remain)."""
+    batch = service.commit(identity(), batch_id)
+    return jsonify({"imported": batch.counts.get("agencies", 0), **batch_json(batch)})
+
+
+@api_bp.post("/history-imports/<int:batch_id>/undo", endpoint="undo")
+@documents(response=Batch, errors=(409, 422))
+@requires(PERMISSION)
+def api_undo(batch_id: int) -> Response:
+    """Remove everything the batch imported (409 while anything refers to its records)."""
+    return jsonify(batch_json(service.undo(identity(), batch_id)))
+
+
+@api_bp.get("/history-records")
+@documents(query=RecordQuery, response=Page[Record])
+@requires(PERMISSION)
+def list_records() -> Response:
+    """Imported records of the caller's jurisdiction."""
+    query = service.RecordQuery(
+        name=request.args.get("name") or request.args.get("q") or None,
+        credit_code=request.args.get("credit_code") or None,
+        division=request.args.get("division") or None,
+        batch_id=api.int_arg("batch", 0) or None,
+        imported_from=api.date_arg("imported_from"), imported_to=api.date_arg("imported_to"),
+        page=api.int_arg("page", 1), per_page=api.int_arg("per_page", 20))
+    return page_of(service.search_records(identity(), query))
+
+
+@api_bp.get("/history-records/<int:agency_id>")
+@documents(response=RecordDetail)
+@requires(PERMISSION)
+def get_record(agency_id: int) -> Response:
+    """One imported record, with its values in the import's columns."""
+    return jsonify(service.record_detail(identity(), agency_id))
+
+
+@api_bp.put("/history-records/<int:agency_id>")
+@documents(body=RecordValues, response=RecordSaved, errors=(409,))
+@requires(PERMISSION)
+def update_record(agency_id: int) -> Response:
+    """Replace an imported record's values (the import's column keys), checked like a row."""
+    _, warnings = service.update_record(identity(), agency_id, body())
+    return jsonify({**service.record_detail(identity(), agency_id), "warnings": warnings})
+
+
+@api_bp.delete("/history-records/<int:agency_id>")
+@documents(status=204, errors=(409,))
+@requires(PERMISSION)
+def delete_record(agency_id: int) -> tuple[str, int]:
+    """Delete an imported record (409 when later cases refer to it)."""
+    service.delete_record(identity(), agency_id)
+    return "", 204

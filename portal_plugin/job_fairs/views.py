@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog
-from portal_plugin.core.access import AGENCY, MenuItem, identity, requires
+from portal_plugin.core.access import AGENCY_SIDE, MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
 from portal_plugin.core.apidoc import documents
 from portal_plugin.core.errors import Invalid
@@ -67,7 +67,7 @@ def detail(fair_id: int) -> str:
 
 
 @agency_bp.get("")
-@requires(AGENCY_PERMISSION, menu=MenuItem("现场招聘会登记", "单位端", 1010, side=AGENCY))
+@requires(AGENCY_PERMISSION, menu=MenuItem("现场招聘会登记", "单位端", 1010, side=AGENCY_SIDE))
 def own() -> tuple[str, int]:
     """List the job fairs the clerk's agency registered."""
     return _list_page("hrm/job_fairs/own.html")
