@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog
 from portal_plugin.core.access import AGENCY_SIDE, MenuItem, identity, requires
+from portal_plugin.core.api import form_version
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import own_agency
@@ -107,10 +108,8 @@ def case_page(wf: str, case_id: int) -> Response | tuple[str, int]:
     if request.method == "GET":
         return render_form(workflow, case.payload, case=data)
     body = workflow.form_body(request.form, own_agency(who))
-    version = request.form.get("version", "")
     try:
-        service.edit(workflow, case_id, who, body,
-                     version=int(version) if version.isdigit() else None)
+        service.edit(workflow, case_id, who, body, version=form_version())
         if request.form.get("intent") == "submit":
             service.act(workflow, case_id, "submit", who)
     except Invalid as exc:

@@ -61,10 +61,11 @@ def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any]
     _clerk(identity)
     with atomic():
         case = load(wf, case_id, identity, lock=True, own=True)
-        if version is not None and version != case.version:
-            raise Conflict(STALE)
+        # A decided case says so even to a form opened before the decision (a stale version).
         if case.status not in EDITABLE:
             raise Conflict(f"{wf.status_label(case.status)}的申请不能修改，请重新申请")
+        if version is not None and version != case.version:
+            raise Conflict(STALE)
         payload = wf.validate(body, identity, case)
         case.payload = payload
         case.agency_name = payload["agency"]["name"]

@@ -135,14 +135,40 @@ def test_returned_case_is_edited_and_resubmitted_in_the_form(clerk, login_as):
     assert "待受理" in own and "天津市和平区新址8号" in own
 
 
+def form_version(html: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', html).group(1)
+
+
 def test_decided_case_cannot_be_edited_from_the_form(clerk, login_as):
     case_id = case_id_of(post_form(clerk, "/agency/apply/filing",
-                                   {**AGENCY_FORM, "filing_items[]": ["F01"]}))
+                                   {**AGENCY_FORM, "filing_items[]": ["F01"]}, intent="save"))
+    # A tab holds the draft's form; the clerk submits from another and the bureau decides.
+    tab = clerk.get(f"/agency/cases/filing/{case_id}").text
+    opened = form_version(tab)
+    clerk.post(f"/agency/cases/filing/{case_id}", data={
+        **AGENCY_FORM, "filing_items[]": ["F01"], "csrf_token": csrf_token_from(tab),
+        "intent": "submit", "version": opened})
     decide(login_as, "filing", case_id, HP)
     own = clerk.get(f"/agency/cases/filing/{case_id}").text
     assert "不能再修改" in own and 'name="intent"' not in own
     response = clerk.post(f"/agency/cases/filing/{case_id}", data={
         **AGENCY_FORM, "filing_items[]": ["F02"], "csrf_token": csrf_token_from(own),
-        "intent": "save"})
+        "intent": "save", "version": opened})
     assert response.status_code == 302
     assert "不能修改" in clerk.get(f"/agency/cases/filing/{case_id}").text
+
+
+def test_an_edit_form_without_its_version_is_refused_and_changes_nothing(clerk):
+    case_id = case_id_of(post_form(clerk, "/agency/apply/filing",
+                                   {**AGENCY_FORM, "filing_items[]": ["F01"]}, intent="save"))
+    page = clerk.get(f"/agency/cases/filing/{case_id}").text
+    for version in (None, "", "abc", "1" * 40):
+        data = {**AGENCY_FORM, "filing_items[]": ["F02"], "csrf_token": csrf_token_from(page),
+                "intent": "submit"}
+        if version is not None:
+            data["version"] = version
+        response = clerk.post(f"/agency/cases/filing/{case_id}", data=data)
+        assert response.status_code == 302
+        after = clerk.get(f"/agency/cases/filing/{case_id}").text
+        assert "页面已过期，请刷新后重试" in after
+        assert form_version(after) == form_version(page)  # not saved, not submitted
