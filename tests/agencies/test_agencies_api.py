@@ -12,7 +12,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, AuditEvent, Filing, License
 from portal_plugin.job_fairs.models import JobFair
 from tests.agencies.conftest import body
-from tests.workflows.conftest import CITY, HP, HX, credit_code
+from tests.kit import CITY, HP, HX, credit_code
 from workflows.models import Case
 
 

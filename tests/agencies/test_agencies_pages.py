@@ -15,7 +15,7 @@ from portal_plugin.core.models import Agency, AuditEvent, Filing
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.agencies.conftest import EVIL, body
 from tests.conftest import csrf_token_from
-from tests.workflows.conftest import CITY, HP, HX
+from tests.kit import CITY, HP, HX
 
 
 def page_urls(app, agency_id: int) -> dict[str, tuple[str, frozenset[str]]]:

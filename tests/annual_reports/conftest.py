@@ -13,7 +13,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency
 
 # The test modules import YEAR and report_body from here.
-from tests.kit import CLERK_CODE, HP, YEAR, People, add_license, report_body  # noqa: F401
+from tests.kit import CLERK_CODE, HP, People, add_license, report_body
 
 EVIL = "=1+1<script>alert(1)</script>"
 # The actions that bring a new report to each state.

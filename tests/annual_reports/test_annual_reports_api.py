@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import AuditEvent
-from tests.annual_reports.conftest import YEAR, report_body
-from tests.workflows.conftest import CITY, CLERK_CODE, HP, HX, OTHER_CODE
+from tests.kit import CITY, CLERK_CODE, HP, HX, OTHER_CODE, YEAR, report_body
 
 API = "/api/v1/annual-reports"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.workflows.conftest import CITY, HP
+from tests.kit import CITY, HP
 
 API = "/api/v1/annual-reports"
 

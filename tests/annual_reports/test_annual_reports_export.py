@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, AuditEvent
-from tests.annual_reports.conftest import YEAR
-from tests.workflows.conftest import CITY, CLERK_CODE, HP, HX, OTHER_CODE
+from tests.kit import CITY, CLERK_CODE, HP, HX, OTHER_CODE, YEAR
 
 EXPORT = "/api/v1/annual-reports/export"
 HEADERS = ["机构名称", "统一社会信用代码", "许可证编号", "备案编号", "法定代表人", "住所", "报告年度",

@@ -12,9 +12,8 @@ from portal_plugin.annual_reports.models import AnnualReport
 from portal_plugin.core.access import registry
 from portal_plugin.core.extensions import db
 from portal_plugin.core.permissions import DEFAULT_ROLES
-from tests.annual_reports.conftest import YEAR, report_body
 from tests.conftest import csrf_token_from
-from tests.workflows.conftest import CITY, HP, HX, OTHER_CODE
+from tests.kit import CITY, HP, HX, OTHER_CODE, YEAR, report_body
 
 NAME = "<script>alert(1)</script>人力资源有限公司"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;人力资源有限公司"

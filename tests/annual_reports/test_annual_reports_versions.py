@@ -11,10 +11,9 @@ from portal_plugin.core.api import PAGE_VERSION_MISSING
 from portal_plugin.core.errors import STALE
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import AuditEvent
-from tests.annual_reports.conftest import report_body
 from tests.annual_reports.test_annual_reports_pages import form_data
 from tests.conftest import csrf_token_from
-from tests.workflows.conftest import HP
+from tests.kit import HP, report_body
 
 API = "/api/v1/annual-reports"
 

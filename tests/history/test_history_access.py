@@ -11,8 +11,8 @@ from flask import url_for
 from portal_plugin.core.access import registry as declared
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.conftest import csrf_token_from
-from tests.history.conftest import CITY, fill, row
-from tests.workflows.conftest import HP, HX
+from tests.history.conftest import fill, row
+from tests.kit import CITY, HP, HX
 
 EVIL = "<script>alert(1)</script>有限公司"
 

@@ -8,7 +8,8 @@ from sqlalchemy import event, select
 from portal_plugin.core.extensions import db
 from portal_plugin.history import checks
 from portal_plugin.history.models import ImportBatch
-from tests.history.conftest import CITY, fill, row
+from tests.history.conftest import fill, row
+from tests.kit import CITY
 
 
 def checked(template, upload, count: int) -> dict:

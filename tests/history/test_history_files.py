@@ -12,7 +12,8 @@ import pytest
 from portal_plugin.core import excel
 from portal_plugin.history import workbook
 from portal_plugin.history.spec import COLUMNS, VERSION_NAME
-from tests.history.conftest import CITY, fill, row
+from tests.history.conftest import fill, row
+from tests.kit import CITY
 
 BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
         + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)

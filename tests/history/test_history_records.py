@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, AuditEvent, Filing, License
-from tests.history.conftest import CITY, fill, row
-from tests.workflows.conftest import HP, HX
+from tests.history.conftest import fill, row
+from tests.kit import CITY, HP, HX
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from portal_plugin.history.spec import (
     TEMPLATE_VERSION,
     VERSION_NAME,
 )
-from tests.history.conftest import CITY, fill, row
+from tests.history.conftest import fill, row
+from tests.kit import CITY
 
 
 def test_template_marks_required_columns_offers_lists_and_keeps_codes_as_text(template):

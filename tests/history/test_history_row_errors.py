@@ -12,7 +12,8 @@ from sqlalchemy import select
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency
 from portal_plugin.history.spec import COLUMNS, DATA_SHEET, ERRORS_SHEET, RESULT_HEADER
-from tests.history.conftest import CITY, fill, row
+from tests.history.conftest import fill, row
+from tests.kit import CITY
 
 HEADERS = {c.key: c.header for c in COLUMNS}
 NO_LICENSE = {"license_number": None, "license_issued_on": None, "license_valid_until": None,

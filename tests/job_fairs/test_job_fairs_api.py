@@ -9,8 +9,8 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.models import AuditEvent
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from portal_plugin.job_fairs.models import JobFair
-from tests.job_fairs.conftest import EVIL, fair_body
-from tests.workflows.conftest import CITY, HP, HX, OTHER_CODE, credit_code
+from tests.job_fairs.conftest import EVIL
+from tests.kit import CITY, HP, HX, OTHER_CODE, credit_code, fair_body
 
 URL = "/api/v1/job-fairs"
 

@@ -13,8 +13,8 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from portal_plugin.job_fairs.models import JobFair
 from tests.conftest import csrf_token_from
-from tests.job_fairs.conftest import EVIL, fair_body
-from tests.workflows.conftest import CITY, HP, HX
+from tests.job_fairs.conftest import EVIL
+from tests.kit import CITY, HP, HX, fair_body
 
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;招聘会"
 

@@ -10,7 +10,7 @@ from flask import Flask
 
 from portal_plugin.core.access import registry
 from portal_plugin.core.permissions import DEFAULT_ROLES
-from tests.workflows.conftest import CLERK_CODE, HP, agency_body
+from tests.kit import CLERK_CODE, HP, agency_body
 
 PAGE_BLUEPRINTS = ("hrm.pages.", "hrm.cases.", "hrm.agency.")
 EVIL = "<script>alert(1)</script>有限公司"

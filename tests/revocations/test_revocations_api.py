@@ -13,8 +13,8 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, AuditEvent, License
 from portal_plugin.revocations import service as revocations
 from portal_plugin.revocations.models import Revocation
+from tests.kit import CITY, HP, HX
 from tests.revocations.conftest import body
-from tests.workflows.conftest import CITY, HP, HX
 
 URL = "/api/v1/revocations"
 

@@ -10,8 +10,8 @@ from portal_plugin.core.models import License
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from portal_plugin.revocations.models import Revocation
 from tests.conftest import csrf_token_from
+from tests.kit import CITY, CLERK_CODE, HP, HX
 from tests.revocations.conftest import EVIL
-from tests.workflows.conftest import CITY, CLERK_CODE, HP, HX
 
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;人力资源有限公司"
 

@@ -19,8 +19,8 @@ from portal_plugin.core.permissions import WORKFLOWS
 from portal_plugin.job_fairs.models import JobFair
 from portal_plugin.web import openapi
 from tests.agencies.conftest import body
+from tests.kit import CITY, HP
 from tests.revocations.conftest import body as revocation_body
-from tests.workflows.conftest import CITY, HP
 from workflows.engine import STATUS_LABELS
 
 

@@ -10,15 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 # The test modules import the shared builders from here as well as from tests.kit.
-from tests.kit import (  # noqa: F401
+from tests.kit import (
     CITY,
     CLERK_CODE,
     HP,
     HX,
-    ID_NO,
-    OTHER_CODE,
-    PATHS,
-    WORKFLOWS,
     Api,
     People,
     agency_body,

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.conftest import csrf_token_from
-from tests.workflows.conftest import CLERK_CODE, HP, HX, ID_NO, credit_code
+from tests.kit import CLERK_CODE, HP, HX, ID_NO, credit_code
 
 AGENCY_FORM = {
     "agency.name": "津和人力资源服务有限公司", "agency.credit_code": CLERK_CODE,

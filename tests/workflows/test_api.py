@@ -16,14 +16,7 @@ from sqlalchemy import func, select
 
 from portal_plugin.core.extensions import db
 from portal_plugin.core.permissions import DEFAULT_ROLES
-from tests.workflows.conftest import (
-    CLERK_CODE,
-    HP,
-    ID_NO,
-    OTHER_CODE,
-    agency_body,
-    credit_code,
-)
+from tests.kit import CLERK_CODE, HP, ID_NO, OTHER_CODE, agency_body, credit_code
 from workflows.engine import OFFICER_ACTIONS, TRANSITIONS
 from workflows.models import Case
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from tests.workflows.conftest import CLERK_CODE, HP, ID_NO
+from tests.kit import CLERK_CODE, HP, ID_NO
 
 NAME = f"测试人力资源机构{CLERK_CODE[-6:]}"  # the registered name (conftest's agency_body)
 NEW_NAME = "津和人力资源集团有限公司"

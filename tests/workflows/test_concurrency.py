@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 from portal_plugin.core.clock import local_zone
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, AuditEvent, License
-from tests.workflows.conftest import HP, agency_body, credit_code
+from tests.kit import HP, agency_body, credit_code
 from workflows import numbering
 from workflows.models import Counter
 

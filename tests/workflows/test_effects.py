@@ -13,17 +13,7 @@ from sqlalchemy import func, select
 from portal_plugin.core import audit
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, AuditEvent, Filing, License
-from tests.workflows.conftest import (
-    CITY,
-    CLERK_CODE,
-    HP,
-    HX,
-    OTHER_CODE,
-    WORKFLOWS,
-    People,
-    agency_body,
-    credit_code,
-)
+from tests.kit import CITY, CLERK_CODE, HP, HX, OTHER_CODE, WORKFLOWS, People, agency_body, credit_code
 from workflows import numbering
 from workflows.models import Counter
 

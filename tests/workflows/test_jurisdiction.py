@@ -17,7 +17,7 @@ from portal_plugin.core import clock
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.permissions import DEFAULT_ROLES
-from tests.workflows.conftest import CITY, HP, HX, agency_body, credit_code
+from tests.kit import CITY, HP, HX, agency_body, credit_code
 from workflows import service
 from workflows.models import Case
 

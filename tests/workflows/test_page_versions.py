@@ -10,7 +10,7 @@ import pytest
 from portal_plugin.core.api import PAGE_VERSION_MISSING, version_of
 from portal_plugin.core.errors import STALE, Conflict, Invalid
 from tests.conftest import csrf_token_from
-from tests.workflows.conftest import HP
+from tests.kit import HP
 
 # Missing, empty, not a number, not whole, negative, a full-width digit, beyond any version.
 BAD_VERSIONS = [None, "", "abc", "1.5", "-1", "２", "9" * 11, "1" * 5000]

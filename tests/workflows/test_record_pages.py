@@ -10,7 +10,7 @@ from flask import Flask
 
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, Filing, License
-from tests.workflows.conftest import CLERK_CODE, HP, HX, credit_code
+from tests.kit import CLERK_CODE, HP, HX, credit_code
 
 
 def imported(app: Flask, division: str, name: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal_plugin.core import validation
 from portal_plugin.core.errors import STALE, Conflict, Invalid, NotFound
 from portal_plugin.core.extensions import db
-from tests.workflows.conftest import HP, HX, agency_body, credit_code
+from tests.kit import HP, HX, agency_body, credit_code
 from workflows import state
 from workflows.models import Case
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.workflows.conftest import CITY, HP, HX, OTHER_CODE, PATHS, WORKFLOWS
+from tests.kit import CITY, HP, HX, OTHER_CODE, PATHS, WORKFLOWS
 
 STATES = tuple(PATHS)
 OFFICER_ACTIONS = ("accept", "return", "reject", "approve", "refuse")
