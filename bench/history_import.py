@@ -44,12 +44,12 @@ import throwaway  # bench/, the script's own folder
 from openpyxl.workbook.defined_name import DefinedName
 from sqlalchemy import text
 
+from portal_plugin.core.config import DEFAULTS
 from portal_plugin.core.extensions import db
 from portal_plugin.history import service
 from portal_plugin.history.spec import COLUMNS, DATA_SHEET, TEMPLATE_VERSION, VERSION_NAME
 
-CATALOG = json.loads((Path(__file__).resolve().parent.parent / "portal_plugin" / "data"
-                      / "catalog.json").read_text(encoding="utf-8"))
+CATALOG = json.loads(Path(DEFAULTS["CATALOG_FILE"]).read_text(encoding="utf-8"))
 LABELS = {kind: {item["code"]: item["label"] for item in items} for kind, items in CATALOG.items()}
 LICENSE_ITEMS = [v for k, v in LABELS["license_item"].items() if not k.startswith("L9")]
 FILING_ITEMS = list(LABELS["filing_item"].values())
