@@ -42,7 +42,7 @@ def form_data(**overrides) -> dict[str, str]:
 def evil_agency(app, agencies):
     """The 和平区 agency's name carries a script tag."""
     from portal_plugin.core.models import Agency
-    from tests.workflows.conftest import CLERK_CODE
+    from tests.kit import CLERK_CODE
 
     with app.app_context():
         db.session.query(Agency).filter_by(credit_code=CLERK_CODE).update({"name": NAME})

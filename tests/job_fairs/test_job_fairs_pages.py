@@ -127,7 +127,7 @@ def test_form_without_csrf_token_is_refused_and_stores_nothing(app, login_as, ag
 
 
 def test_clerk_sees_only_their_agencys_fairs(login_as, fairs):
-    from tests.workflows.conftest import OTHER_CODE
+    from tests.kit import OTHER_CODE
 
     other = login_as("HRM_JG", HX, org_credit_code=OTHER_CODE)
     assert ESCAPED not in other.get("/agency/job-fairs").text
