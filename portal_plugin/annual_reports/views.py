@@ -31,7 +31,7 @@ from portal_plugin.core.apidoc import XLSX, documents
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.excel import XLSX_MIME, content_disposition
 from portal_plugin.core.jurisdiction import own_agency
-from portal_plugin.core.paging import page_count
+from portal_plugin.core.pages import list_page
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from portal_plugin.core.queryargs import districts_of, int_arg
 from portal_plugin.core.schemas import Page, Reason
@@ -63,17 +63,9 @@ def query_from(args: Mapping[str, str], per_page: int | None = None
 
 
 def _list_page(template: str, **extra: Any) -> tuple[str, int]:
-    """Search with the request's query; a bad query shows its errors and no rows (422)."""
-    try:
-        rows, total, page, _ = annual_reports.search(identity(),
-                                                     query_from(request.args, PER_PAGE))
-        errors: dict[str, str] = {}
-    except Invalid as exc:
-        rows, total, page, errors = [], 0, 1, exc.fields
-    return render_template(
-        template, rows=[annual_reports.to_json(r) for r in rows], total=total, page=page,
-        pages=page_count(total, PER_PAGE), errors=errors, args=request.args,
-        statuses=ANNUAL_REPORT_STATUS, years=_years(), **extra), 422 if errors else 200
+    """The reports in scope as one page of the list (a bad query: its errors, 422)."""
+    return list_page(template, lambda: annual_reports.search(identity(), query_from(request.args, PER_PAGE)),
+                     row=annual_reports.to_json, statuses=ANNUAL_REPORT_STATUS, years=_years(), **extra)
 
 
 def _years() -> list[int]:

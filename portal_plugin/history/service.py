@@ -302,8 +302,7 @@ def commit(identity: Identity, batch_id: int) -> ImportBatch:
                 scan.add(number, raw)
             scan.finish()
             if scan.error_count:
-                db.session.rollback()
-                return _changed(identity, batch_id, scan)
+                raise _RegistryChanged(scan)  # rolls back every row inserted so far
             batch.status, batch.committed_at = "imported", now
             audit.record(identity, "import", "import_batch", batch.id, from_state="validated",
                          to_state="imported", data=dict(scan.counts))
@@ -314,7 +313,17 @@ def commit(identity: Identity, batch_id: int) -> ImportBatch:
                        "未导入任何数据，请重新上传校验") from None
     except WorkbookProblem as problem:
         raise Conflict(problem.message) from None
+    except _RegistryChanged as changed:
+        _keep_findings(identity, batch_id, changed.scan)
     return batch
+
+
+class _RegistryChanged(Exception):
+    """The registry changed since the preview: the import is abandoned with these findings."""
+
+    def __init__(self, scan: Scan) -> None:
+        super().__init__()
+        self.scan = scan
 
 
 def _unique_violation(exc: IntegrityError) -> bool:
@@ -323,11 +332,10 @@ def _unique_violation(exc: IntegrityError) -> bool:
             or str(exc.orig).startswith("UNIQUE constraint failed"))
 
 
-def _changed(identity: Identity, batch_id: int, scan: Scan) -> ImportBatch:
-    """The registry changed since the preview: keep the new findings, import nothing."""
-    batch = get_batch(identity, batch_id)
-    _store_scan(batch, scan)
-    db.session.commit()
+def _keep_findings(identity: Identity, batch_id: int, scan: Scan) -> NoReturn:
+    """Keep the new findings on the batch (nothing was imported) and refuse the import."""
+    with atomic():
+        _store_scan(get_batch(identity, batch_id), scan)
     raise Conflict(f"登记库在校验后发生了变化，发现{scan.error_count}处错误，未导入任何数据；"
                    "请查看校验结果并修改后重新上传")
 
