@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
 
 from portal_plugin.core.extensions import db
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 _DEPTH = "hrm_atomic_depth"
 
@@ -36,13 +31,3 @@ def atomic() -> Iterator[None]:
     finally:
         info[_DEPTH] = depth
 
-
-def transactional(service: Callable[P, T]) -> Callable[P, T]:
-    """Run a service function inside `atomic()`."""
-
-    @functools.wraps(service)
-    def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        with atomic():
-            return service(*args, **kwargs)
-
-    return run

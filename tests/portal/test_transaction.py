@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import CodeItem
-from portal_plugin.core.transaction import atomic, transactional
+from portal_plugin.core.transaction import atomic
 
 # A kind of code of this run only (the PostgreSQL database is shared by the session's tests).
 KIND = f"t{uuid.uuid4().hex[:8]}"
@@ -30,9 +30,9 @@ def test_nested_blocks_commit_once_at_the_outermost(app: Flask) -> None:
     with app.app_context():
         event.listen(db.session(), "after_commit", lambda s: commits.append(1))
 
-        @transactional
-        def inner() -> None:
-            _add("b")
+        def inner() -> None:  # a service with its own block, called by another
+            with atomic():
+                _add("b")
 
         with atomic():
             _add("a")
@@ -48,10 +48,10 @@ def test_nested_blocks_commit_once_at_the_outermost(app: Flask) -> None:
 def test_an_error_in_a_nested_block_rolls_back_the_whole_transaction(app: Flask) -> None:
     with app.app_context():
 
-        @transactional
         def failing() -> None:
-            _add("y")
-            raise RuntimeError("boom")
+            with atomic():
+                _add("y")
+                raise RuntimeError("boom")
 
         with pytest.raises(RuntimeError), atomic():
             _add("x")
