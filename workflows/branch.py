@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from portal_plugin.core import validation
+from portal_plugin.core import schemas
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
@@ -21,7 +21,7 @@ def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> 
     check = Checker()
     parent = common.registered_applicant(check, body, identity)
     given = check.obj(body, "branch", "branch")
-    branch = validation.agency(check, given, "branch") if given is not None else {}
+    branch = schemas.agency(check, given, "branch") if given is not None else {}
     if check.errors or parent is None:
         raise Invalid(check.errors)
     if branch["credit_code"] == parent.credit_code:

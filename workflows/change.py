@@ -7,12 +7,12 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from portal_plugin.core import validation
+from portal_plugin.core import schemas
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import Agency
-from portal_plugin.core.validation import Checker
+from portal_plugin.core.validation import Checker, Codes
 from workflows import common, forms
 from workflows.engine import CaseType, Context, register
 from workflows.models import Case
@@ -89,11 +89,11 @@ def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> 
     clean: dict[str, Any] = {}
     if wanted:
         fields = {"legal_rep_id_type": agency.legal_rep_id_type, **changes}
-        clean = {k: v for k, v in validation.agency(check, fields, "changes", wanted).items()
+        clean = {k: v for k, v in schemas.agency(check, fields, "changes", wanted).items()
                  if k in changes}
     for field, kind in ITEM_FIELDS.items():
         if field in changes:
-            clean[field] = check.codes(changes, field, f"changes.{field}", kind)
+            clean[field] = check.value(Codes(kind), changes, field, f"changes.{field}")
     before = current_values(agency)
     for field, value in clean.items():
         if field in ITEM_FIELDS and before[field] is None:

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from portal_plugin.core import catalog, validation
+from portal_plugin.core import catalog, schemas
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import own_agency
 from portal_plugin.core.models import Agency, Filing, License
-from portal_plugin.core.validation import Checker
+from portal_plugin.core.validation import Checker, Codes
 from workflows.engine import OPEN_STATUSES
 from workflows.models import Case
 
@@ -37,7 +37,7 @@ def applicant(check: Checker, body: Mapping[str, Any], identity: Identity) -> di
     agency = check.obj(body, "agency", "agency")
     if agency is None:
         return {}
-    clean = validation.agency(check, agency, "agency")
+    clean = schemas.agency(check, agency, "agency")
     if clean.get("credit_code") and clean["credit_code"] != identity.agency_credit_code:
         check.fail("agency.credit_code", "只能为本机构（门户账号所属单位）提出申请")
     return clean
@@ -54,9 +54,8 @@ def first_application(body: Any, identity: Identity, case: Case | None, *, workf
     body = body_object(body)
     check = Checker()
     agency = applicant(check, body, identity)
-    chosen = check.codes(body, items, items, kind)
-    if check.errors:
-        raise Invalid(check.errors)
+    chosen = check.value(Codes(kind), body, items)
+    check.raise_any()
     existing = agency_by_credit_code(agency["credit_code"])
     if holds(existing.id if existing else None):
         raise Invalid({"agency": held})

@@ -13,7 +13,7 @@ from portal_plugin.core.errors import Invalid
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import MAX_ID, Agency, Filing, License
-from portal_plugin.core.validation import Checker
+from portal_plugin.core.validation import Checker, Code
 from workflows import common, forms, numbering
 from workflows.engine import OPEN_STATUSES, CaseType, Context, register
 from workflows.models import Case
@@ -62,7 +62,7 @@ def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> 
     body = common.body_object(body)
     check = Checker()
     agency = common.registered_applicant(check, body, identity)
-    ground = check.code(body, "ground", "ground", "deregistration_ground")
+    ground = check.value(Code("deregistration_ground"), body, "ground")
     targets = _targets(check, body, agency) if agency is not None else []
     if not check.errors and agency is not None and _already_requested(targets, agency, case):
         check.fail("targets", "所选记录已有办理中的注销申请")

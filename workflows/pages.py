@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from portal_plugin.core import catalog, validation
+from portal_plugin.core import catalog, schemas
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import form_version
 from portal_plugin.core.clock import local_zone
@@ -217,7 +217,7 @@ def case_action(wf: str, case_id: int, action: str) -> Response | tuple[str, int
 
 def field_labels() -> dict[str, str]:
     """The case pages' field labels: the agency fields' (one table in core)."""
-    return dict(validation.AGENCY_LABELS)
+    return dict(schemas.AGENCY_LABELS)
 
 
 def code_labels() -> dict[str, dict[str, str]]:

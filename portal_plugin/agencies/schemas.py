@@ -1,16 +1,15 @@
 """机构管理's API objects: the agency the registry takes and answers, and the list's query."""
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import Field, create_model
 
-from portal_plugin.agencies.service import FIELDS, LABELS
-from portal_plugin.core.models import AGENCY_STATUS, RECORD_SOURCE, Agency
+from portal_plugin.core.models import AGENCY_STATUS, RECORD_SOURCE
 from portal_plugin.core.schemas import (
     AGENCY_FACTS,
-    OPTIONAL_FACTS,
+    AGENCY_RECORD_FIELDS,
+    AgencyRecord,
     AgencyRef,
     Answer,
     DivisionCode,
@@ -18,31 +17,10 @@ from portal_plugin.core.schemas import (
     code_of,
     fields,
     one_of,
-    text,
-)
-from portal_plugin.core.validation import (
-    AGENCY_EXTRA_FIELDS,
-    AGENCY_MAX_LEN,
-    EARLIEST_DATE,
-    MAX_AMOUNT,
-    MAX_COUNT,
 )
 
-# The registry's facts beyond an application's, by field.
-REGISTRY_FACTS: dict[str, Any] = {
-    "business_address": text(Agency.business_address, LABELS["business_address"]),
-    "founded_on": Annotated[dt.date, Field(description=f"{LABELS['founded_on']}, from "
-                                                       f"{EARLIEST_DATE}, not in the future")],
-    "registered_capital": Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, decimal_places=2,
-                                                   description=LABELS["registered_capital"])],
-    "business_scope": Annotated[str, Field(max_length=AGENCY_MAX_LEN["business_scope"],
-                                           description=LABELS["business_scope"])],
-    "staff_count": Annotated[int, Field(ge=0, le=MAX_COUNT, description=LABELS["staff_count"])],
-}
-FACTS = {**AGENCY_FACTS, **REGISTRY_FACTS}
-
-AgencyFields = create_model("AgencyFields", __doc__="An agency's facts in the registry.",
-                            **fields(FACTS, FIELDS, optional={*OPTIONAL_FACTS, *AGENCY_EXTRA_FIELDS}))
+# The registry's agency is the one agency schema (core.schemas.AgencyRecord).
+AgencyFields = AgencyRecord
 
 
 class AgencyIn(AgencyFields):
@@ -52,7 +30,7 @@ class AgencyIn(AgencyFields):
 AgencyEdit = create_model(
     "AgencyEdit", __doc__="The fields to change; the others keep their values, the credit code "
                           "cannot change.",
-    **fields(FACTS, (f for f in FIELDS if f != "credit_code"), every=True))
+    **fields(AGENCY_FACTS, (f for f in AGENCY_RECORD_FIELDS if f != "credit_code"), every=True))
 
 
 class AgencyQuery(Paging):

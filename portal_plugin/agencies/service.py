@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal_plugin.annual_reports.models import AnnualReport
-from portal_plugin.core import audit, catalog, validation
+from portal_plugin.core import audit, catalog, schemas
 from portal_plugin.core.errors import Conflict, Invalid, NotFound
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
@@ -37,10 +37,10 @@ from workflows.models import Case
 MANAGE = "agencies.manage"
 # Officers who may read agencies without managing them (CONTRACT.md: GET also any *.view).
 READERS = (MANAGE, *sorted(p for p in PERMISSIONS if p.endswith(".view")))
-FIELDS = validation.AGENCY_RECORD_FIELDS
+FIELDS = schemas.AGENCY_RECORD_FIELDS
 # The field's model column where the names differ.
 COLUMNS = {"division": "division_code"}
-LABELS = validation.AGENCY_LABELS
+LABELS = schemas.AGENCY_LABELS
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _check(identity: Identity, data: Mapping[str, Any]) -> tuple[dict[str, Any],
     if not isinstance(data, Mapping):
         raise Invalid({"body": "请求体应为JSON对象"})
     check = Checker()
-    clean = validation.agency(check, data, "", only=FIELDS)
+    clean = schemas.agency(check, data, "", only=FIELDS)
     if clean["division"] and clean["division"] not in jurisdiction(identity):
         check.fail("division", "不在您的管辖范围内")
     return clean, check.errors

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from portal_plugin.agencies import service as agencies
 from portal_plugin.agencies.schemas import AgencyChanged, AgencyEdit, AgencyIn, AgencyOut, AgencyQuery
 from portal_plugin.annual_reports.models import ANNUAL_REPORT_STATUS
-from portal_plugin.core import catalog, validation
+from portal_plugin.core import catalog, schemas
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
 from portal_plugin.core.apidoc import documents
@@ -65,7 +65,7 @@ def render_form(values: Mapping[str, Any], errors: Mapping[str, str] | None = No
                 status: int = 200, agency_id: int | None = None) -> tuple[str, int]:
     return render_template(
         "hrm/agencies/form.html", values=values, errors=errors or {}, labels=agencies.LABELS,
-        max_len=validation.AGENCY_MAX_LEN, agency_id=agency_id,
+        max_len=schemas.AGENCY_MAX_LEN, agency_id=agency_id,
         types=catalog.labels("agency_type", active_only=True),
         id_types=catalog.labels("id_type", active_only=True),
         divisions=districts_of(identity())), status

@@ -21,9 +21,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal_plugin.core.clock import utcnow
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, Division, UTCDateTime
+from workflows.engine import CLERK_STEP, Transition
 
 ANNUAL_REPORT_STATUS = {"draft": "草稿", "submitted": "已报送", "passed": "已通过",
                         "returned": "已退回"}
+# A report's transitions: the clerk's 报送 (of a draft, or again of a returned report), the
+# bureau's 通过 and 退回 (退回重填 when it was passed), with the reason the agency sees.
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition("submit", frozenset({"draft", "returned"}), "submitted", CLERK_STEP),
+        Transition("pass", frozenset({"submitted"}), "passed", "review"),
+        Transition("return", frozenset({"submitted", "passed"}), "returned", "review", True),
+    )
+}
+# The clerk's edit keeps the status; it is open wherever submitting is.
+EDITABLE = TRANSITIONS["submit"].sources
 
 
 class AnnualReport(db.Model):

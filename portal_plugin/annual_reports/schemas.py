@@ -1,37 +1,42 @@
 """年度报告's API objects: the report a clerk fills in, as answered, and the list's query."""
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, Field, create_model
 
-from portal_plugin.annual_reports.models import ANNUAL_REPORT_STATUS, AnnualReport
-from portal_plugin.annual_reports.service import (
+from portal_plugin.annual_reports.models import (
+    ANNUAL_REPORT_STATUS,
     EDITABLE,
-    FIGURES,
-    FIRST_YEAR,
-    LABELS,
     TRANSITIONS,
+    AnnualReport,
 )
 from portal_plugin.core.schemas import Answer, DivisionCode, Event, Paging, one_of, text
-from portal_plugin.core.validation import MAX_AMOUNT, MAX_COUNT
+from portal_plugin.core.validation import Amount, Count, Text
 
+FIRST_YEAR = 2000
+FIGURES = ("staff_count", "served_workers", "served_employers", "placements", "job_fairs_held",
+           "online_postings", "trainings")
+LABELS = {
+    "year": "报告年度", "staff_count": "从业人员数", "revenue": "营业收入（万元）",
+    "served_workers": "服务劳动者人次", "served_employers": "服务用人单位家次",
+    "placements": "帮助实现就业人数", "job_fairs_held": "举办招聘会场次",
+    "online_postings": "网络发布岗位数", "trainings": "培训人次", "complaints": "投诉及处罚情况",
+    "filled_by": "填报人", "filled_on": "填报日期",
+}
 # What a reviewer may do to a report, from its transition table.
 REVIEWER_ACTIONS = [a for a, t in TRANSITIONS.items() if t.step == "review"]
 
-Year = Annotated[int, Field(ge=FIRST_YEAR, description=f"{LABELS['year']}, from {FIRST_YEAR}, "
-                                                       "not in the future")]
-_FIGURES: dict[str, Any] = {key: (Annotated[int, Field(ge=0, le=MAX_COUNT,
-                                                       description=LABELS[key])], ...)
-                            for key in FIGURES}
+# The year is a whole number; the service keeps it between FIRST_YEAR and this year.
+Year = Annotated[Count(9999, LABELS["year"]), Field(
+    description=f"{LABELS['year']}, from {FIRST_YEAR}, not in the future")]
 
 ReportFigures = create_model(
-    "ReportFigures", __doc__="What a report states.", **_FIGURES,
+    "ReportFigures", __doc__="What a report states.",
     year=(Year, ...),
-    revenue=(Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, decimal_places=2,
-                                      description=LABELS["revenue"])], ...),
-    complaints=(Annotated[str | None, Field(description=LABELS["complaints"])], None),
+    **{key: (Count(label=LABELS[key]), ...) for key in FIGURES},
+    revenue=(Amount(LABELS["revenue"]), ...),
+    complaints=(Text(2000, LABELS["complaints"]) | None, None),
     filled_by=(text(AnnualReport.filled_by, LABELS["filled_by"]), ...))
 
 

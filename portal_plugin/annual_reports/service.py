@@ -14,7 +14,13 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal_plugin.annual_reports.models import ANNUAL_REPORT_STATUS, AnnualReport
+from portal_plugin.annual_reports.models import (
+    ANNUAL_REPORT_STATUS,
+    EDITABLE,
+    TRANSITIONS,
+    AnnualReport,
+)
+from portal_plugin.annual_reports.schemas import FIGURES, FIRST_YEAR, ReportFigures
 from portal_plugin.core import audit, catalog, excel, validation
 from portal_plugin.core.clock import local_zone, today, utcnow
 from portal_plugin.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -28,29 +34,7 @@ from portal_plugin.core.validation import Checker
 from workflows import state
 from workflows.engine import CLERK_STEP, Transition
 
-FIRST_YEAR = 2000
-FIGURES = ("staff_count", "served_workers", "served_employers", "placements", "job_fairs_held",
-           "online_postings", "trainings")
-LABELS = {
-    "year": "报告年度", "staff_count": "从业人员数", "revenue": "营业收入（万元）",
-    "served_workers": "服务劳动者人次", "served_employers": "服务用人单位家次",
-    "placements": "帮助实现就业人数", "job_fairs_held": "举办招聘会场次",
-    "online_postings": "网络发布岗位数", "trainings": "培训人次", "complaints": "投诉及处罚情况",
-    "filled_by": "填报人", "filled_on": "填报日期",
-}
 DOING = "填报年度报告"
-# A report's transitions: the clerk's 报送 (of a draft, or again of a returned report), the
-# bureau's 通过 and 退回 (退回重填 when it was passed), with the reason the agency sees.
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
-        Transition("submit", frozenset({"draft", "returned"}), "submitted", CLERK_STEP),
-        Transition("pass", frozenset({"submitted"}), "passed", "review"),
-        Transition("return", frozenset({"submitted", "passed"}), "returned", "review", True),
-    )
-}
-# The clerk's edit keeps the status; it is open wherever submitting is.
-EDITABLE = TRANSITIONS["submit"].sources
 # The 公示信息 sheet: publishable identity and compliance fields only (DOMAIN.md).
 EXPORT_HEADERS = ("机构名称", "统一社会信用代码", "许可证编号", "备案编号", "法定代表人", "住所",
                   "报告年度", "报送日期", "状态")
@@ -73,18 +57,11 @@ class ReportQuery:
 def validate(data: Mapping[str, Any]) -> dict[str, Any]:
     """A report's clean values, or Invalid naming every bad field with its reason."""
     check = Checker()
-    clean: dict[str, Any] = {"year": check.count(data, "year", "year")}
+    clean = check.model(ReportFigures, data)
     year = clean["year"]
     if year is not None and not FIRST_YEAR <= year <= today().year:
         check.fail("year", f"报告年度应在{FIRST_YEAR}年至{today().year}年之间")
-    for key in FIGURES:
-        clean[key] = check.count(data, key, key)
-    clean["revenue"] = check.amount(data, "revenue", "revenue")
-    clean["complaints"] = check.text(data, "complaints", "complaints", required=False,
-                                     max_len=2000)
-    clean["filled_by"] = check.text(data, "filled_by", "filled_by", max_len=100)
-    if check.errors:
-        raise Invalid(check.errors)
+    check.raise_any()
     return clean
 
 

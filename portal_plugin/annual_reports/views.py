@@ -19,6 +19,9 @@ from flask import (
 from portal_plugin.annual_reports import service as annual_reports
 from portal_plugin.annual_reports.models import ANNUAL_REPORT_STATUS
 from portal_plugin.annual_reports.schemas import (
+    FIGURES,
+    FIRST_YEAR,
+    LABELS,
     AnnualReportDetail,
     AnnualReportIn,
     AnnualReportOut,
@@ -38,7 +41,7 @@ from portal_plugin.core.schemas import Page, Reason
 
 PERMISSION = "annual_reports.review"
 PER_PAGE = 20
-FORM_FIELDS = ("year", *annual_reports.FIGURES, "revenue", "complaints", "filled_by")
+FORM_FIELDS = ("year", *FIGURES, "revenue", "complaints", "filled_by")
 DONE = {"pass": "已通过", "return": "已退回"}
 
 bp = Blueprint("annual_reports", __name__, url_prefix="/annual-reports")
@@ -69,14 +72,14 @@ def _list_page(template: str, **extra: Any) -> tuple[str, int]:
 
 
 def _years() -> list[int]:
-    return list(range(annual_reports.today().year, annual_reports.FIRST_YEAR - 1, -1))
+    return list(range(annual_reports.today().year, FIRST_YEAR - 1, -1))
 
 
 def _detail(report_id: int, template: str, *, errors: Mapping[str, str] | None = None,
             message: str | None = None, status: int = 200, **extra: Any) -> tuple[str, int]:
     report = annual_reports.get(identity(), report_id)
     return render_template(template, report=annual_reports.to_json(report),
-                           events=annual_reports.events(report), labels=annual_reports.LABELS,
+                           events=annual_reports.events(report), labels=LABELS,
                            statuses=ANNUAL_REPORT_STATUS, errors=errors or {}, message=message,
                            **extra), status
 
@@ -146,8 +149,8 @@ def own() -> tuple[str, int]:
 def _form(values: Mapping[str, Any], errors: Mapping[str, str] | None = None,
           status: int = 200, report: dict[str, Any] | None = None) -> tuple[str, int]:
     return render_template("hrm/annual_reports/form.html", values=values, errors=errors or {},
-                           labels=annual_reports.LABELS, report=report,
-                           figures=annual_reports.FIGURES,
+                           labels=LABELS, report=report,
+                           figures=FIGURES,
                            agency=own_agency(identity())), status
 
 

@@ -1,4 +1,5 @@
-"""The API schemas' shared pieces: pages, errors, codes and texts measured from the columns."""
+"""The schemas' shared pieces: the agency's one schema, pages, errors, texts measured from the
+columns. Services check bodies against these same schemas (validation.Checker.model)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,27 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from portal_plugin.core import catalog
-from portal_plugin.core.check_digits import CREDIT_CHARSET
-from portal_plugin.core.models import MAX_ID, Agency, CodeItem, Division
+from portal_plugin.core.check_digits import id_number_problem
+from portal_plugin.core.models import MAX_ID, Agency
 from portal_plugin.core.paging import MAX_PAGE, MAX_PER_PAGE
-from portal_plugin.core.validation import AGENCY_FIELDS, PHONE_RE
+from portal_plugin.core.validation import (
+    Amount,
+    Checker,
+    Code,
+    Codes,
+    Count,
+    CreditCode,
+    District,
+    Phone,
+    RegistryDate,
+    Text,
+)
 
 T = TypeVar("T")
 
 
 def length(column: Any) -> int:
-    """A String column's length, so the document states what the database holds."""
+    """A String column's length, so the schema takes what the database holds."""
     return int(column.type.length)
 
 
@@ -27,26 +38,111 @@ def one_of(codes: Iterable[str]) -> Any:
     return Literal[tuple(codes)]  # type: ignore[valid-type]
 
 
-def text(column: Any, description: str = "") -> Any:
+def text(column: Any, label: str = "", description: str = "") -> Any:
     """Text up to the column's length."""
-    return Annotated[str, Field(max_length=length(column), description=description or None)]
+    kind = Text(length(column), label)
+    return Annotated[kind, Field(description=description)] if description else kind
 
 
-def code_of(kind: str, description: str = "") -> Any:
-    """A code of a catalogue kind; the codes are administered data, listed by GET /catalog."""
-    if kind not in catalog.KINDS:
-        raise ValueError(f"unknown catalogue kind {kind!r}")
-    return Annotated[str, Field(max_length=length(CodeItem.code),
-                                description=f"{description} (catalogue {kind})".strip(),
-                                json_schema_extra={"x-catalog": kind})]
+def code_of(kind: str, label: str = "") -> Any:
+    """A code of a catalogue kind (validation.Code)."""
+    return Code(kind, label)
+
+
+def codes_of(kind: str, label: str = "") -> Any:
+    """A non-empty list of codes of a catalogue kind."""
+    return Codes(kind, label)
+
+
+def max_lengths(schema: type[BaseModel]) -> dict[str, int]:
+    """The longest value of each free-text field of a schema, as its document states it (a
+    form's maxlength, an import column's limit); coded fields are chosen, not typed."""
+    found = {}
+    for name, spec in schema.model_json_schema()["properties"].items():
+        for one in (spec, *spec.get("anyOf", ())):
+            if "maxLength" in one and "x-catalog" not in one:
+                found[name] = one["maxLength"]
+    return found
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-DivisionCode = Annotated[str, Field(pattern=f"^[0-9]{{{length(Division.code)}}}$",
-                                    description="区级行政区划代码")]
-CreditCode = Annotated[str, Field(pattern=f"^[{CREDIT_CHARSET}]{{{length(Agency.credit_code)}}}$",
-                                  description="统一社会信用代码 (GB 32100 check digit)")]
-Phone = Annotated[str, Field(pattern=PHONE_RE.pattern)]
+DivisionCode = District
+
+
+# The agency: what applications carry (AGENCY_FIELDS) and what 机构管理 keeps besides
+# (AGENCY_EXTRA_FIELDS, DOMAIN.md "The registry"). Each field's label, as DOMAIN.md names it,
+# serves pages, error messages and Excel headers.
+AGENCY_FIELDS = ("name", "credit_code", "agency_type", "division", "address", "legal_rep",
+                 "legal_rep_id_type", "legal_rep_id_no", "contact", "phone")
+AGENCY_EXTRA_FIELDS = ("business_address", "founded_on", "registered_capital", "business_scope",
+                       "staff_count")
+AGENCY_RECORD_FIELDS = (*AGENCY_FIELDS, *AGENCY_EXTRA_FIELDS)
+AGENCY_LABELS = {
+    "name": "机构名称", "credit_code": "统一社会信用代码", "agency_type": "机构类型",
+    "division": "所属行政区划", "address": "住所", "legal_rep": "法定代表人（负责人）",
+    "legal_rep_id_type": "证件类型", "legal_rep_id_no": "证件号码", "contact": "联系人",
+    "phone": "联系电话", "business_address": "经营场所", "founded_on": "成立日期",
+    "registered_capital": "注册资本（万元）", "business_scope": "经营范围",
+    "staff_count": "从业人员数", "license_items": "许可事项", "filing_items": "备案事项",
+}
+_L = AGENCY_LABELS
+
+
+def _titled(kind: Any, key: str, description: str = "") -> Any:
+    return Annotated[kind, Field(title=_L[key], description=description or None)]
+
+
+# An agency's registered facts, by field: the one place a new field of the agency is added.
+AGENCY_FACTS: dict[str, Any] = {
+    "name": text(Agency.name, _L["name"]),
+    "credit_code": _titled(CreditCode, "credit_code"),
+    "agency_type": code_of("agency_type", _L["agency_type"]),
+    "division": _titled(District, "division"),
+    "address": text(Agency.address, _L["address"]),
+    "legal_rep": text(Agency.legal_rep, _L["legal_rep"]),
+    "legal_rep_id_type": code_of("id_type", _L["legal_rep_id_type"]),
+    "legal_rep_id_no": text(Agency.legal_rep_id_no, _L["legal_rep_id_no"],
+                            "居民身份证: GB 11643 check digit"),
+    "contact": text(Agency.contact, _L["contact"]),
+    "phone": _titled(Phone, "phone"),
+    "business_address": text(Agency.business_address, _L["business_address"]),
+    "founded_on": RegistryDate(_L["founded_on"]),
+    "registered_capital": Amount(_L["registered_capital"]),
+    "business_scope": Text(2000, _L["business_scope"]),  # a Text column: the bureau's limit
+    "staff_count": Count(label=_L["staff_count"]),
+}
+OPTIONAL_FACTS = frozenset({"contact", "phone", *AGENCY_EXTRA_FIELDS})
+
+
+def fields(types: dict[str, Any], names: Iterable[str], *, optional: Iterable[str] = (),
+           every: bool = False) -> dict[str, Any]:
+    """create_model's field definitions: the named types, required unless optional (or every)."""
+    loose = set(optional)
+    return {name: (types[name] | None, None) if every or name in loose else (types[name], ...)
+            for name in names}
+
+
+AgencyFacts = create_model("AgencyFacts", __doc__="An agency's registered facts.",
+                           **fields(AGENCY_FACTS, AGENCY_FIELDS, optional=OPTIONAL_FACTS))
+AgencyRecord = create_model("AgencyRecord", __doc__="An agency's facts in the registry.",
+                            **fields(AGENCY_FACTS, AGENCY_RECORD_FIELDS, optional=OPTIONAL_FACTS))
+AGENCY_MAX_LEN = max_lengths(AgencyRecord)
+
+
+def agency(check: Checker, data: Any, path: str,
+           only: tuple[str, ...] = AGENCY_FIELDS) -> dict[str, Any]:
+    """Check an agency object (or the given subset of its fields) by its schema, and the rule
+    between two of them: a 居民身份证's number has its check digit. Returns the clean values."""
+    clean = check.model(AgencyRecord, data, path, only=only)
+    id_no = clean.get("legal_rep_id_no")
+    id_type = clean.get("legal_rep_id_type", data.get("legal_rep_id_type"))
+    if id_no and id_type == "resident_id":
+        id_no = id_no.upper()
+        problem = id_number_problem(id_no)
+        if problem:
+            check.fail(f"{path}.legal_rep_id_no" if path else "legal_rep_id_no", problem)
+        clean["legal_rep_id_no"] = id_no
+    return clean
 
 
 class Answer(BaseModel):
@@ -84,39 +180,6 @@ class Error(Answer):
     """Every refusal's body (CONTRACT.md)."""
 
     error: ErrorDetail
-
-
-def codes_of(kind: str, description: str = "") -> Any:
-    """A non-empty list of codes of a catalogue kind."""
-    return Annotated[list[code_of(kind)], Field(min_length=1, description=description or None)]
-
-
-# An agency's registered facts as applications and the registry take them, by field.
-AGENCY_FACTS: dict[str, Any] = {
-    "name": text(Agency.name, "机构名称"),
-    "credit_code": CreditCode,
-    "agency_type": code_of("agency_type", "机构类型"),
-    "division": DivisionCode,
-    "address": text(Agency.address, "住所"),
-    "legal_rep": text(Agency.legal_rep, "法定代表人（负责人）"),
-    "legal_rep_id_type": code_of("id_type", "证件类型"),
-    "legal_rep_id_no": text(Agency.legal_rep_id_no, "证件号码 (居民身份证: GB 11643 check digit)"),
-    "contact": text(Agency.contact, "联系人"),
-    "phone": Phone,
-}
-OPTIONAL_FACTS = frozenset({"contact", "phone"})
-
-
-def fields(types: dict[str, Any], names: Iterable[str], *, optional: Iterable[str] = (),
-           every: bool = False) -> dict[str, Any]:
-    """create_model's field definitions: the named types, required unless optional (or every)."""
-    loose = set(optional)
-    return {name: (types[name] | None, None) if every or name in loose else (types[name], ...)
-            for name in names}
-
-
-AgencyFacts = create_model("AgencyFacts", __doc__="An agency's registered facts.",
-                           **fields(AGENCY_FACTS, AGENCY_FIELDS, optional=OPTIONAL_FACTS))
 
 
 class AgencyRef(Answer):

@@ -8,6 +8,7 @@ import datetime as dt
 from portal_plugin.core import clock
 from portal_plugin.demo.base import CLERK_HP, CLERK_HX, who
 from portal_plugin.job_fairs import service as job_fairs
+from portal_plugin.job_fairs.schemas import POLICE_PERMIT_FROM
 
 # 现场招聘会: (clerk, venue district, name, kind, days from today, visitors).
 JOB_FAIRS = (
@@ -34,5 +35,5 @@ def load() -> None:
             "safety_officer": ("王强", "刘敏")[number % 2], "safety_phone": "022-23456789",
             "contact": ("赵敏", "孙磊")[number % 2], "contact_phone": f"1381234{5670 + number}",
             "police_permit_no": f"津公(治)许字[{day.year}]第{number + 10:03d}号"
-            if visitors >= job_fairs.POLICE_PERMIT_FROM else None,
+            if visitors >= POLICE_PERMIT_FROM else None,
         })

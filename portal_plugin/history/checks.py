@@ -11,14 +11,15 @@ from typing import Any
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select, text
 
-from portal_plugin.core import catalog, validation
+from portal_plugin.core import catalog, schemas, validation
 from portal_plugin.core.check_digits import CREDIT_CHARSET, credit_code_problem
 from portal_plugin.core.clock import today
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import AGENCY_STATUS, FILING_STATUS, LICENSE_STATUS, Agency, Filing, License
-from portal_plugin.core.validation import REQUIRED, Checker
+from portal_plugin.core.schemas import AGENCY_FIELDS, AGENCY_MAX_LEN
+from portal_plugin.core.validation import REQUIRED, Checker, Text
 from portal_plugin.history.spec import BY_KEY, CHOOSE_HINT, COLUMNS, DATE_HINT, ITEM_SEPARATOR, Column
 
 # Where each coded column's choices come from (code → label). Imports may carry the legacy
@@ -37,7 +38,7 @@ SOURCES: dict[str, Callable[[], Mapping[str, str]]] = {
 # date rules. The coded fields are mapped from labels (and checked) here, the credit code too
 # (a failing check digit is only a warning for historical data).
 CODED = ("agency_type", "legal_rep_id_type", "division")
-AGENCY_CHECKED = (*(f for f in validation.AGENCY_FIELDS if f not in ("credit_code", *CODED)),
+AGENCY_CHECKED = (*(f for f in AGENCY_FIELDS if f not in ("credit_code", *CODED)),
                   "founded_on")
 ITEM_SPLIT = re.compile(r"[、,，;；/\n]+")
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -163,14 +164,14 @@ def check_row(raw: Mapping[str, Any], lk: Lookups) -> RowResult:
 
     check = Checker()
     check.errors = result.errors  # problems found above keep their cell: one per cell
-    clean = validation.agency(check, data, "", only=AGENCY_CHECKED)
+    clean = schemas.agency(check, data, "", only=AGENCY_CHECKED)
     for key in CODED:
         if data[key] is None:
             check.fail(key, REQUIRED)
         clean[key] = data[key]
     clean["credit_code"] = _credit_code(result, check, data)
     for key in ("license_number", "filing_number"):
-        clean[key] = check.text(data, key, key, required=False, max_len=BY_KEY[key].max_len)
+        clean[key] = check.value(Text(BY_KEY[key].max_len), data, key, required=False)
     for key in ("license_status", "filing_status", "status"):
         clean[key] = _choice(result, BY_KEY[key], data[key], lk)
     for key in ("license_items", "filing_items"):
@@ -206,7 +207,7 @@ def _division(result: RowResult, text: str | None, lk: Lookups) -> str | None:
 
 
 def _credit_code(result: RowResult, check: Checker, data: Mapping[str, Any]) -> str | None:
-    code = check.text(data, "credit_code", "credit_code", max_len=18)
+    code = check.value(Text(AGENCY_MAX_LEN["credit_code"]), data, "credit_code")
     if code is None:
         return None
     code = code.upper()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from portal_plugin.core.validation import AGENCY_LABELS, AGENCY_MAX_LEN
+from portal_plugin.core.schemas import AGENCY_LABELS, AGENCY_MAX_LEN
 
 # Uploads must carry this version in the workbook's defined name; bump it when COLUMNS change.
 TEMPLATE_VERSION = "1"
@@ -52,7 +52,7 @@ class Column:
 
 
 def agency_column(key: str, kind: str = "text", **rules: Any) -> Column:
-    """An agency column: its header and longest value are the agency field's (core.validation)."""
+    """An agency column: its header and longest value are the agency schema's (core.schemas)."""
     return Column(key, AGENCY_LABELS[key], AGENCY_GROUP, kind,
                   max_len=AGENCY_MAX_LEN.get(key, Column.max_len), **rules)
 

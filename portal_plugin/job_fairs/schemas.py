@@ -5,40 +5,56 @@ from typing import Annotated, Any
 
 from pydantic import Field, create_model
 
-from portal_plugin.core.schemas import AgencyRef, Answer, DivisionCode, Paging, Phone, code_of, text
-from portal_plugin.core.validation import MAX_COUNT
-from portal_plugin.job_fairs.models import JobFair
-from portal_plugin.job_fairs.service import (
-    COUNT_FIELDS,
-    KIND,
-    LABELS,
-    MAX_DAYS,
-    PHONE_FIELDS,
-    POLICE_PERMIT_FROM,
-    TEXT_FIELDS,
+from portal_plugin.core.schemas import (
+    AgencyRef,
+    Answer,
+    DivisionCode,
+    Paging,
+    Phone,
+    code_of,
+    text,
 )
+from portal_plugin.core.validation import MAX_COUNT, Count, Moment, Text
+from portal_plugin.job_fairs.models import JobFair
+
+KIND = "job_fair_kind"
+# From this many expected visitors a fair needs the public-security permit (大型群众性活动).
+POLICE_PERMIT_FROM = 1000
+MAX_DAYS = 30
+TEXT_FIELDS = (  # field, max length, required
+    ("name", 200, True), ("organizer", 200, True), ("co_organizer", 200, False),
+    ("venue", 200, True), ("venue_address", 300, True), ("safety_officer", 100, True),
+    ("contact", 100, True),
+)
+PHONE_FIELDS = ("safety_phone", "contact_phone")
+COUNT_FIELDS = ("booths", "expected_employers", "expected_positions", "expected_visitors")
+# The Chinese label of every field (forms, details, error summaries).
+LABELS = {
+    "name": "招聘会名称", "kind": "招聘会类型", "organizer": "主办单位", "co_organizer": "承办单位",
+    "start_at": "开始时间", "end_at": "结束时间", "venue": "举办场馆", "venue_address": "场馆地址",
+    "division": "所在区", "booths": "展位数", "expected_employers": "预计参会单位数",
+    "expected_positions": "预计岗位数", "expected_visitors": "预计入场人数",
+    "safety_officer": "安全责任人", "safety_phone": "安全责任人电话", "contact": "联系人",
+    "contact_phone": "联系人电话", "police_permit_no": "公安机关安全许可文号",
+}
 
 
 def _labelled(kind: Any, key: str, description: str = "") -> Any:
-    return Annotated[kind, Field(description=" ".join(filter(None, (LABELS[key], description))))]
+    return Annotated[kind, Field(title=LABELS[key], description=description or None)]
 
 
 # Every field a fair takes: (type, default) as create_model wants it; ... marks a required one.
 _FIELDS: dict[str, Any] = {
-    **{key: (Annotated[str, Field(max_length=length, description=LABELS[key])], ...)
-       if required else
-       (Annotated[str | None, Field(max_length=length, description=LABELS[key])], None)
+    **{key: (Text(length, LABELS[key]), ...) if required else (Text(length, LABELS[key]) | None, None)
        for key, length, required in TEXT_FIELDS},
     "kind": (code_of(KIND, LABELS["kind"]), ...),
     "division": (_labelled(DivisionCode, "division", "of the venue"), ...),
     **{key: (_labelled(Phone, key), ...) for key in PHONE_FIELDS},
-    **{key: (Annotated[int, Field(ge=0, le=MAX_COUNT, description=LABELS[key])], ...)
-       for key in COUNT_FIELDS},
-    "start_at": (_labelled(dt.datetime, "start_at", "local time unless an offset is given"), ...),
-    "end_at": (_labelled(dt.datetime, "end_at", f"after start_at, at most {MAX_DAYS} days"), ...),
-    "police_permit_no": (text(JobFair.police_permit_no,
-                              f"{LABELS['police_permit_no']}, required from "
-                              f"{POLICE_PERMIT_FROM} expected visitors") | None, None),
+    **{key: (Count(MAX_COUNT, LABELS[key]), ...) for key in COUNT_FIELDS},
+    "start_at": (_labelled(Moment, "start_at", "local time unless an offset is given"), ...),
+    "end_at": (_labelled(Moment, "end_at", f"after start_at, at most {MAX_DAYS} days"), ...),
+    "police_permit_no": (Annotated[text(JobFair.police_permit_no, LABELS["police_permit_no"]) | None, Field(
+        description=f"required from {POLICE_PERMIT_FROM} expected visitors")], None),
 }
 
 JobFairIn = create_model("JobFairIn", __doc__="A job fair to register for the clerk's agency.",

@@ -21,27 +21,12 @@ from portal_plugin.core.paging import contains, page_bounds
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from portal_plugin.job_fairs.models import JobFair
-
-KIND = "job_fair_kind"
-# From this many expected visitors a fair needs the public-security permit (大型群众性活动).
-POLICE_PERMIT_FROM = 1000
-MAX_DAYS = 30
-TEXT_FIELDS = (  # field, max length, required
-    ("name", 200, True), ("organizer", 200, True), ("co_organizer", 200, False),
-    ("venue", 200, True), ("venue_address", 300, True), ("safety_officer", 100, True),
-    ("contact", 100, True),
+from portal_plugin.job_fairs.schemas import (
+    KIND,
+    MAX_DAYS,
+    POLICE_PERMIT_FROM,
+    JobFairIn,
 )
-PHONE_FIELDS = ("safety_phone", "contact_phone")
-COUNT_FIELDS = ("booths", "expected_employers", "expected_positions", "expected_visitors")
-# The Chinese label of every field (forms, details, error summaries).
-LABELS = {
-    "name": "招聘会名称", "kind": "招聘会类型", "organizer": "主办单位", "co_organizer": "承办单位",
-    "start_at": "开始时间", "end_at": "结束时间", "venue": "举办场馆", "venue_address": "场馆地址",
-    "division": "所在区", "booths": "展位数", "expected_employers": "预计参会单位数",
-    "expected_positions": "预计岗位数", "expected_visitors": "预计入场人数",
-    "safety_officer": "安全责任人", "safety_phone": "安全责任人电话", "contact": "联系人",
-    "contact_phone": "联系人电话", "police_permit_no": "公安机关安全许可文号",
-}
 
 
 @dataclass(frozen=True)
@@ -55,50 +40,21 @@ class FairQuery:
     per_page: int = 20
 
 
-def _moment(check: Checker, data: Mapping[str, Any], key: str) -> dt.datetime | None:
-    """A local date and time (YYYY-MM-DDTHH:MM, an offset optional) as an aware datetime."""
-    value = check.text(data, key, key, max_len=32)
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace(" ", "T", 1))
-    except ValueError:
-        check.fail(key, "时间格式应为 YYYY-MM-DD HH:MM")
-        return None
-    if not 2000 <= moment.year <= 2100:
-        check.fail(key, "年份应在2000至2100之间")
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
-
-
 def validate(data: Mapping[str, Any]) -> dict[str, Any]:
     """A fair's clean values, or Invalid naming every bad field with its reason."""
     check = Checker()
-    clean: dict[str, Any] = {
-        key: check.text(data, key, key, required=required, max_len=max_len)
-        for key, max_len, required in TEXT_FIELDS
-    }
-    clean["kind"] = check.code(data, "kind", "kind", KIND)
-    clean["division"] = check.division(data, "division", "division")
-    for key in PHONE_FIELDS:
-        clean[key] = check.phone(data, key, key, required=True)
-    for key in COUNT_FIELDS:
-        clean[key] = check.count(data, key, key)
-    start, end = _moment(check, data, "start_at"), _moment(check, data, "end_at")
+    clean = check.model(JobFairIn, data)
+    start, end = clean["start_at"], clean["end_at"]
     if start and end:
         if end <= start:
             check.fail("end_at", "结束时间应晚于开始时间")
         elif end - start > dt.timedelta(days=MAX_DAYS):
             check.fail("end_at", f"举办时间不能超过{MAX_DAYS}天")
-    clean["start_at"], clean["end_at"] = start, end
-    clean["police_permit_no"] = check.text(data, "police_permit_no", "police_permit_no",
-                                           required=False, max_len=60)
     visitors = clean["expected_visitors"]
     if visitors is not None and visitors >= POLICE_PERMIT_FROM and not clean["police_permit_no"]:
         check.fail("police_permit_no", f"预计入场人数达到{POLICE_PERMIT_FROM}人的招聘会须填写"
                                        "公安机关安全许可文号")
-    if check.errors:
-        raise Invalid(check.errors)
+    check.raise_any()
     return clean
 
 

@@ -19,7 +19,14 @@ from portal_plugin.core.permissions import AGENCY_PERMISSION
 from portal_plugin.core.queryargs import date_arg, districts_of, int_arg
 from portal_plugin.core.schemas import Page
 from portal_plugin.job_fairs import service as job_fairs
-from portal_plugin.job_fairs.schemas import JobFairIn, JobFairOut, JobFairQuery
+from portal_plugin.job_fairs.schemas import (
+    KIND,
+    LABELS,
+    POLICE_PERMIT_FROM,
+    JobFairIn,
+    JobFairOut,
+    JobFairQuery,
+)
 
 PERMISSION = "job_fairs.view"
 PER_PAGE = 20
@@ -62,7 +69,7 @@ def index() -> tuple[str, int]:
 def detail(fair_id: int) -> str:
     """Show one job fair's details."""
     fair = job_fairs.to_json(job_fairs.get(identity(), fair_id))
-    return render_template("hrm/job_fairs/detail.html", fair=fair, labels=job_fairs.LABELS,
+    return render_template("hrm/job_fairs/detail.html", fair=fair, labels=LABELS,
                            back=url_for(".index"))
 
 
@@ -76,9 +83,9 @@ def own() -> tuple[str, int]:
 def render_form(values: Mapping[str, Any], errors: Mapping[str, str] | None = None,
                 status: int = 200) -> tuple[str, int]:
     return render_template(
-        "hrm/job_fairs/form.html", values=values, errors=errors or {}, labels=job_fairs.LABELS,
-        kinds=catalog.labels(job_fairs.KIND, active_only=True), divisions=catalog.districts(),
-        permit_from=job_fairs.POLICE_PERMIT_FROM), status
+        "hrm/job_fairs/form.html", values=values, errors=errors or {}, labels=LABELS,
+        kinds=catalog.labels(KIND, active_only=True), divisions=catalog.districts(),
+        permit_from=POLICE_PERMIT_FROM), status
 
 
 @agency_bp.route("/new", methods=["GET", "POST"])
@@ -89,7 +96,7 @@ def new() -> Response | tuple[str, int]:
     if request.method == "GET":
         agency = own_agency(who)
         return render_form({"organizer": agency.name if agency else ""})
-    values = {key: request.form.get(key, "").strip() or None for key in job_fairs.LABELS}
+    values = {key: request.form.get(key, "").strip() or None for key in LABELS}
     return form_post(
         lambda: job_fairs.register(who, values),
         lambda fair: (f"现场招聘会“{fair.name}”已登记", url_for(".detail_own", fair_id=fair.id)),
@@ -101,7 +108,7 @@ def new() -> Response | tuple[str, int]:
 def detail_own(fair_id: int) -> str:
     """Show one of the agency's job fairs."""
     fair = job_fairs.to_json(job_fairs.get(identity(), fair_id))
-    return render_template("hrm/job_fairs/detail.html", fair=fair, labels=job_fairs.LABELS,
+    return render_template("hrm/job_fairs/detail.html", fair=fair, labels=LABELS,
                            back=url_for(".own"))
 
 

@@ -11,6 +11,10 @@ from portal_plugin.core.clock import utcnow
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, License, UTCDateTime
 
+# DOMAIN.md keeps 已撤销 and 已吊销 as licence statuses of their own, so a revocation on those
+# grounds leaves that status; every other ground leaves the licence 已注销.
+STATUS_BY_GROUND = {"R03": "revoked", "R04": "cancelled"}
+
 
 class Revocation(db.Model):
     """A 注销单位行政许可 decision: the bureau takes an agency's licence out of force."""

@@ -10,28 +10,21 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from portal_plugin.core import audit, catalog, validation
+from portal_plugin.core import audit, catalog
 from portal_plugin.core.errors import Conflict, Invalid, NotFound
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import in_jurisdiction, jurisdiction, scope
-from portal_plugin.core.models import LICENSE_STATUS, MAX_ID, Agency, License
+from portal_plugin.core.models import LICENSE_STATUS, Agency, License
 from portal_plugin.core.paging import page_bounds
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
-from portal_plugin.revocations.models import Revocation
+from portal_plugin.revocations.models import STATUS_BY_GROUND, Revocation
+from portal_plugin.revocations.schemas import GROUND_KIND, RevocationIn
 from workflows import common, numbering
 
-GROUND_KIND = "revocation_ground"
-# DOMAIN.md keeps 已撤销 and 已吊销 as licence statuses of their own, so a revocation on those
-# grounds leaves that status; every other ground leaves the licence 已注销.
-STATUS_BY_GROUND = {"R03": "revoked", "R04": "cancelled"}
 # The 注销文号 series (shared with approved 注销 cases of the same division).
 NUMBER_KIND = "deregistration"
-LABELS = {
-    "agency": "机构", "license_id": "许可证", "ground": "注销原因", "decision_date": "决定日期",
-    "document_number": "文号", "remarks": "备注",
-}
 NOT_FOUND = "许可证不存在，或不在您的管辖范围内"
 AGENCY_MATCHES = 20
 
@@ -49,33 +42,11 @@ class RevocationQuery:
     per_page: int = 20
 
 
-def _license_id(check: Checker, data: Mapping[str, Any]) -> int | None:
-    """A licence id: a JSON integer or form digits, within the key range."""
-    value = data.get("license_id")
-    if validation.blank(value):
-        check.fail("license_id", "请选择要注销的许可证")
-        return None
-    number = validation.whole_number(value)
-    if number is None or not 0 < number <= MAX_ID:
-        check.fail("license_id", "应为许可证的编号（正整数）")
-        return None
-    return number
-
-
 def validate(data: Mapping[str, Any]) -> dict[str, Any]:
     """A revocation's clean values, or Invalid naming every bad field with its reason."""
     check = Checker()
-    clean = {
-        "license_id": _license_id(check, data),
-        "ground": check.code(data, "ground", "ground", GROUND_KIND),
-        "decision_date": check.date(data, "decision_date", "decision_date",
-                                    label=LABELS["decision_date"]),
-        "document_number": check.text(data, "document_number", "document_number",
-                                      required=False, max_len=60),
-        "remarks": check.text(data, "remarks", "remarks", required=False, max_len=500),
-    }
-    if check.errors:
-        raise Invalid(check.errors)
+    clean = check.model(RevocationIn, data)
+    check.raise_any()
     return clean
 
 

@@ -17,7 +17,13 @@ from portal_plugin.core.pages import form_post, list_page
 from portal_plugin.core.queryargs import date_arg, districts_of, int_arg
 from portal_plugin.core.schemas import Page
 from portal_plugin.revocations import service as revocations
-from portal_plugin.revocations.schemas import RevocationIn, RevocationOut, RevocationQuery
+from portal_plugin.revocations.schemas import (
+    GROUND_KIND,
+    LABELS,
+    RevocationIn,
+    RevocationOut,
+    RevocationQuery,
+)
 
 PERMISSION = "revocation.manage"
 PER_PAGE = 20
@@ -53,15 +59,15 @@ def index() -> tuple[str, int]:
         "hrm/revocations/index.html",
         lambda: revocations.search(identity(), query_from(request.args, PER_PAGE)),
         row=revocations.to_json, divisions=districts_of(identity()),
-        grounds=catalog.labels(revocations.GROUND_KIND))
+        grounds=catalog.labels(GROUND_KIND))
 
 
 def render_form(q: str, values: Mapping[str, Any], errors: Mapping[str, str] | None = None,
                 status: int = 200) -> tuple[str, int]:
     return render_template(
         "hrm/revocations/form.html", q=q, matches=revocations.candidates(identity(), q),
-        values=values, errors=errors or {}, labels=revocations.LABELS,
-        grounds=catalog.labels(revocations.GROUND_KIND, active_only=True)), status
+        values=values, errors=errors or {}, labels=LABELS,
+        grounds=catalog.labels(GROUND_KIND, active_only=True)), status
 
 
 @bp.route("/new", methods=["GET", "POST"])

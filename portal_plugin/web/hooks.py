@@ -11,7 +11,7 @@ from portal_plugin.core import access
 from portal_plugin.core.extensions import csrf
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import AGENCY_STATUS
-from portal_plugin.core.validation import AGENCY_LABELS
+from portal_plugin.core.schemas import AGENCY_LABELS
 from sso.auth import uses_bearer
 
 # What a multipart form adds around an uploaded file (boundaries, headers, the CSRF token).

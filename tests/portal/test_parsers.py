@@ -9,7 +9,7 @@ import pytest
 
 from portal_plugin.core import validation
 from portal_plugin.core.errors import Invalid
-from portal_plugin.core.validation import Checker
+from portal_plugin.core.validation import Amount, Checker, Count, Day
 
 
 @pytest.mark.parametrize(("value", "number"), [
@@ -48,22 +48,22 @@ def test_registry_dates_run_from_the_founding_to_today():
 ])
 def test_amounts_are_checked_one_way(value, result, problem):
     check = Checker()
-    assert check.amount({"x": value}, "x", "x") == result
+    assert check.value(Amount(), {"x": value}, "x") == result
     assert check.errors.get("x") == problem
 
 
 def test_an_optional_amount_or_count_may_be_left_blank():
     check = Checker()
-    assert check.amount({}, "x", "x", required=False) is None
-    assert check.count({"y": " "}, "y", "y", required=False) is None
+    assert check.value(Amount(), {}, "x", required=False) is None
+    assert check.value(Count(), {"y": " "}, "y", required=False) is None
     assert check.errors == {}
 
 
 def test_a_date_field_takes_text_or_a_date_read_already():
     check = Checker()
-    assert check.date({"d": "2020-01-02"}, "d", "d") == dt.date(2020, 1, 2)
-    assert check.date({"d": dt.date(2020, 1, 2)}, "d", "d") == dt.date(2020, 1, 2)
-    assert check.date({"d": "2020/01/02"}, "d", "d") is None
+    assert check.value(Day, {"d": "2020-01-02"}, "d") == dt.date(2020, 1, 2)
+    assert check.value(Day, {"d": dt.date(2020, 1, 2)}, "d") == dt.date(2020, 1, 2)
+    assert check.value(Day, {"d": "2020/01/02"}, "d") is None
     assert check.errors == {"d": "日期格式应为 YYYY-MM-DD"}
 
 
