@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 __version__ = VERSION
 
 
-# Imported lazily so that sso/ and workflows/ can import portal_plugin's models and registry
+# Imported lazily so that sso/ and workflows/ can import portal_plugin.core
 # without a cycle through the factory.
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the standalone application (see portal_plugin.app.create_app)."""

@@ -99,6 +99,6 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
     host_sessions = app.session_interface if url_prefix else None
     app.session_interface = PluginSessionInterface(url_prefix, fallback=host_sessions)
     ours = [e for e in app.view_functions if e.startswith("hrm.") and e != "hrm.static"]
-    app.extensions["hrm_registry"] = access.check_declarations(app, ours)
+    app.extensions["hrm_declarations"] = access.check_declarations(app, ours)
     openapi.check(app)
     cli.register(app)

@@ -12,7 +12,7 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal_plugin.core.access import Access, registry
+from portal_plugin.core.access import Access, declared
 from portal_plugin.core.extensions import db
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from portal_plugin.history.models import ImportBatch
@@ -321,11 +321,11 @@ def test_every_endpoint_answers_every_identity_as_declared(
     """public/signed-in: never 403 to a role holder; no identity: 401 (API, forms) or the login
     redirect (page GET); 403 exactly when the roles hold none of the declared permissions; an
     object of another district (or none at all): 404; never a 500; nothing changes."""
-    declared = {reg.endpoint: reg.access for reg in registry(app)}
-    assert set(declared) == set(CALLS), "every endpoint of the registry needs a row in CALLS"
+    access = {reg.endpoint: reg.access for reg in declared(app)}
+    assert set(access) == set(CALLS), "every declared endpoint needs a row in CALLS"
     if role in DEFAULT_ROLES:
         for endpoint, call in CALLS.items():
-            allowed = not refused(declared[endpoint], role)
+            allowed = not refused(access[endpoint], role)
             assert allowed == (role in call.holders), (endpoint, role, "the holders differ")
     before = snapshot(app)
     if role is None:
@@ -348,8 +348,8 @@ def test_every_endpoint_answers_every_identity_as_declared(
             else:
                 data = {**(call.body or {}), "csrf_token": csrf} if call.method != "GET" else None
                 response = browser.open(url, method=call.method, data=data)
-            want = expectation(declared[endpoint], call, role, place, missing, json)
-            if not meets(response, want, json, role, declared[endpoint].public):
+            want = expectation(access[endpoint], call, role, place, missing, json)
+            if not meets(response, want, json, role, access[endpoint].public):
                 wrong.append((endpoint, call.method, url, response.status_code, want))
     assert not wrong, "\n".join(map(str, wrong))
     assert snapshot(app) == before, "the matrix changed data"

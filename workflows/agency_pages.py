@@ -15,6 +15,7 @@ from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import own_agency
 from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS
+from portal_plugin.core.pages import form_post
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from workflows import common, service
 from workflows.engine import CASE_TYPES, CaseType, case_type
@@ -78,12 +79,11 @@ def apply_view(wf_name: str) -> Callable[[], Response | tuple[str, int]]:
         if request.method == "GET":
             return render_form(wf, _defaults(wf, who))
         body = wf.form_body(request.form, own_agency(who))
-        try:
-            case = service.create(wf, who, body, submit=request.form.get("intent") == "submit")
-        except Invalid as exc:
-            return render_form(wf, body, errors=exc.fields, status=422)
-        flash(f"{wf.label}申请已{'提交' if case.status == 'submitted' else '保存为草稿'}", "success")
-        return redirect(url_for(".case_page", wf=wf.name, case_id=case.id))
+        return form_post(
+            lambda: service.create(wf, who, body, submit=request.form.get("intent") == "submit"),
+            lambda case: (f"{wf.label}申请已{'提交' if case.status == 'submitted' else '保存为草稿'}",
+                          url_for(".case_page", wf=wf.name, case_id=case.id)),
+            lambda errors, status: render_form(wf, body, errors=errors, status=status))
 
     view.__doc__ = f"Fill in and save or submit a {wf_name} application."
     return view

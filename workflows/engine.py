@@ -1,4 +1,4 @@
-"""The workflow engine: the shared state machine, case-type registry, and the one `apply`."""
+"""The workflow engine: the shared state machine, the table of case types, and the one `apply`."""
 
 from __future__ import annotations
 

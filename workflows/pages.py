@@ -7,15 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog, schemas
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import form_version
 from portal_plugin.core.clock import local_zone
-from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.models import RECORD_SOURCE
+from portal_plugin.core.pages import action_post
 from portal_plugin.core.paging import page_count
 from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ
 from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
@@ -28,6 +28,7 @@ from workflows.engine import (
     CaseType,
     case_type,
 )
+from workflows.models import Case
 from workflows.records import RecordQuery
 
 bp = Blueprint("cases", __name__)
@@ -200,19 +201,19 @@ def case_page(wf: str, case_id: int) -> tuple[str, int]:
 def case_action(wf: str, case_id: int, action: str) -> Response | tuple[str, int]:
     """Take the decision the officer clicked (受理 / 退回 / 不通过 / 准予 / 不予)."""
     workflow = case_type(wf)
-    try:
-        case = service.act(workflow, case_id, action, identity(), {
-            "reason": request.form.get("reason", ""),
-            "version": form_version(),
-        })
-    except Invalid as exc:
-        return render_case(workflow, case_id, errors=exc.fields, status=422)
-    except Conflict as exc:
-        return render_case(workflow, case_id, message=exc.message, status=409)
-    step = step_of(wf, TRANSITIONS[action].step)
-    flash(f"{case.case_no} {DONE[action]}：{workflow.status_label(case.status)}", "success")
-    return redirect(url_for(f".{wf}_{step.step}") if step else url_for(".case_page", wf=wf,
-                                                                        case_id=case_id))
+
+    def done(case: Case) -> tuple[str, str]:
+        step = step_of(wf, TRANSITIONS[action].step)
+        return (f"{case.case_no} {DONE[action]}：{workflow.status_label(case.status)}",
+                url_for(f".{wf}_{step.step}") if step else url_for(".case_page", wf=wf,
+                                                                   case_id=case_id))
+
+    return action_post(
+        lambda: service.act(workflow, case_id, action, identity(), {
+            "reason": request.form.get("reason", ""), "version": form_version()}),
+        done,
+        lambda errors, message, status: render_case(workflow, case_id, errors=dict(errors),
+                                                    message=message, status=status))
 
 
 def field_labels() -> dict[str, str]:

@@ -20,7 +20,7 @@ from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import AuditEvent
 from portal_plugin.core.paging import MAX_PER_PAGE, contains, page_bounds
 from portal_plugin.core.transaction import atomic
-from workflows import branch, calendar, change, deregistration, engine, filing, licensing
+from workflows import branch, calendar, change, deregistration, engine, filing, licensing, state
 from workflows.calendar import DUE_SOON_DAYS, deadline_flag
 from workflows.engine import CLERK_STEP, CaseType, apply, case_type, load
 from workflows.models import Case
@@ -67,10 +67,11 @@ def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any]
         if version is not None and version != case.version:
             raise Conflict(STALE)
         payload = wf.validate(body, identity, case)
-        case.payload = payload
-        case.agency_name = payload["agency"]["name"]
-        case.division_code = wf.division_of(payload)
-        case.version += 1
+        # The engine's guarded state change (the status stays): one conditional UPDATE.
+        state.change(Case, case.id, EDITABLE, None, case.version,
+                     where=(Case.workflow == wf.name,), payload=payload,
+                     agency_name=payload["agency"]["name"], division_code=wf.division_of(payload))
+        db.session.refresh(case)
         audit.record(identity, "edit", "case", case.id, from_state=case.status,
                      to_state=case.status, data={"workflow": wf.name})
     return case

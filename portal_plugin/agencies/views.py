@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.agencies import service as agencies
@@ -15,9 +15,9 @@ from portal_plugin.core import catalog, schemas
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
 from portal_plugin.core.apidoc import documents
-from portal_plugin.core.errors import Conflict, Invalid
+from portal_plugin.core.errors import Invalid
 from portal_plugin.core.models import AGENCY_STATUS, FILING_STATUS, LICENSE_STATUS
-from portal_plugin.core.pages import form_post, list_page
+from portal_plugin.core.pages import action_post, form_post, list_page
 from portal_plugin.core.queryargs import districts_of, int_arg
 from portal_plugin.core.schemas import Page
 from workflows.engine import case_type
@@ -122,13 +122,12 @@ def delete(agency_id: int) -> Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("hrm/agencies/delete.html", agency=agencies.to_json(agency),
                                blockers=agencies.blockers(agency)), 200
-    try:
-        agencies.delete(who, agency_id)
-    except Conflict as exc:
-        return render_template("hrm/agencies/delete.html", agency=agencies.to_json(agency),
-                               blockers=agencies.blockers(agency), error=exc.message), 409
-    flash(f"机构“{agency.name}”已删除", "success")
-    return redirect(url_for(".index"))
+    return action_post(
+        lambda: agencies.delete(who, agency_id),
+        lambda _: (f"机构“{agency.name}”已删除", url_for(".index")),
+        lambda _, message, status: (render_template(
+            "hrm/agencies/delete.html", agency=agencies.to_json(agency),
+            blockers=agencies.blockers(agency), error=message), status))
 
 
 @api_bp.get("")

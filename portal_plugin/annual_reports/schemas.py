@@ -23,6 +23,10 @@ LABELS = {
     "placements": "帮助实现就业人数", "job_fairs_held": "举办招聘会场次",
     "online_postings": "网络发布岗位数", "trainings": "培训人次", "complaints": "投诉及处罚情况",
     "filled_by": "填报人", "filled_on": "填报日期",
+    # The agency's basics as the report keeps them, and its life.
+    "name": "机构名称", "credit_code": "统一社会信用代码", "license_numbers": "许可证编号",
+    "filing_numbers": "备案编号", "legal_rep": "法定代表人", "address": "住所",
+    "submitted_on": "报送日期", "status": "状态",
 }
 # What a reviewer may do to a report, from its transition table.
 REVIEWER_ACTIONS = [a for a, t in TRANSITIONS.items() if t.step == "review"]

@@ -20,7 +20,7 @@ from portal_plugin.annual_reports.models import (
     TRANSITIONS,
     AnnualReport,
 )
-from portal_plugin.annual_reports.schemas import FIGURES, FIRST_YEAR, ReportFigures
+from portal_plugin.annual_reports.schemas import FIGURES, FIRST_YEAR, LABELS, ReportFigures
 from portal_plugin.core import audit, catalog, excel, validation
 from portal_plugin.core.clock import local_zone, today, utcnow
 from portal_plugin.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -36,8 +36,9 @@ from workflows.engine import CLERK_STEP, Transition
 
 DOING = "填报年度报告"
 # The 公示信息 sheet: publishable identity and compliance fields only (DOMAIN.md).
-EXPORT_HEADERS = ("机构名称", "统一社会信用代码", "许可证编号", "备案编号", "法定代表人", "住所",
-                  "报告年度", "报送日期", "状态")
+EXPORT_COLUMNS = ("name", "credit_code", "license_numbers", "filing_numbers", "legal_rep",
+                  "address", "year", "submitted_on", "status")
+EXPORT_HEADERS = tuple(LABELS[key] for key in EXPORT_COLUMNS)
 EXPORT_TEXT_COLUMNS = (2, 3, 4)
 EXPORT_WIDTHS = (40, 22, 30, 30, 14, 40, 10, 12, 8)
 EXPORT_BATCH = 1000

@@ -8,9 +8,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    flash,
     jsonify,
-    redirect,
     render_template,
     request,
     url_for,
@@ -31,10 +29,10 @@ from portal_plugin.annual_reports.schemas import (
 from portal_plugin.core.access import AGENCY_SIDE, MenuItem, identity, requires
 from portal_plugin.core.api import body, form_version, page_of, version_of
 from portal_plugin.core.apidoc import XLSX, documents
-from portal_plugin.core.errors import Conflict, Invalid
+from portal_plugin.core.errors import Invalid
 from portal_plugin.core.excel import XLSX_MIME, content_disposition
 from portal_plugin.core.jurisdiction import own_agency
-from portal_plugin.core.pages import list_page
+from portal_plugin.core.pages import action_post, form_post, list_page
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from portal_plugin.core.queryargs import districts_of, int_arg
 from portal_plugin.core.schemas import Page, Reason
@@ -106,18 +104,15 @@ def detail(report_id: int) -> tuple[str, int]:
 @requires(PERMISSION)
 def act(report_id: int, action: str) -> Response | tuple[str, int]:
     """Take the decision the officer clicked (通过 / 退回 / 退回重填)."""
-    try:
-        report = annual_reports.review(identity(), report_id, action,
-                                       reason=request.form.get("reason", ""),
-                                       version=form_version())
-    except Invalid as exc:
-        return _detail(report_id, "hrm/annual_reports/detail.html", errors=exc.fields,
-                       status=422, open_action=action)
-    except Conflict as exc:
-        return _detail(report_id, "hrm/annual_reports/detail.html", message=exc.message,
-                       status=409)
-    flash(f"{report.name} {report.year}年度报告{DONE[action]}", "success")
-    return redirect(url_for(".detail", report_id=report_id))
+    return action_post(
+        lambda: annual_reports.review(identity(), report_id, action,
+                                      reason=request.form.get("reason", ""),
+                                      version=form_version()),
+        lambda report: (f"{report.name} {report.year}年度报告{DONE[action]}",
+                        url_for(".detail", report_id=report_id)),
+        lambda errors, message, status: _detail(
+            report_id, "hrm/annual_reports/detail.html", errors=errors, message=message,
+            status=status, open_action=action if errors else None))
 
 
 def _export() -> Response:
@@ -161,18 +156,17 @@ def _save(report_id: int | None) -> Response | tuple[str, int]:
     submit = request.form.get("submit") == "1"
     current = (annual_reports.to_json(annual_reports.get(who, report_id))
                if report_id else None)
-    try:
+
+    def save() -> Any:
         if report_id is None:
-            report = annual_reports.create(who, values, submit=submit)
-        else:
-            report = annual_reports.edit(who, report_id, values, submit=submit,
-                                         version=form_version())
-    except Invalid as exc:
-        return _form(values, exc.fields, 422, current)
-    except Conflict as exc:
-        return _form(values, {"form": exc.message}, 409, current)
-    flash(f"{report.year}年度报告已{'提交' if submit else '保存'}", "success")
-    return redirect(url_for(".detail_own", report_id=report.id))
+            return annual_reports.create(who, values, submit=submit)
+        return annual_reports.edit(who, report_id, values, submit=submit,
+                                   version=form_version())
+
+    return form_post(
+        save, lambda report: (f"{report.year}年度报告已{'提交' if submit else '保存'}",
+                              url_for(".detail_own", report_id=report.id)),
+        lambda errors, status: _form(values, errors, status, current))
 
 
 @agency_bp.route("/new", methods=["GET", "POST"])
@@ -207,13 +201,12 @@ def edit(report_id: int) -> Response | tuple[str, int]:
 @requires(AGENCY_PERMISSION)
 def submit_own(report_id: int) -> Response | tuple[str, int]:
     """Submit a draft report (【提交】)."""
-    try:
-        report = annual_reports.submit(identity(), report_id, version=form_version())
-    except Conflict as exc:
-        return _detail(report_id, "hrm/annual_reports/detail_own.html", message=exc.message,
-                       status=409)
-    flash(f"{report.year}年度报告已提交", "success")
-    return redirect(url_for(".detail_own", report_id=report_id))
+    return action_post(
+        lambda: annual_reports.submit(identity(), report_id, version=form_version()),
+        lambda report: (f"{report.year}年度报告已提交", url_for(".detail_own", report_id=report_id)),
+        lambda errors, message, status: _detail(
+            report_id, "hrm/annual_reports/detail_own.html", errors=errors, message=message,
+            status=status))
 
 
 # --- API ----------------------------------------------------------------------------------

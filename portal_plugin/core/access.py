@@ -1,4 +1,4 @@
-"""One declaration per view: its permission and menu item; the registry and menus built from it."""
+"""One declaration per view: its permission and menu item; the endpoint table and menus built from it."""
 
 from __future__ import annotations
 
@@ -111,19 +111,19 @@ def current_identity() -> Identity | None:
 
 
 @dataclass(frozen=True)
-class Registered:
+class Declared:
     endpoint: str
     access: Access
 
 
-def registry(app: Flask) -> list[Registered]:
+def declared(app: Flask) -> list[Declared]:
     """Every declared endpoint of the bundle, menu items in menu order first."""
-    return app.extensions["hrm_registry"]
+    return app.extensions["hrm_declarations"]
 
 
-def check_declarations(app: Flask, endpoints: Iterable[str]) -> list[Registered]:
-    """Fail start-up on an undeclared endpoint or a duplicated menu label; return the registry."""
-    found: list[Registered] = []
+def check_declarations(app: Flask, endpoints: Iterable[str]) -> list[Declared]:
+    """Fail start-up on an undeclared endpoint or a duplicated menu label; return the endpoint table."""
+    found: list[Declared] = []
     labels: dict[str, str] = {}
     for endpoint in endpoints:
         access = getattr(app.view_functions[endpoint], "hrm_access", None)
@@ -140,7 +140,7 @@ def check_declarations(app: Flask, endpoints: Iterable[str]) -> list[Registered]
                     f"and {endpoint!r}"
                 )
             labels[access.menu.label] = endpoint
-        found.append(Registered(endpoint, access))
+        found.append(Declared(endpoint, access))
     found.sort(key=lambda r: (r.access.menu is None, r.access.menu.order if r.access.menu else 0))
     return found
 
@@ -165,7 +165,7 @@ def menu_entries(app: Flask, identity: Identity | None, *, everything: bool = Fa
                 "order": reg.access.menu.order,
                 "side": reg.access.menu.side,
             }
-            for reg in registry(app)
+            for reg in declared(app)
             if reg.access.menu and (everything or reg.access.allows(identity))
         ]
     return [dict(entry) for entry in built[key]]

@@ -31,15 +31,31 @@ def list_page(template: str, search: Callable[[], Found], *, row: Callable[[Any]
     ), 422 if errors else 200
 
 
-def form_post(save: Callable[[], T], done: Callable[[T], tuple[str, str]],
-              render: Callable[[Mapping[str, str], int], tuple[str, int]]
-              ) -> Response | tuple[str, int]:
-    """The POST half of a form page: save, then flash what happened and redirect (done → message,
-    URL); a refusal re-renders the form with its message and field errors (422, or 409)."""
+def _post(save: Callable[[], T], done: Callable[[T], tuple[str, str]],
+          refused: Callable[[Invalid | Conflict], tuple[str, int]]) -> Response | tuple[str, int]:
+    """Save, then flash what happened and redirect (done → message, URL); a refusal is
+    rendered by `refused`. The service commits (or rolls back) inside `save`."""
     try:
         result = save()
     except (Invalid, Conflict) as exc:
-        return render({"form": exc.message, **exc.fields}, exc.status)
+        return refused(exc)
     message, target = done(result)
     flash(message, "success")
     return redirect(target)
+
+
+def form_post(save: Callable[[], T], done: Callable[[T], tuple[str, str]],
+              render: Callable[[Mapping[str, str], int], tuple[str, int]]
+              ) -> Response | tuple[str, int]:
+    """The POST half of a form page: a refusal re-renders the form with its message (`form`)
+    and field errors (422, or 409)."""
+    return _post(save, done, lambda exc: render({"form": exc.message, **exc.fields}, exc.status))
+
+
+def action_post(save: Callable[[], T], done: Callable[[T], tuple[str, str]],
+                render: Callable[[Mapping[str, str], str | None, int], tuple[str, int]]
+                ) -> Response | tuple[str, int]:
+    """A button on a details page (a decision, 提交, 确认导入 …): a refusal re-renders the page
+    with the field errors of an invalid reason (422) or the conflict's message (409)."""
+    return _post(save, done, lambda exc: render(exc.fields, None, exc.status)
+                 if isinstance(exc, Invalid) else render({}, exc.message, exc.status))

@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import api, excel, validation
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
 from portal_plugin.core.apidoc import XLSX, documents
-from portal_plugin.core.errors import Conflict, Invalid
+from portal_plugin.core.errors import Invalid
 from portal_plugin.core.models import MAX_ID
+from portal_plugin.core.pages import action_post, form_post
 from portal_plugin.core.paging import page_count
 from portal_plugin.core.queryargs import date_arg, district_arg, districts_of, int_arg
 from portal_plugin.core.schemas import Page, Paging
@@ -137,25 +138,22 @@ def report(batch_id: int) -> Response:
 @requires(PERMISSION)
 def commit(batch_id: int) -> Response | tuple[str, int]:
     """Import a batch without errors into the registry (【确认导入】)."""
-    try:
-        batch = service.commit(identity(), batch_id)
-    except Conflict as exc:
-        return render_batch(batch_id, message=exc.message, status=409)
-    flash(f"导入完成：新增机构{batch.counts.get('agencies', 0)}个、许可证"
-          f"{batch.counts.get('licenses', 0)}个、业务备案{batch.counts.get('filings', 0)}个", "success")
-    return redirect(url_for(".batch_page", batch_id=batch.id))
+    return action_post(
+        lambda: service.commit(identity(), batch_id),
+        lambda batch: (f"导入完成：新增机构{batch.counts.get('agencies', 0)}个、许可证"
+                       f"{batch.counts.get('licenses', 0)}个、业务备案{batch.counts.get('filings', 0)}个",
+                       url_for(".batch_page", batch_id=batch.id)),
+        lambda _, message, status: render_batch(batch_id, message=message, status=status))
 
 
 @bp.post("/batches/<int:batch_id>/undo")
 @requires(PERMISSION)
 def undo(batch_id: int) -> Response | tuple[str, int]:
     """Undo a whole imported batch (【撤销导入】)."""
-    try:
-        service.undo(identity(), batch_id)
-    except Conflict as exc:
-        return render_batch(batch_id, message=exc.message, status=409)
-    flash(f"批次{batch_id}已撤销，导入的记录已删除", "success")
-    return redirect(url_for(".batches"))
+    return action_post(
+        lambda: service.undo(identity(), batch_id),
+        lambda _: (f"批次{batch_id}已撤销，导入的记录已删除", url_for(".batches")),
+        lambda _, message, status: render_batch(batch_id, message=message, status=status))
 
 
 @bp.get("/batches")
@@ -192,12 +190,11 @@ def edit(agency_id: int) -> Response | tuple[str, int]:
         agency = service.get_record(who, agency_id)
         return render_form(agency_id, dict(service.record_values(who, agency)), {})
     values = _form_values()
-    try:
-        _, warnings = service.update_record(who, agency_id, values)
-    except Invalid as exc:
-        return render_form(agency_id, values, exc.fields, 422)
-    flash("已保存" + (f"（请核对：{service.record_warnings(warnings)}）" if warnings else ""), "success")
-    return redirect(url_for(".index"))
+    return form_post(
+        lambda: service.update_record(who, agency_id, values),
+        lambda saved: ("已保存" + (f"（请核对：{service.record_warnings(saved[1])}）"
+                                  if saved[1] else ""), url_for(".index")),
+        lambda errors, status: render_form(agency_id, values, dict(errors), status))
 
 
 @bp.route("/records/<int:agency_id>/delete", methods=["GET", "POST"])
@@ -209,13 +206,11 @@ def delete(agency_id: int) -> Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("hrm/history/record_delete.html", agency=agency, message=None), 200
     name = agency.name
-    try:
-        service.delete_record(who, agency_id)
-    except Conflict as exc:
-        return render_template("hrm/history/record_delete.html", agency=agency,
-                               message=exc.message), 409
-    flash(f"已删除：{name}", "success")
-    return redirect(url_for(".index"))
+    return action_post(
+        lambda: service.delete_record(who, agency_id),
+        lambda _: (f"已删除：{name}", url_for(".index")),
+        lambda _, message, status: (render_template(
+            "hrm/history/record_delete.html", agency=agency, message=message), status))
 
 
 # --- the JSON API: /api/v1/history-imports and /api/v1/history-records --------------------------

@@ -24,6 +24,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import scope
 from portal_plugin.core.models import Agency
 from portal_plugin.core.queryargs import districts_of
+from portal_plugin.core.validation import whole_number
 
 DEFAULT_YEARS = 5
 MAX_YEARS = 30
@@ -95,10 +96,11 @@ def year_range(first: str | None, last: str | None) -> tuple[int, int]:
         text = (text or "").strip()
         if not text:
             return default
-        if not (text.isdigit() and len(text) == 4) or not EARLIEST <= int(text) <= LATEST:
+        year = whole_number(text)
+        if year is None or len(text) != 4 or not EARLIEST <= year <= LATEST:
             errors[key] = f"应为{EARLIEST}至{LATEST}之间的四位年份"
             return default
-        return int(text)
+        return year
 
     end = parse("to", last, current)
     start = parse("from", first, end - DEFAULT_YEARS + 1)

@@ -8,7 +8,7 @@ import re
 import pytest
 from flask import Flask
 
-from portal_plugin.core.access import registry
+from portal_plugin.core.access import declared
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.kit import CLERK_CODE, HP, agency_body
 
@@ -22,7 +22,7 @@ def page_urls(app: Flask, case_id: int) -> dict[str, tuple[str, frozenset[str]]]
     with app.test_request_context():
         from flask import url_for
 
-        for reg in registry(app):
+        for reg in declared(app):
             if not reg.endpoint.startswith(PAGE_BLUEPRINTS):
                 continue
             rule = next(app.url_map.iter_rules(reg.endpoint))

@@ -7,7 +7,7 @@ import time
 from sso.devportal import DEMO_USERS, dev_portal_for
 from sso.session import SESSION_KEY
 from tests.conftest import csrf_token_from
-from tests.portal.test_registry import AGENCY_MENU
+from tests.portal.test_declarations import AGENCY_MENU
 
 
 def test_dev_token_command_prints_a_token_the_app_accepts(app, runner, client):

@@ -1,4 +1,4 @@
-"""The permission + menu registry: declarations, menus per role, the manifest, start-up checks."""
+"""The permission + menu declarations: declarations, menus per role, the manifest, start-up checks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from flask import Blueprint
 
 from portal_plugin import app as app_module
-from portal_plugin.core.access import DeclarationError, MenuItem, registry, requires
+from portal_plugin.core.access import DeclarationError, MenuItem, declared, requires
 from portal_plugin.core.permissions import DEFAULT_ROLES, PERMISSIONS
 
 BUREAU_MENU = [
@@ -26,8 +26,8 @@ def menu_labels(payload: dict) -> list[str]:
 
 def test_every_bundle_endpoint_declares_a_permission_or_is_public(app):
     bundle = [e for e in app.view_functions if e.startswith("hrm.") and e != "hrm.static"]
-    declared = {reg.endpoint for reg in registry(app)}
-    assert set(bundle) == declared
+    endpoints = {reg.endpoint for reg in declared(app)}
+    assert set(bundle) == endpoints
     for endpoint in bundle:
         access = app.view_functions[endpoint].hrm_access
         assert access.public or access.permissions <= PERMISSIONS.keys()
