@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog
@@ -40,4 +40,8 @@ def get_catalog() -> Response:
 @public
 def openapi() -> Response:
     """Describe every endpoint of this API (OpenAPI 3)."""
-    return jsonify(openapi_document())
+    document = openapi_document()
+    # The document is built once per app; where a proxy mounts the app (SCRIPT_NAME, set by
+    # ProxyFix from X-Forwarded-Prefix) the API root is below that prefix.
+    servers = [{"url": request.script_root + server["url"]} for server in document["servers"]]
+    return jsonify({**document, "servers": servers})

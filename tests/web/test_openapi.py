@@ -212,3 +212,10 @@ def test_a_mounted_bundle_documents_its_prefixed_api_root(tmp_path: Any) -> None
     document = openapi.document(host)
     assert document["servers"] == [{"url": "/hrm/api/v1"}]
     assert "/cases/{wf}" in document["paths"]
+
+
+def test_the_served_document_names_the_api_root_below_a_proxys_prefix(client: Any) -> None:
+    plain = client.get("/api/v1/openapi.json").json
+    mounted = client.get("/api/v1/openapi.json", base_url="http://localhost/portal/hrm/").json
+    assert mounted["servers"] == [{"url": "/portal/hrm" + plain["servers"][0]["url"]}]
+    assert mounted["paths"] == plain["paths"]
