@@ -12,6 +12,7 @@ from portal_plugin.core.extensions import csrf
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import AGENCY_STATUS
 from portal_plugin.core.schemas import AGENCY_LABELS
+from portal_plugin.core.validation import MAX_REASON
 from sso.auth import uses_bearer
 
 # What a multipart form adds around an uploaded file (boundaries, headers, the CSRF token).
@@ -64,4 +65,4 @@ def template_helpers() -> dict[str, Any]:
         return access.grouped(access.menu_entries(current_app._get_current_object(), who))
 
     return {"hrm_identity": identity, "hrm_menu": menu, "agency_status": AGENCY_STATUS,
-            "agency_labels": AGENCY_LABELS}
+            "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON}
