@@ -63,6 +63,7 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
     app = host_app
     for key, value in config.DEFAULTS.items():
         app.config.setdefault(key, value)
+    app.config.update(config.validate(app.config))
     if app.config.get("SSO_AUDIENCE") is None:
         app.config["SSO_AUDIENCE"] = app.config["SSO_CLIENT_ID"]
     if app.config.get("APP_ENV") == "production" and app.config.get("PORTAL_DEV_MODE"):
