@@ -35,7 +35,8 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql:///test")
 # Tables a test may write; reference data (divisions, codes) is seeded once per run.
 MUTABLE_TABLES = ("audit_events", "cases", "counters", "calendar_days", "calendar_years",
                   "job_fairs", "annual_reports", "revocations", "filings", "licenses",
-                  "agencies", "import_batches")
+                  "agencies", "import_batches", "stored_files", "plugin_sessions",
+                  "used_logout_tokens")
 
 
 def postgres_reachable() -> str | None:

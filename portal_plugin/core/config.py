@@ -331,9 +331,6 @@ SETTINGS: tuple[Setting, ...] = (
     S("HISTORY_IMPORT_MAX_UNZIPPED_BYTES", 256 * 1024 * 1024, Integer(min=1024, max=16 * 1024**3),
       "历史数据采集: the uncompressed size an upload's zip may declare (zip bombs are refused "
       "from the directory)"),
-    S("UPLOADS_FOLDER", None, Text(optional=True),
-      "where uploaded files are kept (every worker must see the same folder)",
-      default_doc="the instance folder's `uploads/`"),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
