@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import flask
 import psycopg
 import pytest
 from flask import Flask
@@ -247,13 +246,11 @@ def login_as(app: Flask) -> Callable[..., FlaskClient]:
                  "org_credit_code": CLERK_CODE if role == "HRM_JG" else None, **claims},
                 access=False,
             )
-        with app.test_request_context():
+        # The session is stored as a login stores it (a row, its id in the browser's cookie).
+        with browser.session_transaction() as session, app.app_context():
             sso = app.extensions["hrm_sso"]
             verified = sso.verifier.verify_id_token(id_token, audience=app.config["SSO_CLIENT_ID"])
-            sso.start_session(verified)
-            data = dict(flask.session)
-        with browser.session_transaction() as session:
-            session.update(data)
+            sso.start_session(verified, into=session)
         return browser
 
     return login
