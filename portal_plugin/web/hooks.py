@@ -26,7 +26,10 @@ def protect_forms() -> None:
     """
     if request.method in ("GET", "HEAD", "OPTIONS") or uses_bearer():
         return
-    access_ = getattr(current_app.view_functions.get(request.endpoint or ""), "hrm_access", None)
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "hrm_no_csrf", False):  # a signed token is its proof (back-channel logout)
+        return
+    access_ = getattr(view, "hrm_access", None)
     if access_ is not None and not access_.public and access.current_identity() is None:
         return
     # The CSRF check parses the body, so cap it first: no form of ours takes more than a
