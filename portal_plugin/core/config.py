@@ -83,10 +83,18 @@ DEFAULTS: dict[str, Any] = {
     "DIVISIONS_FILE": str(Path(__file__).parent / "data" / "divisions_tianjin.json"),
     "CATALOG_FILE": str(Path(__file__).parent / "data" / "catalog.json"),
     "JSON_AS_ASCII": False,
-    # Working days allowed: to accept a submitted case, and per workflow to decide after
-    # acceptance (licensing: 20 by 《行政许可法》; the others are the bureau's promised limits).
-    "WORKFLOW_DEADLINES": {"accept": 5, "licensing": 20, "filing": 10, "change": 10,
-                           "branch": 10, "deregistration": 10},
+    # Working days, all counted from submission (DOMAIN.md "Deadlines"): the 补正告知 period
+    # ("accept", 《行政许可法》 Art 32), the decision per workflow (licensing: 20 from receipt
+    # by 条例 Art 19; the others are the bureau's promised limits), and "issue": from approval
+    # to 登记发证 (Art 44).
+    "WORKFLOW_DEADLINES": {"accept": 5, "issue": 10, "licensing": 20, "filing": 10,
+                           "change": 10, "branch": 10, "deregistration": 10},
+    # What 【延长审批期限】 adds, once per case (licensing: 10 by 《行政许可法》 Art 42).
+    "WORKFLOW_EXTENSION_DAYS": {"licensing": 10, "filing": 10, "change": 10, "branch": 10,
+                                "deregistration": 10},
+    # 年度报告: the month and day of the year after the report's year by which it is due
+    # (later submissions are 逾期报送).
+    "ANNUAL_REPORT_DEADLINE": "03-31",
     "LICENSE_VALID_YEARS": 5,
     # Number formats by kind (license, decision, filing, deregistration, case); see
     # workflows.numbering.DEFAULT_FORMATS for the placeholders.

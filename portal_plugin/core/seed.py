@@ -11,6 +11,8 @@ from portal_plugin.core.cache import forget
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import CodeItem, Division
 
+AUTHORITY_SUFFIX = "人力资源和社会保障局"
+
 
 def load_divisions(path: str) -> int:
     """Upsert a city, its districts and its legacy codes from a JSON file; returns the count."""
@@ -26,11 +28,22 @@ def load_divisions(path: str) -> int:
         db.session.add(row)
         existing[code] = row
 
-    upsert(city["code"], name=city["name"], parent_code=None, successor_code=None, sort_order=0)
+    def authority(entry: dict[str, Any], full_name: str) -> dict[str, Any]:
+        # The issuing authority: the file's, else one kept from an earlier load or edit, else
+        # the division's full name + 人力资源和社会保障局.
+        row = existing.get(entry["code"])
+        return {"authority_name": entry.get("authority_name")
+                or (row.authority_name if row else None) or full_name + AUTHORITY_SUFFIX,
+                "authority_credit_code": entry.get("authority_credit_code")
+                or (row.authority_credit_code if row else None)}
+
+    upsert(city["code"], name=city["name"], parent_code=None, successor_code=None, sort_order=0,
+           **authority(city, city["name"]))
     db.session.flush()
     for order, district in enumerate(data["districts"], start=1):
         upsert(district["code"], name=district["name"], parent_code=city["code"],
-               successor_code=None, active=True, sort_order=order)
+               successor_code=None, active=True, sort_order=order,
+               **authority(district, city["name"] + district["name"]))
     db.session.flush()
     for legacy in data.get("legacy", []):
         upsert(legacy["code"], name=legacy["name"], parent_code=city["code"],
