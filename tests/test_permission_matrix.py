@@ -167,6 +167,14 @@ CALLS: dict[str, Call] = {
     "hrm.annual_reports_api.review": send("POST", STALE, 409, MANAGER,
                                           report_id=Ref("report"), action="pass"),
     "hrm.annual_reports_api.export_api": get(holders=MANAGER, year=YEAR),
+    # --- 工作日历
+    "hrm.calendar.index": get(holders=MANAGER),
+    "hrm.calendar.add": send("POST", {"day": "2026-02-30", "kind": "holiday", "name": "春节"},
+                             422, MANAGER),
+    "hrm.calendar.remove": send("POST", {}, 422, MANAGER, day="2026-13-01"),
+    "hrm.calendar_api.get_year": get(holders=MANAGER, year=2026),
+    "hrm.calendar_api.put_year": send("PUT", {"days": [{"day": "bad"}]}, 422, MANAGER,
+                                      year=2026),
     # --- 现场招聘会
     "hrm.job_fairs.index": get(holders=OFFICERS),
     "hrm.job_fairs.detail": get(holders=OFFICERS, fair_id=Ref("fair")),
