@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from portal_plugin.core.cache import forget
+from portal_plugin.core.check_digits import credit_code_problem
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import CodeItem, Division
 
@@ -70,3 +73,40 @@ def load_catalog(path: str) -> int:
     db.session.flush()
     forget("codes")
     return count
+
+
+def set_authority(code: str, name: str | None, credit_code: str | None) -> Division:
+    """Edit a division's issuing authority (full name, 统一社会信用代码); the caller commits.
+    ValueError names what is wrong."""
+    row = db.session.get(Division, code)
+    if row is None:
+        raise ValueError(f"没有代码为 {code} 的行政区划")
+    if name is not None:
+        name = name.strip()
+        if not 1 <= len(name) <= 100:
+            raise ValueError("发证机关名称应为1至100个字")
+        row.authority_name = name
+    if credit_code is not None:
+        credit_code = credit_code.strip().upper()
+        problem = credit_code_problem(credit_code) if credit_code else None
+        if problem:
+            raise ValueError(problem)
+        row.authority_credit_code = credit_code or None
+    db.session.flush()
+    forget("divisions")
+    return row
+
+
+@click.command("authority")
+@with_appcontext
+@click.argument("code")
+@click.option("--name", help="the full name, e.g. 天津市和平区人力资源和社会保障局")
+@click.option("--credit-code", help="its 统一社会信用代码 (empty to clear)")
+def authority_command(code: str, name: str | None, credit_code: str | None) -> None:
+    """Show or edit the issuing authority (发证机关) of the division CODE."""
+    try:
+        row = set_authority(code, name, credit_code)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{row.code} {row.name}: {row.authority_name} {row.authority_credit_code or ''}")
