@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from flask import current_app
 from sqlalchemy import update
@@ -12,6 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from portal_plugin.core.errors import Conflict
 from portal_plugin.core.extensions import db
 from workflows.models import Counter, IssuedNumber
+
+log = logging.getLogger(__name__)
 
 # Every series is kind + year + issuing division, and every default format carries the
 # division's part ({district}: the code without the province, 0101 for 和平区, 0000 for the city),
@@ -44,9 +47,17 @@ def next_value(series: str) -> int:
 
 def issue(kind: str, division: str, on: dt.date) -> str:
     """The next number of a kind (license, decision, filing, deregistration) for a division/year,
-    registered in issued_numbers in the caller's transaction (a repeat is refused: Conflict)."""
-    seq = next_value(f"{kind}:{on.year}:{division}")
-    number = _format(kind).format(year=on.year, district=division[2:], division=division, seq=seq)
+    registered in issued_numbers in the caller's transaction; never one issued before."""
+    series = f"{kind}:{on.year}:{division}"
+    while True:
+        seq = next_value(series)
+        number = _format(kind).format(year=on.year, district=division[2:], division=division,
+                                      seq=seq)
+        # A number of the series entered by hand (a revocation's 文号) was issued already:
+        # the series goes on after it rather than repeat it.
+        if db.session.get(IssuedNumber, number) is None:
+            break
+        log.warning("number %s was issued already; series %s skips it", number, series)
     register(number, kind, division)
     return number
 

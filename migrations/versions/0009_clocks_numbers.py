@@ -10,6 +10,8 @@ Create Date: 2026-12-02 06:30:00
 - issued_numbers: every document number of every series, unique across the city; filled with
   the numbers already issued (a number issued twice before stays as it is on its records, and
   is registered once).
+- licenses.decision_number, revocations.document_number: a unique constraint each (with a repeat
+  column telling apart the rows of a number issued twice before, which keep their number).
 - divisions: the issuing authority's full name (天津市和平区人力资源和社会保障局) and credit code.
 - annual_reports.late (逾期报送).
 - SQLite: agencies, licenses and filings become AUTOINCREMENT tables, so a deleted row's id (and
@@ -42,10 +44,15 @@ NUMBERS = (
     ('deregistration', 'licenses', 'status_document_no'),
 )
 AUTOINCREMENT_TABLES = ('agencies', 'licenses', 'filings')
+# (table, column) of the issued numbers that get a unique constraint (licence and filing numbers
+# have theirs since 0001).
+REPEATED = (('licenses', 'decision_number'), ('revocations', 'document_number'))
 
 
 def upgrade():
     dialect = op.get_bind().dialect.name
+    if dialect == 'sqlite':
+        _sqlite_triggers(False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
         for name, kind in CASE_COLUMNS:
             batch_op.add_column(sa.Column(name, kind(), nullable=True))
@@ -66,6 +73,19 @@ def upgrade():
                f"SELECT number, min(kind), CURRENT_TIMESTAMP FROM ({issued}) AS issued "
                "GROUP BY number")
 
+    # One unique constraint per issued-number column; numbers issued twice before stay as
+    # they are, their later rows numbered 1, 2 … in the repeat column.
+    for table, column in REPEATED:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column(f'{column}_repeat', sa.SmallInteger(),
+                                          server_default=sa.text('0'), nullable=False))
+        op.execute(f"UPDATE {table} SET {column}_repeat = (SELECT count(*) FROM {table} AS e "
+                   f"WHERE e.{column} = {table}.{column} AND e.id < {table}.id) "
+                   f"WHERE {column} IS NOT NULL")
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_unique_constraint(f'uq_{table}_{column}',
+                                              [column, f'{column}_repeat'])
+
     with op.batch_alter_table('divisions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('authority_name', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('authority_credit_code', sa.String(length=18),
@@ -82,20 +102,28 @@ def upgrade():
 
     if dialect == 'sqlite':
         _sqlite_autoincrement(True)
+        _sqlite_triggers(True)
 
 
-def _sqlite_autoincrement(on):
-    """Copy the tables into AUTOINCREMENT (or plain) ones, then make 0005's triggers again."""
+def _sqlite_triggers(make):
+    """Drop (before any SQLite table copy: a copy of licenses or filings would break them) or
+    make again migration 0005's statistics triggers."""
     statistics = _statistics_module()
+    if make:
+        for statement in statistics.sqlite_statements():
+            op.execute(statement)
+        return
     for table, _ in statistics.SOURCES:
         for event in ('insert', 'delete', 'update'):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_first_granted_{event}")
+
+
+def _sqlite_autoincrement(on):
+    """Copy the tables into AUTOINCREMENT (or plain) ones."""
     for table in AUTOINCREMENT_TABLES:
         with op.batch_alter_table(table, recreate='always',
-                                  table_kwargs={'sqlite_autoincrement': on}) as batch_op:
+                                  table_kwargs={'sqlite_autoincrement': on}):
             pass
-    for statement in statistics.sqlite_statements():
-        op.execute(statement)
 
 
 def _statistics_module():
@@ -108,10 +136,16 @@ def _statistics_module():
 
 
 def downgrade():
-    if op.get_bind().dialect.name == 'sqlite':
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    if sqlite:
+        _sqlite_triggers(False)
         _sqlite_autoincrement(False)
     with op.batch_alter_table('annual_reports', schema=None) as batch_op:
         batch_op.drop_column('late')
+    for table, column in reversed(REPEATED):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(f'uq_{table}_{column}', type_='unique')
+            batch_op.drop_column(f'{column}_repeat')
     with op.batch_alter_table('divisions', schema=None) as batch_op:
         batch_op.drop_column('authority_credit_code')
         batch_op.drop_column('authority_name')
@@ -119,3 +153,5 @@ def downgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         for name, _ in reversed(CASE_COLUMNS):
             batch_op.drop_column(name)
+    if sqlite:
+        _sqlite_triggers(True)

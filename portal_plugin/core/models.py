@@ -155,12 +155,21 @@ class License(db.Model):
     """An administrative licence (人力资源服务许可证) for 职业中介活动."""
 
     __tablename__ = "licenses"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (
+        # A 决定文号 is issued once: the database refuses a second licence with it. Numbers
+        # issued twice before migration 0009 stay as they were, told apart by their repeat.
+        UniqueConstraint("decision_number", "decision_number_repeat",
+                         name="uq_licenses_decision_number"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     license_number: Mapped[str] = mapped_column(String(60), unique=True)
     decision_number: Mapped[str | None] = mapped_column(String(60))
+    # 0 for every number issued since migration 0009 (1, 2 … for legacy repeats of one number).
+    decision_number_repeat: Mapped[int] = mapped_column(SmallInteger, default=0,
+                                                        server_default=text("0"))
     items: Mapped[list[str]] = mapped_column(JSON, default=list)
     issued_on: Mapped[dt.date] = mapped_column(Date, index=True)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)

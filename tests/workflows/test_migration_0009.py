@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from portal_plugin import create_app
 from portal_plugin.core.extensions import db
@@ -75,6 +76,12 @@ def test_upgrade_keeps_the_data_and_downgrade_restores_0008(app_at_0008):
             "120000": "天津市人力资源和社会保障局", "120101": "天津市和平区人力资源和社会保障局",
             "120103": "天津市河西区人力资源和社会保障局"}
         assert str(run(text("SELECT decision_due FROM cases")).scalar_one()) == "2026-06-29"
+        assert sorted(run(text("SELECT decision_number_repeat FROM licenses")).scalars()) == [0, 1]
+        # The constraint refuses a third licence with the number.
+        with pytest.raises(IntegrityError), db.session.begin_nested():
+            run(text(LICENSE), {"agency": 1, "number": "（津）人服证字〔2026〕第01010009号",
+                                "decision": "津人社许准字〔2026〕1号", "issued": "2026-03-02",
+                                "now": NOW})
         # The statistics triggers still keep the first grant year.
         assert run(text("SELECT first_granted_year FROM agencies WHERE id = 2")).scalar_one() == 2025
         # An id deleted at the end is not given again.

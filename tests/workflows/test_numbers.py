@@ -51,20 +51,29 @@ def test_the_database_refuses_a_duplicate_issued_number(app: Flask) -> None:
             db.session.commit()
         db.session.rollback()
         agency = add_agency(CLERK_CODE, HP, "津和人力资源服务有限公司")
-        add_license(agency, "（津）人服证字〔2026〕第01010001号")
+        add_license(agency, "（津）人服证字〔2026〕第01010001号",
+                    decision_number="津人社许准字〔2026〕0101-1号")
         db.session.commit()
-        db.session.add(License(agency_id=agency.id, license_number="（津）人服证字〔2026〕第01010001号",
-                               items=["L01"], issued_on=dt.date(2026, 1, 5)))
-        with pytest.raises(IntegrityError):
-            db.session.commit()
-        db.session.rollback()
+        for number, decision in (("（津）人服证字〔2026〕第01010001号", None),
+                                 ("（津）人服证字〔2026〕第01010002号", "津人社许准字〔2026〕0101-1号")):
+            db.session.add(License(agency_id=agency.id, license_number=number,
+                                   decision_number=decision, items=["L01"],
+                                   issued_on=dt.date(2026, 1, 5)))
+            with pytest.raises(IntegrityError):
+                db.session.commit()
+            db.session.rollback()
 
 
-def test_a_format_without_the_division_part_is_refused_not_repeated(make_app) -> None:
+def test_a_number_issued_before_is_never_issued_again(make_app) -> None:
+    """A format without the division part (misconfigured), or a 文号 entered by hand: the series
+    goes on after the taken number; registering a taken number by hand is a Conflict."""
     app = make_app(NUMBER_FORMATS={"decision": "津人社许准字〔{year}〕{seq}号"})
     with app.app_context():
         day = dt.date(2026, 5, 6)
         assert numbering.issue("decision", HP, day) == "津人社许准字〔2026〕1号"
+        assert numbering.issue("decision", HX, day) == "津人社许准字〔2026〕2号"
+        numbering.register("津人社许准字〔2026〕3号", "decision", HP)
+        assert numbering.issue("decision", HP, day) == "津人社许准字〔2026〕4号"
         with pytest.raises(Conflict, match="已经使用过"):
-            numbering.issue("decision", HX, day)
+            numbering.register("津人社许准字〔2026〕1号", "revocation", HX)
         db.session.rollback()
