@@ -3,6 +3,10 @@ city), editable (`flask authority`), and printed on the licences it issues."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 from portal_plugin.core.check_digits import credit_code_check_char
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Division, License
@@ -17,7 +21,18 @@ def test_the_divisions_carry_their_authority(app) -> None:
         assert common.authority(HX) == ("天津市河西区人力资源和社会保障局", None)
 
 
-def test_an_edited_authority_is_printed_on_the_next_licence(app, api, runner) -> None:
+@pytest.fixture
+def restored(app) -> Iterator[None]:
+    """The divisions are reference data kept across tests: put 和平区's authority back."""
+    yield
+    with app.app_context():
+        row = db.session.get(Division, HP)
+        row.authority_name, row.authority_credit_code = "天津市和平区人力资源和社会保障局", None
+        db.session.commit()
+
+
+def test_an_edited_authority_is_printed_on_the_next_licence(app, api, runner,
+                                                            restored) -> None:
     code = "11120101MB1234567" + credit_code_check_char("11120101MB1234567")
     bad = runner.invoke(args=["authority", HP, "--credit-code", "123"])
     assert bad.exit_code != 0 and "统一社会信用代码" in bad.output
