@@ -20,6 +20,7 @@ from portal_plugin.revocations import views as revocations
 from portal_plugin.statistics import views as statistics
 from portal_plugin.web import api, errors, hooks, openapi, portal, workbench
 from sso import devportal, login
+from sso import session as plugin_session
 from sso.auth import SSO
 from sso.claims import ClaimNames
 from sso.session import PluginSessionInterface
@@ -64,6 +65,7 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
     app = host_app
     for key, value in config.DEFAULTS.items():
         app.config.setdefault(key, value)
+    app.config.update(config.validate(app.config))
     if app.config.get("SSO_AUDIENCE") is None:
         app.config["SSO_AUDIENCE"] = app.config["SSO_CLIENT_ID"]
     if app.config.get("APP_ENV") == "production" and app.config.get("PORTAL_DEV_MODE"):
@@ -91,6 +93,7 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
         # The bundle checks CSRF itself (protect_forms) so bearer API calls can skip it;
         # a host app's own global CSRF check stays as the host configured it.
         csrf.exempt(feature)
+    bundle.before_request(plugin_session.check)  # a session the database could not read
     bundle.before_request(hooks.protect_forms)
     bundle.app_context_processor(hooks.template_helpers)
     bundle.after_request(hooks.security_headers)

@@ -8,6 +8,7 @@ from typing import Any
 
 import requests
 from flask import Flask, abort, current_app, request
+from flask.sessions import SessionMixin
 
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.permissions import Role
@@ -83,7 +84,7 @@ class SSO:
         # Session claims are stored under the standard names (see sso.session.start).
         return self.identity(claims, ClaimNames()) if claims else None
 
-    def start_session(self, claims: dict[str, Any]) -> None:
+    def start_session(self, claims: dict[str, Any], into: SessionMixin | None = None) -> None:
         """Keep the few claims identity needs, under the standard names, until the token ends."""
         names = self.claim_names
         plugin_session.start(
@@ -94,9 +95,11 @@ class SSO:
                 "roles": claims.get(names.roles),
                 "org_credit_code": claims.get(names.org),
                 "amr": claims.get("amr"),
+                "sid": claims.get("sid") if isinstance(claims.get("sid"), str) else None,
             },
             token_exp=float(claims["exp"]),
             max_seconds=current_app.config["SSO_SESSION_MAX_SECONDS"],
+            into=into,
         )
 
 

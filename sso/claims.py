@@ -61,6 +61,29 @@ class ClaimNames:
         )
 
 
+# The business claims, by ClaimNames field; `amr` is the ID token's alone (how the user signed in).
+BUSINESS_CLAIMS = ("name", "division", "roles", "org")
+
+
+def merge_userinfo(id_claims: Mapping[str, Any], userinfo: Mapping[str, Any] | None,
+                   names: ClaimNames) -> dict[str, Any]:
+    """The ID token's claims with the business claims it lacks taken from the userinfo answer
+    (a strictly conforming portal releases scope claims only there for the code flow).
+
+    The userinfo answer must be about the same `sub` (OpenID Connect Core 5.3.2).
+    """
+    merged = dict(id_claims)
+    if not userinfo:
+        return merged
+    if userinfo.get("sub") != id_claims.get("sub"):
+        raise ValueError("userinfo sub differs from the ID token's")
+    for field in BUSINESS_CLAIMS:
+        claim = getattr(names, field)
+        if merged.get(claim) in (None, "", []) and userinfo.get(claim) not in (None, "", []):
+            merged[claim] = userinfo[claim]
+    return merged
+
+
 def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(value.split())
@@ -94,12 +117,13 @@ def identity_from_claims(
                 denied = "请通过电子社保卡扫码登录门户后再使用人社端功能"
                 continue
             if division is None:
-                denied = "门户账号缺少所属行政区划，请联系门户管理员"
+                denied = f"门户账号缺少所属行政区划（门户未发放声明 {names.division}），请联系门户管理员"
                 continue
             granted |= officer_perms
         if AGENCY_PERMISSION in role.permissions:
             if org is None:
-                denied = "门户账号缺少单位统一社会信用代码，请联系门户管理员"
+                denied = (f"门户账号缺少单位统一社会信用代码（门户未发放声明 {names.org}），"
+                          "请联系门户管理员")
             else:
                 granted.add(AGENCY_PERMISSION)
     return Identity(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -25,6 +26,7 @@ from portal_plugin.core.access import public
 from portal_plugin.core.errors import page_error
 from sso import session as plugin_session
 from sso.auth import sso_for
+from sso.claims import merge_userinfo
 from sso.tokens import TokenError
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,10 @@ def register_client(app: Flask) -> None:
         client_id=cfg["SSO_CLIENT_ID"],
         client_secret=cfg.get("SSO_CLIENT_SECRET"),
         server_metadata_url=cfg["SSO_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
+        # default_timeout bounds every call authlib makes: discovery, token, JWKS, userinfo
+        # (a plain "timeout" here would only set an attribute requests ignores).
         client_kwargs={"scope": cfg["SSO_SCOPE"], "code_challenge_method": "S256",
-                       "timeout": cfg["SSO_HTTP_TIMEOUT_SECONDS"]},
+                       "default_timeout": cfg["SSO_HTTP_TIMEOUT_SECONDS"]},
     )
 
 
@@ -96,21 +100,66 @@ def callback() -> Response:
     """Finish the portal login: verify the ID token, keep a few claims, go on."""
     if not current_app.config.get("SSO_ISSUER"):
         return redirect(url_for("hrm.pages.workbench"))
+    sso = sso_for(current_app)
     try:
-        token = portal_client().authorize_access_token()
-        claims = sso_for(current_app).verifier.verify_id_token(
+        client = portal_client()
+        token = client.authorize_access_token()
+        claims = sso.verifier.verify_id_token(
             token["id_token"], audience=current_app.config["SSO_CLIENT_ID"]
         )
+        # The business claims may come only from userinfo (authlib fetches it with the token).
+        userinfo = (client.userinfo(token=token)
+                    if client.load_server_metadata().get("userinfo_endpoint") else None)
+        claims = merge_userinfo(claims, userinfo, sso.claim_names)
     except requests.RequestException as exc:
         return portal_unreachable(exc)
-    except (OAuthError, TokenError, KeyError) as exc:
+    except (OAuthError, TokenError, KeyError, ValueError) as exc:
         log.warning("portal login failed: %s", exc)
         return page_error(401, "门户登录未能完成，请返回门户重新进入。", "登录失败")
+    roles_claim = sso.claim_names.roles
+    if claims.get(roles_claim) is None:
+        log.warning("portal login of %s: the portal released no %r claim", claims.get("sub"),
+                    roles_claim)
+        return page_error(
+            403,
+            f"门户未发放本系统所需的声明 {roles_claim}（业务角色），请门户管理员在本系统所请求的 "
+            f"scope（{current_app.config['SSO_SCOPE']}）下发放该声明。",
+            f"缺少门户声明 {roles_claim}")
     if token.get("expires_at"):
         claims["exp"] = min(claims["exp"], token["expires_at"])
     target = session.get(NEXT_KEY)
-    sso_for(current_app).start_session(claims)
+    sso.start_session(claims)
     return redirect(safe_next(target))
+
+
+@bp.post("/backchannel-logout")
+@public
+def backchannel_logout() -> Response:
+    """OpenID Connect Back-Channel Logout: the portal ends a portal session (`sid`) or all of a
+    user's sessions (`sub`) by posting a signed logout token; a replayed token is refused."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    headers = {"Cache-Control": "no-store"}
+    try:
+        claims = sso_for(app).verifier.verify_logout_token(
+            request.form.get("logout_token", ""), audience=app.config["SSO_CLIENT_ID"])
+    except TokenError as exc:
+        log.info("back-channel logout refused: %s", exc)
+        return _logout_error(str(exc), headers)
+    if not plugin_session.use_logout_token(claims["jti"], float(claims["exp"])):
+        log.info("back-channel logout refused: logout token replayed")
+        return _logout_error("logout token replayed", headers)
+    ended = plugin_session.end_for(sub=claims.get("sub"), sid=claims.get("sid"))
+    log.info("back-channel logout ended %d session(s)", ended)
+    return Response("", 200, headers)
+
+
+# The portal posts without a CSRF token: the logout token's signature is the proof.
+backchannel_logout.hrm_no_csrf = True  # type: ignore[attr-defined]
+
+
+def _logout_error(reason: str, headers: dict[str, str]) -> Response:
+    return Response(json.dumps({"error": "invalid_request", "error_description": reason}), 400,
+                    {**headers, "Content-Type": "application/json"})
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ MAX_LEEWAY_SECONDS = 60
 # Headers that would let a token choose its own key or demand unknown processing.
 FORBIDDEN_HEADERS = frozenset({"crit", "jku", "x5u", "jwk", "x5c"})
 ACCESS_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 JWKSFetcher = Callable[[], dict[str, Any]]
 
@@ -124,6 +125,25 @@ class TokenVerifier:
     def verify_id_token(self, token: str, *, audience: str) -> dict[str, Any]:
         """Claims of an ID token addressed to this client."""
         return self._verify(token, audience=audience, access=False)
+
+    def verify_logout_token(self, token: str, *, audience: str) -> dict[str, Any]:
+        """Claims of an OpenID Connect Back-Channel Logout token (its section 2.6): verified like
+        an ID token (signature, kid, iss, aud, exp, iat), with the logout event, `sid` or `sub`,
+        a `jti`, and no `nonce`. The caller refuses a `jti` seen before."""
+        claims = self._verify(token, audience=audience, access=False)
+        events = claims.get("events")
+        if not isinstance(events, dict) or not isinstance(events.get(LOGOUT_EVENT), dict):
+            raise TokenError("not a logout token: no back-channel logout event")
+        if "nonce" in claims:
+            raise TokenError("a logout token must not carry a nonce")
+        if not any(isinstance(claims.get(c), str) and claims[c] for c in ("sid", "sub")):
+            raise TokenError("a logout token needs sid or sub")
+        for claim in ("sid", "sub"):
+            if claim in claims and not isinstance(claims[claim], str):
+                raise TokenError(f"{claim} is not a string")
+        if not isinstance(claims.get("jti"), str) or not claims["jti"]:
+            raise TokenError("a logout token needs a jti")
+        return claims
 
     def _verify(self, token: str, *, audience: str, access: bool) -> dict[str, Any]:
         if not isinstance(token, str) or len(token.encode()) > MAX_TOKEN_BYTES:

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import flask
 import psycopg
 import pytest
 from flask import Flask
@@ -36,7 +35,8 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql:///test")
 MUTABLE_TABLES = ("audit_events", "cases", "counters", "issued_numbers", "calendar_days",
                   "calendar_years",
                   "job_fairs", "annual_reports", "revocations", "filings", "licenses",
-                  "agencies", "import_batches")
+                  "agencies", "import_batches", "stored_files", "plugin_sessions",
+                  "used_logout_tokens")
 
 
 def postgres_reachable() -> str | None:
@@ -247,13 +247,11 @@ def login_as(app: Flask) -> Callable[..., FlaskClient]:
                  "org_credit_code": CLERK_CODE if role == "HRM_JG" else None, **claims},
                 access=False,
             )
-        with app.test_request_context():
+        # The session is stored as a login stores it (a row, its id in the browser's cookie).
+        with browser.session_transaction() as session, app.app_context():
             sso = app.extensions["hrm_sso"]
             verified = sso.verifier.verify_id_token(id_token, audience=app.config["SSO_CLIENT_ID"])
-            sso.start_session(verified)
-            data = dict(flask.session)
-        with browser.session_transaction() as session:
-            session.update(data)
+            sso.start_session(verified, into=session)
         return browser
 
     return login

@@ -236,6 +236,7 @@ CALLS: dict[str, Call] = {
     "hrm.sso.login": get(302),
     "hrm.sso.callback": get(302),
     "hrm.sso.logout": get(302),
+    "hrm.sso.backchannel_logout": send("POST", {}, 400, EVERYONE),
     "hrm.dev_portal.login_page": get(),
     "hrm.dev_portal.login": send("POST", {"user": ""}, 302, EVERYONE),
     "hrm.dev_portal.jwks": get(),

@@ -38,7 +38,7 @@ from portal_plugin.core.pages import action_post, form_post, list_page
 from portal_plugin.core.paging import page_count
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from portal_plugin.core.queryargs import districts_of, int_arg
-from portal_plugin.core.schemas import Page, Reason
+from portal_plugin.core.schemas import Page, Reason, max_lengths
 
 PERMISSION = "annual_reports.review"
 PER_PAGE = 20
@@ -185,7 +185,7 @@ def _form(values: Mapping[str, Any], errors: Mapping[str, str] | None = None,
           status: int = 200, report: dict[str, Any] | None = None) -> tuple[str, int]:
     return render_template("hrm/annual_reports/form.html", values=values, errors=errors or {},
                            labels=LABELS, report=report,
-                           figures=FIGURES,
+                           figures=FIGURES, max_len=max_lengths(AnnualReportIn),
                            agency=own_agency(identity())), status
 
 

@@ -1,113 +1,437 @@
-"""Configuration from the environment, with the production refusals of CONTRACT.md."""
+"""Every setting in one typed table: defaults, the settings file (HRM_SETTINGS), the environment.
+
+A setting is one `Setting` entry in `SETTINGS` (name, default, kind, meaning): that entry gives
+its default (`DEFAULTS`), how the environment and the settings file are read and checked, and its
+row of the README's configuration table (a test compares the two). Precedence: the defaults,
+then the settings file named by `HRM_SETTINGS` (TOML, or Python like Flask's `from_pyfile`),
+then the environment. Every value, whatever its source, is checked at start-up
+(`validate`): a wrong one stops `create_app` with the setting's name and the reason.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
 import os
+import re
 import secrets
 import tempfile
-from collections.abc import Callable
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 VERSION = "0.1.0"
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "password", "test", "development"}
 MIN_SECRET_LENGTH = 32
+DATA = Path(__file__).parent / "data"
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off", ""})
 
 
 class ConfigError(RuntimeError):
-    """The configuration is unsafe or incomplete; the app refuses to start."""
+    """The configuration is unsafe, incomplete or invalid; the app refuses to start."""
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+# --- kinds: how a value is read (from text or as given) and checked --------------------------
 
 
-def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Read the settings CONTRACT.md names from the environment."""
+class Kind:
+    """Reads a value from the environment's text or a settings file's value; ValueError says why."""
+
+    doc = "text"
+
+    def read(self, value: Any) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Text(Kind):
+    optional: bool = False
+    choices: tuple[str, ...] = ()
+    url: bool = False  # an http(s) URL with a host
+    file: bool = False  # an existing, readable file
+    doc = "text"
+
+    def read(self, value: Any) -> Any:
+        if value is None or value == "":
+            if self.optional:
+                return None
+            raise ValueError("must not be empty")
+        if not isinstance(value, str):
+            raise ValueError(f"must be text, not {type(value).__name__}")
+        if "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        if self.choices and value not in self.choices:
+            raise ValueError(f"must be one of {', '.join(self.choices)}")
+        if self.url:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError("must be an http(s) URL with a host")
+        if self.file and not os.access(value, os.R_OK):
+            raise ValueError(f"file {value} does not exist or is not readable")
+        return value
+
+
+@dataclass(frozen=True)
+class Integer(Kind):
+    min: int | None = None
+    max: int | None = None
+    optional: bool = False
+    doc = "whole number"
+
+    def read(self, value: Any) -> Any:
+        if value is None or value == "":
+            if self.optional:
+                return None
+            raise ValueError("must be a whole number")
+        if isinstance(value, bool):
+            raise ValueError("must be a whole number, not true/false")
+        if isinstance(value, str):
+            try:
+                value = int(value.strip().replace("_", ""))
+            except ValueError:
+                raise ValueError(f"must be a whole number, not {value!r}") from None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int):
+            raise ValueError(f"must be a whole number, not {type(value).__name__}")
+        if self.min is not None and value < self.min:
+            raise ValueError(f"must be at least {self.min}")
+        if self.max is not None and value > self.max:
+            raise ValueError(f"must be at most {self.max}")
+        return value
+
+
+@dataclass(frozen=True)
+class Number(Kind):
+    min: float | None = None
+    max: float | None = None
+    doc = "number"
+
+    def read(self, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("must be a number, not true/false")
+        if isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise ValueError(f"must be a number, not {value!r}") from None
+        if not isinstance(value, int | float) or value != value:  # NaN
+            raise ValueError("must be a number")
+        if self.min is not None and value < self.min:
+            raise ValueError(f"must be at least {self.min}")
+        if self.max is not None and value > self.max:
+            raise ValueError(f"must be at most {self.max}")
+        return value
+
+
+@dataclass(frozen=True)
+class Flag(Kind):
+    doc = "`1`/`0` (true/false, yes/no, on/off)"
+
+    def read(self, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            if value.strip().lower() in TRUE:
+                return True
+            if value.strip().lower() in FALSE:
+                return False
+        raise ValueError(f"must be 1 or 0 (true/false, yes/no, on/off), not {value!r}")
+
+
+@dataclass(frozen=True)
+class Table(Kind):
+    """A JSON object (in the environment) or a table (in the settings file).
+
+    With `keys`, only those keys are allowed and the given ones are merged over the default;
+    `value` checks each value.
+    """
+
+    keys: tuple[str, ...] = ()
+    value: Kind | None = None
+    doc = "JSON object"
+
+    def read(self, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"must be a JSON object: {exc}") from None
+        if not isinstance(value, Mapping):
+            raise ValueError("must be a JSON object")
+        if self.keys:
+            unknown = sorted(set(value) - set(self.keys))
+            if unknown:
+                raise ValueError(f"unknown key(s) {unknown}; allowed: {', '.join(self.keys)}")
+        out = {}
+        for key, item in value.items():
+            if self.value is not None:
+                try:
+                    item = self.value.read(item)
+                except ValueError as exc:
+                    raise ValueError(f"{key}: {exc}") from None
+            out[str(key)] = item
+        return out
+
+
+@dataclass(frozen=True)
+class MonthDay(Kind):
+    """A day of the year as MM-DD (29 February is refused: not every year has it)."""
+
+    doc = "MM-DD"
+
+    def read(self, value: Any) -> Any:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{2}-\d{2}", value):
+            raise ValueError("must be a day as MM-DD, e.g. 03-31")
+        month, day = (int(part) for part in value.split("-"))
+        try:
+            dt.date(2001, month, day)
+        except ValueError:
+            raise ValueError(f"{value} is not a day of every year") from None
+        return value
+
+
+@dataclass(frozen=True)
+class DatabaseUrl(Kind):
+    doc = "SQLAlchemy URL"
+
+    def read(self, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        if not isinstance(value, str):
+            raise ValueError("must be a database URL")
+        try:
+            make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"is not a database URL: {exc}") from None
+        return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name (the environment variable unless `env` says otherwise), default,
+    kind and meaning; `default_doc` replaces the default in the README when it is derived."""
+
+    name: str
+    default: Any
+    kind: Kind
+    meaning: str
+    env: str = ""
+    default_doc: str = ""
+    merge: bool = field(default=False)  # a Table whose given keys are merged over the default
+
+    @property
+    def variable(self) -> str:
+        return self.env or self.name
+
+    def read(self, value: Any) -> Any:
+        value = self.kind.read(value)
+        if self.merge and isinstance(value, dict) and isinstance(self.default, dict):
+            value = {**self.default, **value}
+        return value
+
+    def documented_default(self) -> str:
+        if self.default_doc:
+            return self.default_doc
+        if self.default is None:
+            return "none"
+        if isinstance(self.default, bool):
+            return "`1`" if self.default else "`0`"
+        if isinstance(self.default, dict):
+            return f"`{json.dumps(self.default, ensure_ascii=False)}`"
+        return f"`{self.default}`"
+
+
+DAYS = Integer(min=1, max=365)
+WORKFLOWS = ("accept", "licensing", "filing", "change", "branch", "deregistration")
+NUMBER_KINDS = ("case", "license", "decision", "filing", "deregistration")
+CLOCKS = (*WORKFLOWS, "issue")
+
+S = Setting
+SECONDS = Integer(min=1, max=365 * 24 * 3600)
+
+# The settings, in the README table's order. Adding a setting is adding one entry here.
+SETTINGS: tuple[Setting, ...] = (
+    # --- the deployment
+    S("HRM_SETTINGS", None, Text(optional=True, file=True),
+      "path of a settings file (TOML, or Python) read after the defaults and before the "
+      "environment"),
+    S("APP_ENV", "development", Text(choices=("development", "production")),
+      "`production` refuses a weak `SECRET_KEY`, dev mode, or a missing `SSO_ISSUER`"),
+    S("SECRET_KEY", None, Text(optional=True),
+      "session and CSRF signing, the same on every worker",
+      default_doc="made once in the instance folder; refused in production if unset or weak"),
+    S("SQLALCHEMY_DATABASE_URI", None, DatabaseUrl(),
+      "SQLAlchemy URL of the system of record (`postgresql://…` uses psycopg 3)",
+      env="DATABASE_URL", default_doc="SQLite file in the instance folder"),
+    S("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True}, Table(),
+      "SQLAlchemy engine options (pool size, timeouts, `connect_args`)"),
+    S("INSTANCE_PATH", None, Text(optional=True),
+      "folder for the SQLite file, the dev secret and the dev portal's key",
+      default_doc="`./instance`"),
+    S("PROXY_FIX_HOPS", 0, Integer(min=0, max=10),
+      "number of trusted proxies whose `X-Forwarded-Prefix/-Proto/-Host` are honoured"),
+    S("PORTAL_DEV_MODE", False, Flag(),
+      "`1` enables the built-in dev portal (refused in production)",
+      default_doc="`1` under `make run`, else `0`"),
+    S("PORTAL_ORIGIN", "'self'", Text(),
+      "origin allowed to frame the pages (CSP `frame-ancestors`)"),
+    # --- the portal login (OpenID Connect)
+    S("SSO_ISSUER", None, Text(optional=True, url=True),
+      "the portal's OIDC issuer (discovery at `{issuer}/.well-known/openid-configuration`)"),
+    S("SSO_CLIENT_ID", "hrm-plugin", Text(), "this plugin's client id at the portal"),
+    S("SSO_CLIENT_SECRET", None, Text(optional=True), "this plugin's client secret at the portal"),
+    S("SSO_AUDIENCE", None, Text(optional=True), "`aud` required in bearer tokens",
+      default_doc="`SSO_CLIENT_ID`"),
+    S("SSO_SCOPE", "openid profile hrm", Text(),
+      "the scopes the browser login asks for; must contain `openid` and the scope under which "
+      "the portal releases the business claims (see 门户登录)"),
+    S("SSO_ROLES_CLAIM", "roles", Text(), "claim holding the 业务角色 codes (a list or a "
+      "space-separated string)"),
+    S("SSO_DIVISION_CLAIM", "division", Text(), "claim holding the 6-digit 行政区划 code"),
+    S("SSO_ORG_CLAIM", "org_credit_code", Text(), "claim holding a clerk's agency credit code"),
+    S("SSO_NAME_CLAIM", "name", Text(), "claim holding the display name"),
+    S("SSO_REQUIRED_AMR", None, Text(optional=True),
+      "`amr` value officers' tokens must carry (e.g. the card scan)"),
+    S("SSO_ROLE_MAP", None, Text(optional=True, file=True),
+      "JSON file redefining 业务角色 → permissions", default_doc="the defaults of CONTRACT.md"),
+    S("SSO_ACCESS_TOKEN_TYP", "at+jwt", Text(optional=True, choices=("at+jwt",)),
+      "the `typ` bearer tokens must carry (RFC 9068), so an ID token cannot pass as one; "
+      "empty = not checked"),
+    S("SSO_LEEWAY_SECONDS", 30, Integer(min=0, max=60),
+      "clock skew allowed on `exp`/`iat` (at most 60)"),
+    S("SSO_JWKS_MIN_REFETCH_SECONDS", 30, Integer(min=1, max=3600),
+      "least interval between JWKS refetches on an unknown `kid`"),
+    S("SSO_JWKS_TTL_SECONDS", 3600, SECONDS, "how long fetched keys are trusted before a refetch"),
+    S("SSO_HTTP_TIMEOUT_SECONDS", 5, Number(min=0.1, max=60),
+      "timeout of every call to the portal (discovery, token, userinfo, JWKS)"),
+    S("SSO_SESSION_MAX_SECONDS", 8 * 3600, SECONDS,
+      "the longest a plugin session lives (it ends earlier with the token)"),
+    S("SSO_LOGIN_SESSION_SECONDS", 1800, SECONDS,
+      "how long a session without a signed-in user lives (a login in progress, a CSRF token)"),
+    S("HRM_SESSION_COOKIE_NAME", "hrm_session", Text(),
+      "the plugin's own session cookie, distinct from the portal's and a host app's"),
+    S("SESSION_COOKIE_HTTPONLY", True, Flag(), "the session cookie is hidden from scripts"),
+    S("SESSION_COOKIE_SAMESITE", "Lax", Text(optional=True, choices=("Lax", "Strict", "None")),
+      "the session cookie's `SameSite`"),
+    S("SESSION_COOKIE_SECURE", False, Flag(), "the session cookie is sent over HTTPS only",
+      default_doc="`1` in production, else `0`"),
+    S("WTF_CSRF_TIME_LIMIT", None, Integer(min=60, optional=True),
+      "seconds a form's CSRF token stays valid", default_doc="the session's life"),
+    # --- reference data and behaviour
+    S("DIVISIONS_FILE", str(DATA / "divisions_tianjin.json"), Text(file=True),
+      "the divisions `flask seed` loads", default_doc="Tianjin (`core/data/divisions_tianjin.json`)"),
+    S("CATALOG_FILE", str(DATA / "catalog.json"), Text(file=True),
+      "the code catalogue `flask seed` loads", default_doc="`core/data/catalog.json`"),
+    S("JSON_AS_ASCII", False, Flag(), "JSON answers escape non-ASCII characters"),
+    S("WORKFLOW_DEADLINES",
+      {"accept": 5, "issue": 10, "licensing": 20, "filing": 10, "change": 10, "branch": 10,
+       "deregistration": 10},
+      Table(keys=CLOCKS, value=DAYS),
+      "working days, all from submission (DOMAIN.md \"Deadlines\"): `accept` the 补正告知 period "
+      "(《行政许可法》 Art 32; 【退回】 is refused after it), per workflow the decision (licensing: "
+      "20 from receipt, 条例 Art 19; the others the bureau's promised limits), `issue` from "
+      "approval to 【登记发证】 (Art 44); given keys replace the defaults",
+      merge=True),
+    S("WORKFLOW_EXTENSION_DAYS",
+      {"licensing": 10, "filing": 10, "change": 10, "branch": 10, "deregistration": 10},
+      Table(keys=WORKFLOWS[1:], value=DAYS),
+      "working days 【延长审批期限】 adds, once per case (licensing: 10 by 《行政许可法》 Art 42); "
+      "given keys replace the defaults", merge=True),
+    S("ANNUAL_REPORT_DEADLINE", "03-31", MonthDay(),
+      "年度报告: the day (MM-DD) of the year after the report's year by which it is due; later "
+      "first submissions are 逾期报送"),
+    S("LICENSE_VALID_YEARS", 5, Integer(min=1, max=50), "years a new 许可证 is valid"),
+    S("NUMBER_FORMATS", {}, Table(keys=NUMBER_KINDS, value=Text()),
+      "number formats by kind (`case`, `license`, `decision`, `filing`, `deregistration`); see "
+      "`workflows.numbering.DEFAULT_FORMATS` for the placeholders",
+      default_doc="the formats of `workflows/numbering.py`", merge=True),
+    S("HISTORY_IMPORT_MAX_ROWS", 20_000, Integer(min=1, max=1_000_000),
+      "历史数据采集: the most data rows one upload may have"),
+    S("HISTORY_IMPORT_MAX_BYTES", 20 * 1024 * 1024, Integer(min=1024, max=1024**3),
+      "历史数据采集: the largest upload in bytes"),
+    S("HISTORY_IMPORT_MAX_UNZIPPED_BYTES", 256 * 1024 * 1024, Integer(min=1024, max=16 * 1024**3),
+      "历史数据采集: the uncompressed size an upload's zip may declare (zip bombs are refused "
+      "from the directory)"),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+# The defaults every app starts from (create_app, and init_app for the keys a host leaves unset).
+# INSTANCE_PATH and HRM_SETTINGS are read before the app exists and are not kept in its config.
+NOT_KEPT = frozenset({"INSTANCE_PATH", "HRM_SETTINGS"})
+DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS if s.name not in NOT_KEPT}
+
+
+def _problem(name: str, reason: str, source: str = "") -> str:
+    return f"{name}{f' ({source})' if source else ''}: {reason}"
+
+
+def read_settings_file(path: str) -> dict[str, Any]:
+    """The settings a file sets: TOML (`.toml`) or Python (upper-case names), unknown names refused."""
+    try:
+        if path.endswith(".toml"):
+            with open(path, "rb") as fh:
+                values = tomllib.load(fh)
+        else:
+            namespace: dict[str, Any] = {"__file__": path}
+            with open(path, "rb") as fh:
+                exec(compile(fh.read(), path, "exec"), namespace)  # noqa: S102 - the operator's file
+            values = {k: v for k, v in namespace.items() if k.isupper()}
+    except (OSError, tomllib.TOMLDecodeError, SyntaxError) as exc:
+        raise ConfigError(_problem("HRM_SETTINGS", f"cannot read {path}: {exc}")) from None
+    by_variable = {s.variable: s.name for s in SETTINGS}
+    unknown = sorted(k for k in values if k not in BY_NAME and k not in by_variable)
+    if unknown:
+        raise ConfigError(_problem("HRM_SETTINGS", f"{path} sets unknown setting(s) {unknown}"))
+    return {by_variable.get(k, k): v for k, v in values.items()}
+
+
+def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings given outside the code: the settings file (HRM_SETTINGS), then the
+    environment over it; each one checked (ConfigError naming it)."""
     env = dict(os.environ if env is None else env)
-    client_id = env.get("SSO_CLIENT_ID", "hrm-plugin")
-    config: dict[str, Any] = {
-        "APP_ENV": env.get("APP_ENV", "development"),
-        "SECRET_KEY": env.get("SECRET_KEY"),
-        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL"),
-        "SSO_ISSUER": env.get("SSO_ISSUER") or None,
-        "SSO_CLIENT_ID": client_id,
-        "SSO_CLIENT_SECRET": env.get("SSO_CLIENT_SECRET"),
-        "SSO_AUDIENCE": env.get("SSO_AUDIENCE") or client_id,
-        "SSO_ROLES_CLAIM": env.get("SSO_ROLES_CLAIM", "roles"),
-        "SSO_DIVISION_CLAIM": env.get("SSO_DIVISION_CLAIM", "division"),
-        "SSO_ORG_CLAIM": env.get("SSO_ORG_CLAIM", "org_credit_code"),
-        "SSO_NAME_CLAIM": env.get("SSO_NAME_CLAIM", "name"),
-        "SSO_REQUIRED_AMR": env.get("SSO_REQUIRED_AMR") or None,
-        "SSO_ROLE_MAP": env.get("SSO_ROLE_MAP") or None,
-        "PORTAL_DEV_MODE": _flag(env.get("PORTAL_DEV_MODE")),
-        "PORTAL_ORIGIN": env.get("PORTAL_ORIGIN") or "'self'",
-        # Trust X-Forwarded-Prefix (and -Proto/-Host) from exactly this many proxies; 0 = none.
-        "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", "0")),
-        # Where the SQLite file, the dev secret and the dev portal's key live.
-        "INSTANCE_PATH": env.get("INSTANCE_PATH") or None,
-    }
-    return {k: v for k, v in config.items() if v is not None}
+    given: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    validate({"HRM_SETTINGS": env.get("HRM_SETTINGS")}, {"HRM_SETTINGS": "environment"})
+    if env.get("HRM_SETTINGS"):
+        for name, value in read_settings_file(env["HRM_SETTINGS"]).items():
+            given[name], sources[name] = value, env["HRM_SETTINGS"]
+    for setting in SETTINGS:
+        if setting.variable in env and setting.name != "HRM_SETTINGS":
+            given[setting.name], sources[setting.name] = env[setting.variable], "environment"
+    config = validate(given, sources)
+    return {k: v for k, v in config.items() if v is not None or k in sources}
 
 
-DEFAULTS: dict[str, Any] = {
-    "APP_ENV": "development",
-    "SSO_ISSUER": None,
-    "SSO_CLIENT_ID": "hrm-plugin",
-    "SSO_CLIENT_SECRET": None,
-    "SSO_AUDIENCE": None,
-    "SSO_ROLES_CLAIM": "roles",
-    "SSO_DIVISION_CLAIM": "division",
-    "SSO_ORG_CLAIM": "org_credit_code",
-    "SSO_NAME_CLAIM": "name",
-    "SSO_REQUIRED_AMR": None,
-    "SSO_ROLE_MAP": None,
-    # Access tokens must be RFC 9068 JWTs (typ at+jwt) so an ID token cannot pass as one.
-    "SSO_ACCESS_TOKEN_TYP": "at+jwt",
-    "SSO_LEEWAY_SECONDS": 30,
-    "SSO_JWKS_MIN_REFETCH_SECONDS": 30,
-    "SSO_JWKS_TTL_SECONDS": 3600,
-    "SSO_HTTP_TIMEOUT_SECONDS": 5,
-    "SSO_SCOPE": "openid profile hrm",
-    "SSO_SESSION_MAX_SECONDS": 8 * 3600,
-    "PORTAL_DEV_MODE": False,
-    "PORTAL_ORIGIN": "'self'",
-    "PROXY_FIX_HOPS": 0,
-    # The plugin's own session cookie, distinct from the portal's and a host app's.
-    "HRM_SESSION_COOKIE_NAME": "hrm_session",
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "WTF_CSRF_TIME_LIMIT": None,
-    "DIVISIONS_FILE": str(Path(__file__).parent / "data" / "divisions_tianjin.json"),
-    "CATALOG_FILE": str(Path(__file__).parent / "data" / "catalog.json"),
-    "JSON_AS_ASCII": False,
-    # Working days, all counted from submission (DOMAIN.md "Deadlines"): the 补正告知 period
-    # ("accept", 《行政许可法》 Art 32), the decision per workflow (licensing: 20 from receipt
-    # by 条例 Art 19; the others are the bureau's promised limits), and "issue": from approval
-    # to 登记发证 (Art 44).
-    "WORKFLOW_DEADLINES": {"accept": 5, "issue": 10, "licensing": 20, "filing": 10,
-                           "change": 10, "branch": 10, "deregistration": 10},
-    # What 【延长审批期限】 adds, once per case (licensing: 10 by 《行政许可法》 Art 42).
-    "WORKFLOW_EXTENSION_DAYS": {"licensing": 10, "filing": 10, "change": 10, "branch": 10,
-                                "deregistration": 10},
-    # 年度报告: the month and day of the year after the report's year by which it is due
-    # (later submissions are 逾期报送).
-    "ANNUAL_REPORT_DEADLINE": "03-31",
-    "LICENSE_VALID_YEARS": 5,
-    # Number formats by kind (license, decision, filing, deregistration, case); see
-    # workflows.numbering.DEFAULT_FORMATS for the placeholders.
-    "NUMBER_FORMATS": {},
-    # 历史数据采集: the most data rows and bytes one upload may have, and the uncompressed size
-    # its zip may declare (a zip bomb is refused from the zip's directory, before any parsing).
-    "HISTORY_IMPORT_MAX_ROWS": 20_000,
-    "HISTORY_IMPORT_MAX_BYTES": 20 * 1024 * 1024,
-    "HISTORY_IMPORT_MAX_UNZIPPED_BYTES": 256 * 1024 * 1024,
-    # Where uploaded files are kept (every worker must see the same folder); None = the
-    # instance folder's uploads/.
-    "UPLOADS_FOLDER": None,
-}
+def validate(config: Mapping[str, Any], sources: Mapping[str, str] | None = None
+             ) -> dict[str, Any]:
+    """Every known setting of `config` read by its kind; all problems in one ConfigError."""
+    out = dict(config)
+    problems = []
+    for name, value in config.items():
+        setting = BY_NAME.get(name)
+        if setting is None:
+            continue
+        try:
+            out[name] = setting.read(value)
+        except ValueError as exc:
+            problems.append(_problem(setting.variable, str(exc), (sources or {}).get(name, "")))
+    if problems:
+        raise ConfigError("invalid setting(s): " + "; ".join(problems))
+    return out
+
+
+def documentation_rows(settings: Iterable[Setting] = SETTINGS) -> list[tuple[str, str, str]]:
+    """(variable, meaning, default) per setting: the README table's rows."""
+    return [(f"`{s.variable}`", s.meaning, s.documented_default()) for s in settings]
 
 
 def normalise_database_url(url: str) -> str:
@@ -119,7 +443,8 @@ def normalise_database_url(url: str) -> str:
 
 
 def finalise(config: dict[str, Any], instance_path: str) -> None:
-    """Fill derived defaults and refuse unsafe production settings."""
+    """Check every setting, fill derived defaults and refuse unsafe production settings."""
+    config.update(validate(config))
     production = config.get("APP_ENV") == "production"
     if production:
         problems = []
@@ -134,6 +459,8 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
         if problems:
             raise ConfigError("refusing to start with APP_ENV=production: " + "; ".join(problems))
         config["SESSION_COOKIE_SECURE"] = True
+    if "openid" not in str(config.get("SSO_SCOPE", "openid")).split():
+        raise ConfigError(_problem("SSO_SCOPE", "must contain the scope openid"))
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance_path)
     if not config.get("SQLALCHEMY_DATABASE_URI"):
@@ -163,3 +490,11 @@ def create_once(path: str, make: Callable[[], bytes]) -> bytes:
         finally:
             os.unlink(tmp)
     return Path(path).read_bytes()
+
+
+def markdown_table() -> str:
+    """The README's configuration table, from SETTINGS."""
+    lines = ["| variable | meaning | default |", "|---|---|---|"]
+    lines += [f"| {v} | {m} | {d} |" for v, m, d in documentation_rows()]
+    return "\n".join(lines)
+

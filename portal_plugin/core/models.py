@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
@@ -157,7 +158,7 @@ class License(db.Model):
     __tablename__ = "licenses"
     __table_args__ = (
         # A 决定文号 is issued once: the database refuses a second licence with it. Numbers
-        # issued twice before migration 0009 stay as they were, told apart by their repeat.
+        # issued twice before migration 0011 stay as they were, told apart by their repeat.
         UniqueConstraint("decision_number", "decision_number_repeat",
                          name="uq_licenses_decision_number"),
         {"sqlite_autoincrement": True},
@@ -167,7 +168,7 @@ class License(db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     license_number: Mapped[str] = mapped_column(String(60), unique=True)
     decision_number: Mapped[str | None] = mapped_column(String(60))
-    # 0 for every number issued since migration 0009 (1, 2 … for legacy repeats of one number).
+    # 0 for every number issued since migration 0011 (1, 2 … for legacy repeats of one number).
     decision_number_repeat: Mapped[int] = mapped_column(SmallInteger, default=0,
                                                         server_default=text("0"))
     items: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -240,3 +241,46 @@ def _audit_is_append_only(mapper: Any, connection: Any, target: AuditEvent) -> N
     raise RuntimeError("audit events are append-only")
 
 
+
+
+class StoredFile(db.Model):
+    """An uploaded file kept in the database (core/files.py), so every host serves it.
+
+    `key` names it like a path (`history/12.xlsx`); the bytes, their size and SHA-256 stay
+    together, so a file is whole or absent.
+    """
+
+    __tablename__ = "stored_files"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PluginSession(db.Model):
+    """A browser session of the plugin (sso/session.py), keyed by the SHA-256 of the opaque
+    random id its cookie carries; deleting the row ends the session on every host."""
+
+    __tablename__ = "plugin_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The signed-in portal user and the portal's session id (`sid`), for logout by either.
+    sub: Mapped[str | None] = mapped_column(String(255), index=True)
+    sid: Mapped[str | None] = mapped_column(String(255), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class UsedLogoutToken(db.Model):
+    """The `jti` of every accepted back-channel logout token until it expires: replays refused."""
+
+    __tablename__ = "used_logout_tokens"
+
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from flask import current_app
 from sqlalchemy import Select, delete, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from portal_plugin.core import audit, excel
+from portal_plugin.core import audit, excel, files
 from portal_plugin.core.clock import start_of, utcnow
 from portal_plugin.core.errors import Conflict, Invalid, NotFound, ServiceError
 from portal_plugin.core.excel import WorkbookProblem
@@ -73,15 +71,14 @@ def read_upload(stream: IO[bytes]) -> bytes:
     return data
 
 
-def uploads() -> Path:
-    """Where batches' uploads are kept: a folder every worker shares (see UPLOADS_FOLDER)."""
-    folder = current_app.config["UPLOADS_FOLDER"] or os.path.join(current_app.instance_path,
-                                                                  "uploads")
-    return Path(folder) / "history"
+def upload_key(batch_id: int) -> str:
+    """The batch's workbook in the file store (core/files), which every host reads."""
+    return f"history/{batch_id}.xlsx"
 
 
-def stored_file(batch_id: int) -> Path:
-    return uploads() / f"{batch_id}.xlsx"
+def kept_rows_key(batch_id: int) -> str:
+    """The batch's rows as read at upload (gzipped JSON lines), which the commit checks again."""
+    return f"history/{batch_id}.rows.jsonl.gz"
 
 
 def template(identity: Identity) -> bytes:
@@ -114,48 +111,35 @@ def upload(identity: Identity, file_name: str, data: bytes) -> ImportBatch:
                         uploaded_by=identity.user_id, uploaded_by_name=identity.name,
                         division_code=identity.division or "", counts={}, errors=[], warnings=[],
                         preview=[])
-    kept = _temporary(uploads())
+    kept = io.BytesIO()
     try:
         scan = _scan(identity, limits.read(data), kept)
     except WorkbookProblem as problem:
-        kept.unlink(missing_ok=True)
         _refuse(identity, batch, problem.message)
-    except BaseException:
-        kept.unlink(missing_ok=True)
-        raise
     _store_scan(batch, scan)
     db.session.add(batch)
-    path: Path | None = None
     try:
         db.session.flush()
-        path = stored_file(batch.id)
-        os.replace(kept, kept_rows_file(batch.id))
-        _write_atomically(path, data)
+        # The files join the batch's transaction: both are stored with it, or neither.
+        files.put(upload_key(batch.id), data, name=batch.file_name, content_type=files.XLSX,
+                  created_by=identity.user_id)
+        files.put(kept_rows_key(batch.id), kept.getvalue(), content_type="application/gzip",
+                  created_by=identity.user_id)
         audit.record(identity, "upload", "import_batch", batch.id, to_state="validated",
                      data={"file_name": batch.file_name, "rows": batch.rows,
                            "errors": batch.error_count, "warnings": batch.warning_count})
         db.session.commit()
     except Exception:
         db.session.rollback()
-        for leftover in (kept, path, kept_rows_file(batch.id) if path else None):
-            if leftover is not None:
-                leftover.unlink(missing_ok=True)
         raise
     return batch
 
 
-def _temporary(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=folder, suffix=".part")
-    os.close(fd)
-    return Path(name)
-
-
-def _scan(identity: Identity, upload_: workbook.Upload, kept: Path) -> Scan:
+def _scan(identity: Identity, upload_: workbook.Upload, kept: IO[bytes]) -> Scan:
     """Check every row, keeping the rows as read (for the commit) in `kept`."""
     scan = Scan(Lookups.load(identity))
     lines: list[str] = []
-    with gzip.open(kept, "wb", compresslevel=1) as rows:
+    with gzip.GzipFile(fileobj=kept, mode="wb", compresslevel=1) as rows:
         for number, raw in upload_.rows():
             scan.add(number, raw)
             lines.append(_row_line(number, raw))
@@ -178,11 +162,6 @@ def _refuse(identity: Identity, batch: ImportBatch, message: str) -> NoReturn:
     raise Invalid({"file": message}, message)
 
 
-def kept_rows_file(batch_id: int) -> Path:
-    """The batch's rows as read at upload (gzipped JSON lines), which the commit checks again."""
-    return stored_file(batch_id).with_suffix(".rows.jsonl.gz")
-
-
 def _cell_json(value: Any) -> str:
     # A date cell is read back as its date text, which every column reads the same way.
     if isinstance(value, dt.date):
@@ -199,10 +178,11 @@ def _row_line(number: int, raw: Mapping[str, Any]) -> str:
 
 
 def _kept_rows(batch: ImportBatch) -> Iterator[tuple[int, dict[str, Any]]]:
-    path = kept_rows_file(batch.id)
-    if not path.exists():
-        raise Conflict(MISSING_FILE)
-    with gzip.open(path, "rt", encoding="utf-8") as rows:
+    try:
+        data = files.read(kept_rows_key(batch.id))
+    except (files.FileMissing, files.FileCorrupt):
+        raise Conflict(MISSING_FILE) from None
+    with gzip.open(io.BytesIO(data), "rt", encoding="utf-8") as rows:
         for line in rows:
             number, values = json.loads(line)
             yield number, dict(zip(COLUMN_KEYS, values, strict=True))
@@ -214,18 +194,6 @@ def _store_scan(batch: ImportBatch, scan: Scan) -> None:
     batch.errors, batch.warnings = scan.errors, scan.warnings
     batch.counts = dict(scan.counts)
     batch.preview = [{"row": row, **values} for row, values in scan.preview]
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _batches(identity: Identity) -> Select[tuple[ImportBatch]]:
@@ -272,8 +240,8 @@ def report(identity: Identity, batch_id: int) -> tuple[ImportBatch, bytes]:
 
 def _stored_bytes(batch: ImportBatch) -> bytes:
     try:
-        return stored_file(batch.id).read_bytes()
-    except FileNotFoundError:
+        return files.read(upload_key(batch.id))
+    except (files.FileMissing, files.FileCorrupt):
         raise Conflict(MISSING_FILE) from None
 
 

@@ -17,7 +17,7 @@ from portal_plugin.core.jurisdiction import own_agency
 from portal_plugin.core.pages import form_post, list_page
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from portal_plugin.core.queryargs import date_arg, districts_of, int_arg
-from portal_plugin.core.schemas import Page
+from portal_plugin.core.schemas import Page, max_lengths
 from portal_plugin.job_fairs import service as job_fairs
 from portal_plugin.job_fairs.schemas import (
     KIND,
@@ -85,7 +85,7 @@ def render_form(values: Mapping[str, Any], errors: Mapping[str, str] | None = No
     return render_template(
         "hrm/job_fairs/form.html", values=values, errors=errors or {}, labels=LABELS,
         kinds=catalog.labels(KIND, active_only=True), divisions=catalog.districts(),
-        permit_from=POLICE_PERMIT_FROM), status
+        permit_from=POLICE_PERMIT_FROM, max_len=max_lengths(JobFairIn)), status
 
 
 @agency_bp.route("/new", methods=["GET", "POST"])

@@ -22,7 +22,7 @@ class Revocation(db.Model):
     __tablename__ = "revocations"
     __table_args__ = (
         Index("ix_revocations_division_decided", "division_code", "decision_date"),
-        # A 文号 is issued once (legacy repeats from before migration 0009 keep a repeat > 0).
+        # A 文号 is issued once (legacy repeats from before migration 0011 keep a repeat > 0).
         UniqueConstraint("document_number", "document_number_repeat",
                          name="uq_revocations_document_number"),
     )

@@ -15,7 +15,7 @@ from portal_plugin.core.apidoc import documents
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.pages import form_post, list_page
 from portal_plugin.core.queryargs import date_arg, districts_of, int_arg
-from portal_plugin.core.schemas import Page
+from portal_plugin.core.schemas import Page, max_lengths
 from portal_plugin.revocations import service as revocations
 from portal_plugin.revocations.schemas import (
     GROUND_KIND,
@@ -67,7 +67,8 @@ def render_form(q: str, values: Mapping[str, Any], errors: Mapping[str, str] | N
     return render_template(
         "hrm/revocations/form.html", q=q, matches=revocations.candidates(identity(), q),
         values=values, errors=errors or {}, labels=LABELS,
-        grounds=catalog.labels(GROUND_KIND, active_only=True)), status
+        grounds=catalog.labels(GROUND_KIND, active_only=True),
+        max_len=max_lengths(RevocationIn)), status
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from portal_plugin.core.extensions import csrf
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import AGENCY_STATUS
 from portal_plugin.core.schemas import AGENCY_LABELS
+from portal_plugin.core.validation import MAX_REASON
 from sso.auth import uses_bearer
 
 # What a multipart form adds around an uploaded file (boundaries, headers, the CSRF token).
@@ -25,7 +26,10 @@ def protect_forms() -> None:
     """
     if request.method in ("GET", "HEAD", "OPTIONS") or uses_bearer():
         return
-    access_ = getattr(current_app.view_functions.get(request.endpoint or ""), "hrm_access", None)
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "hrm_no_csrf", False):  # a signed token is its proof (back-channel logout)
+        return
+    access_ = getattr(view, "hrm_access", None)
     if access_ is not None and not access_.public and access.current_identity() is None:
         return
     # The CSRF check parses the body, so cap it first: no form of ours takes more than a
@@ -64,4 +68,4 @@ def template_helpers() -> dict[str, Any]:
         return access.grouped(access.menu_entries(current_app._get_current_object(), who))
 
     return {"hrm_identity": identity, "hrm_menu": menu, "agency_status": AGENCY_STATUS,
-            "agency_labels": AGENCY_LABELS}
+            "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON}

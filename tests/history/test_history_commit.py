@@ -96,15 +96,15 @@ def test_a_batch_is_imported_once(client, gl, batch):
     assert again.status_code == 409
 
 
-def test_the_stored_upload_is_named_by_batch_in_the_uploads_folder(app, batch):
-    from portal_plugin.history.service import kept_rows_file, stored_file
+def test_the_stored_upload_is_kept_in_the_database_by_batch(app, batch, tmp_path):
+    from portal_plugin.core import files
+    from portal_plugin.history.service import kept_rows_key, upload_key
 
     with app.app_context():
-        path = stored_file(batch["id"])
-        assert path.name == f"{batch['id']}.xlsx" and path.parent.parent.name == "uploads"
-        assert path.read_bytes()[:2] == b"PK"
-        assert kept_rows_file(batch["id"]).name == f"{batch['id']}.rows.jsonl.gz"
-        assert kept_rows_file(batch["id"]).exists()
+        assert upload_key(batch["id"]) == f"history/{batch['id']}.xlsx"
+        assert files.read(upload_key(batch["id"]))[:2] == b"PK"
+        assert files.read(kept_rows_key(batch["id"]))[:2] == b"\x1f\x8b"  # gzip
+        assert not (tmp_path / "instance" / "uploads").exists(), "nothing on this host's disk"
         assert db.session.scalar(select(ImportBatch.rows).where(ImportBatch.id == batch["id"])) == 20
 
 

@@ -7,6 +7,10 @@
 //   OIDC_ACCOUNTS    JSON object accountId -> claims object
 //   OIDC_RESOURCE    audience of the JWT access tokens (resource indicator)
 //   OIDC_TTL_ACCESS  access token lifetime in seconds, default 600
+//   OIDC_CLAIMS_SCOPE the scope that releases the business claims (division, roles,
+//                    org_credit_code), default "hrm"
+//   OIDC_CONFORM     "1": strictly conforming (conformIdTokenClaims), so the ID token of the
+//                    code flow carries no scope claims; they come only from userinfo
 //
 // No human is involved: the interaction step signs in the account named by `login_hint`
 // and grants whatever the client asked for. Test-only extras on the same listener:
@@ -77,12 +81,16 @@ if (!RESOURCE) fail('OIDC_RESOURCE is required');
 const RESOURCE_INDICATOR = URL.parse(RESOURCE) ? RESOURCE : `urn:oidc-test:resource:${encodeURIComponent(RESOURCE)}`;
 
 const TTL_ACCESS = positiveIntEnv('OIDC_TTL_ACCESS', 600);
+const CLAIMS_SCOPE = process.env.OIDC_CLAIMS_SCOPE || 'hrm';
+if (!/^[A-Za-z0-9_:.-]+$/.test(CLAIMS_SCOPE)) fail('OIDC_CLAIMS_SCOPE must be a scope token');
+const CONFORM = process.env.OIDC_CONFORM === '1';
 
 // Claims the provider hands out, by scope; the same ones go into the JWT access token.
+// amr says how the user signed in (an ID token claim of the login), so it goes with openid.
 const CLAIMS = {
-  openid: ['sub'],
+  openid: ['sub', 'amr'],
   profile: ['name'],
-  hrm: ['division', 'roles', 'org_credit_code', 'amr'],
+  [CLAIMS_SCOPE]: ['division', 'roles', 'org_credit_code'],
 };
 const TOKEN_CLAIMS = ['name', 'division', 'roles', 'org_credit_code', 'amr'];
 const RESOURCE_SCOPE = 'hrm';
@@ -153,11 +161,18 @@ function buildProvider(issuer, keys) {
     jwks: { keys },
     cookies: { keys: COOKIE_KEYS },
     claims: CLAIMS,
-    scopes: ['openid', 'offline_access', 'profile', RESOURCE_SCOPE],
+    scopes: [...new Set(['openid', 'offline_access', 'profile', RESOURCE_SCOPE, CLAIMS_SCOPE])],
     responseTypes: ['code'],
-    conformIdTokenClaims: false,
+    conformIdTokenClaims: CONFORM,
     pkce: { required: () => true },
     clientBasedCORS: () => true,
+    // The back-channel logout goes to the plugin on 127.0.0.1, which oidc-provider's SSRF guard
+    // (its dispatcher refuses special-use addresses) would stop: this provider only ever talks
+    // to the test's own loopback servers.
+    fetch: (url, options) => {
+      const { dispatcher: _ssrfGuard, ...rest } = options;
+      return globalThis.fetch(url, rest);
+    },
     async findAccount(_ctx, sub) {
       const claims = account(sub);
       if (!claims) return undefined;
@@ -180,13 +195,18 @@ function buildProvider(issuer, keys) {
     },
     features: {
       devInteractions: { enabled: false },
+      // Ends the plugin's sessions when the user signs out here (client metadata
+      // backchannel_logout_uri, backchannel_logout_session_required).
+      backchannelLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => {
           if (oneOf) return oneOf.includes(RESOURCE_INDICATOR) ? RESOURCE_INDICATOR : oneOf[0];
           return RESOURCE_INDICATOR;
         },
-        useGrantedResource: async () => true,
+        // A token request without `resource` gets a token for userinfo (the plugin's login
+        // reads claims there); a client that names the resource gets the JWT access token.
+        useGrantedResource: async () => false,
         getResourceServerInfo: async (_ctx, resourceIndicator) => {
           if (resourceIndicator !== RESOURCE_INDICATOR) throw new errors.InvalidTarget();
           return {
@@ -239,7 +259,8 @@ function buildProvider(issuer, keys) {
   provider.on('server_error', (_ctx, err) => {
     process.stderr.write(`oidc-provider server_error: ${err?.stack || err}\n`);
   });
-  for (const event of ['authorization.error', 'grant.error', 'end_session.error', 'jwks.error']) {
+  for (const event of ['authorization.error', 'grant.error', 'end_session.error', 'jwks.error',
+    'backchannel.error']) {
     provider.on(event, (_ctx, err) => {
       process.stderr.write(`oidc-provider ${event}: ${err?.error || err?.name}: ${err?.error_description || err?.message}\n`);
     });

@@ -46,7 +46,9 @@ def test_production_refuses_to_start(tmp_path, overrides, reason):
         create_app(production(tmp_path, **overrides))
 
 
-def test_environment_variables_are_read_as_the_contract_names_them():
+def test_environment_variables_are_read_as_the_contract_names_them(tmp_path):
+    role_map = tmp_path / "roles.json"
+    role_map.write_text('{"BIZ_SL": {"label": "受理岗", "permissions": ["licensing.accept"]}}')
     config = from_environment({
         "DATABASE_URL": "postgresql:///hrm",
         "SECRET_KEY": STRONG,
@@ -58,12 +60,15 @@ def test_environment_variables_are_read_as_the_contract_names_them():
         "SSO_ORG_CLAIM": "uscc",
         "SSO_NAME_CLAIM": "cn",
         "SSO_REQUIRED_AMR": "sscard",
-        "SSO_ROLE_MAP": "/etc/hrm/roles.json",
+        "SSO_ROLE_MAP": str(role_map),
         "PORTAL_DEV_MODE": "1",
         "PORTAL_ORIGIN": "https://portal",
     })
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql:///hrm"
-    assert config["SSO_AUDIENCE"] == "hrm", "SSO_AUDIENCE defaults to SSO_CLIENT_ID"
+    assert "SSO_AUDIENCE" not in config
+    app = create_app({**config, "INSTANCE_PATH": str(tmp_path), "PORTAL_DEV_MODE": False,
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SSO_AUDIENCE"] == "hrm", "SSO_AUDIENCE defaults to SSO_CLIENT_ID"
     assert config["SSO_ROLES_CLAIM"] == "biz_roles"
     assert config["SSO_DIVISION_CLAIM"] == "org_division"
     assert config["SSO_ORG_CLAIM"] == "uscc"
@@ -73,8 +78,11 @@ def test_environment_variables_are_read_as_the_contract_names_them():
     assert config["PORTAL_ORIGIN"] == "https://portal"
 
 
-def test_dev_mode_is_off_unless_asked_for():
-    assert from_environment({})["PORTAL_DEV_MODE"] is False
+def test_dev_mode_is_off_unless_asked_for(tmp_path):
+    assert "PORTAL_DEV_MODE" not in from_environment({})
+    app = create_app({**from_environment({}), "INSTANCE_PATH": str(tmp_path),
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["PORTAL_DEV_MODE"] is False
 
 
 def test_postgres_urls_use_psycopg3(tmp_path):

@@ -15,7 +15,7 @@ from tests.conftest import base_config, create_pg_database, drop_pg_database, po
 
 TABLES = {"divisions", "code_items", "agencies", "licenses", "filings", "audit_events",
           "cases", "counters", "calendar_days", "calendar_years", "import_batches", "job_fairs",
-          "annual_reports", "revocations"}
+          "annual_reports", "revocations", "stored_files", "plugin_sessions", "used_logout_tokens"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

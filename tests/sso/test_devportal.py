@@ -100,4 +100,4 @@ def test_session_cookie_expires_no_later_than_the_token(client):
     with client.session_transaction() as session:
         assert session[SESSION_KEY]["exp"] <= time.time() + 8 * 3600 + 5
         assert set(session[SESSION_KEY]) == {"sub", "name", "division", "roles",
-                                             "org_credit_code", "amr", "exp"}
+                                             "org_credit_code", "amr", "sid", "exp"}

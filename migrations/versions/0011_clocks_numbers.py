@@ -1,8 +1,8 @@
 """the law's clocks and numbers: case clocks, the city-wide issued-number register, issuing
 authorities per division, 逾期报送, ids never reused on SQLite
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 06:30:00
 
 - cases: the acceptance, decision and issuance clocks (DOMAIN.md "Deadlines"), the extension
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0008'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

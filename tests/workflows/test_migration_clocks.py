@@ -1,4 +1,4 @@
-"""Migration 0009 upgrades a database that holds data (SQLite and PostgreSQL): numbers issued
+"""Migration 0011 upgrades a database that holds data (SQLite and PostgreSQL): numbers issued
 before stay as they are (a legacy duplicate too) and are registered once, running cases keep
 their due date, the divisions get their authority, ids are never reused afterwards, and the
 statistics triggers survive the SQLite table copies; it downgrades cleanly."""
@@ -25,18 +25,18 @@ LICENSE = ("INSERT INTO licenses (agency_id, license_number, decision_number, it
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def app_at_0008(request, tmp_path):
-    """An app on a new database migrated to 0008, holding registry rows and a running case."""
+def app_before(request, tmp_path):
+    """An app on a new database migrated to 0010 (the one before), holding registry rows and a running case."""
     name = None
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/old.sqlite3"
     elif postgres_reachable():
         pytest.skip("PostgreSQL unreachable")
     else:
-        name, url = create_pg_database("hrm_migration_0009")
+        name, url = create_pg_database("hrm_migration_clocks")
     app = create_app(base_config(tmp_path / "instance", url))
     with app.app_context():
-        upgrade(revision="0008")
+        upgrade(revision="0010")
         run = db.session.execute
         run(text("INSERT INTO divisions (code, name, parent_code, active, sort_order) VALUES "
                  "('120000', '天津市', NULL, true, 0), ('120101', '和平区', '120000', true, 1), "
@@ -62,8 +62,8 @@ def app_at_0008(request, tmp_path):
         drop_pg_database(name)
 
 
-def test_upgrade_keeps_the_data_and_downgrade_restores_0008(app_at_0008):
-    with app_at_0008.app_context():
+def test_upgrade_keeps_the_data_and_downgrade_restores_0010(app_before):
+    with app_before.app_context():
         upgrade()
         run = db.session.execute
         assert sorted(run(text("SELECT decision_number FROM licenses")).scalars()) == [
@@ -90,7 +90,7 @@ def test_upgrade_keeps_the_data_and_downgrade_restores_0008(app_at_0008):
         run(text(AGENCY), {"name": "新机构", "code": "91120101MA0000003X", "now": NOW})
         assert run(text("SELECT max(id) FROM agencies")).scalar_one() == 3
         db.session.commit()
-        downgrade(revision="0008")
+        downgrade(revision="0010")
         columns = {c["name"] for c in inspect(db.engine).get_columns("cases")}
         assert "accept_due" not in columns and "issued_numbers" not in inspect(
             db.engine).get_table_names()
