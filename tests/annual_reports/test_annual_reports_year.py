@@ -11,7 +11,9 @@ import pytest
 from flask import Flask
 from openpyxl import load_workbook
 
+from portal_plugin import create_app
 from portal_plugin.annual_reports import service
+from portal_plugin.core.config import ConfigError
 from portal_plugin.core.extensions import db
 from tests.conftest import csrf_token_from
 from tests.kit import (
@@ -141,3 +143,15 @@ def test_missing_export_and_page_hold_the_same_agencies(client, people, due, log
     sheet = browser.get(f"/annual-reports/missing/export?year={LAST_YEAR}")
     assert sheet_codes(sheet.data) == {due["filed"], due["draft"]}
     assert "未报送" in browser.get("/annual-reports").text
+
+
+@pytest.mark.parametrize(("name", "value", "problem"), [
+    ("ANNUAL_REPORT_DEADLINE", "02-30", "is not a day of every year"),
+    ("ANNUAL_REPORT_DEADLINE", "3月31日", "must be a day as MM-DD"),
+    ("WORKFLOW_EXTENSION_DAYS", {"licensing": 0}, "licensing: must be at least 1"),
+    ("WORKFLOW_DEADLINES", {"issue": "ten"}, "issue:"),
+])
+def test_a_wrong_clock_setting_stops_start_up(tmp_path, name, value, problem) -> None:
+    with pytest.raises(ConfigError, match=f"{name}.*{problem}"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                    name: value})

@@ -26,7 +26,8 @@ LICENSE = ("INSERT INTO licenses (agency_id, license_number, decision_number, it
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def app_before(request, tmp_path):
-    """An app on a new database migrated to 0010 (the one before), holding registry rows and a running case."""
+    """An app on a new database migrated to 0010 (the revision before), with registry rows
+    and a running case."""
     name = None
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/old.sqlite3"
