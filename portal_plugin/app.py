@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal_plugin import cli
 from portal_plugin.agencies import views as agencies
 from portal_plugin.annual_reports import views as annual_reports
+from portal_plugin.calendar import views as calendar
 from portal_plugin.core import access, config
 from portal_plugin.core.extensions import csrf, db, migrate
 from portal_plugin.history import views as history
@@ -35,7 +36,7 @@ STATIC = Path(__file__).resolve().parent / "web" / "static"
 # The modules that hand over blueprints (as CKAN plugins do): the web face, the case workflows,
 # the feature packages, the login. Each blueprint is nested under the bundle's "hrm" blueprint.
 VIEWS = (workbench, case_pages, agency_pages, history, statistics, job_fairs, revocations, agencies,
-         annual_reports, portal, login, case_api, api)
+         annual_reports, calendar, portal, login, case_api, api)
 FEATURES: tuple[Blueprint, ...] = tuple(bp for module in VIEWS for bp in module.BLUEPRINTS)
 
 

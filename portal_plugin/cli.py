@@ -41,4 +41,5 @@ def demo_data_command() -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(calendar.calendar_command)
+    app.cli.add_command(seed.authority_command)
     app.cli.add_command(demo_data_command)

@@ -11,7 +11,12 @@ from portal_plugin.core.access import identity, requires
 from portal_plugin.core.api import body, date_arg, int_arg, page_of, version_of
 from portal_plugin.core.apidoc import documents
 from portal_plugin.core.paging import page_bounds
-from portal_plugin.core.permissions import AGENCY_PERMISSION, WORKFLOW_ACT, WORKFLOW_READ
+from portal_plugin.core.permissions import (
+    AGENCY_PERMISSION,
+    WORKFLOW_ACT,
+    WORKFLOW_READ,
+    WORKFLOW_REVIEW,
+)
 from portal_plugin.core.schemas import Page, Reason
 from workflows import records, service
 from workflows.engine import OFFICER_ACTIONS, case_type
@@ -21,8 +26,10 @@ from workflows.schemas import (
     CaseDetail,
     CasePath,
     CaseQuery,
+    Extension,
     FilingQuery,
     FilingRecord,
+    Issuance,
     LicenseQuery,
     LicenseRecord,
 )
@@ -95,6 +102,23 @@ def get_case(wf: str, case_id: int) -> Response:
 def act_on_case(wf: str, case_id: int, action: str) -> Response:
     """Accept, return, reject, approve or refuse a case."""
     return jsonify(case_json(service.act(case_type(wf), case_id, action, identity(), body())))
+
+
+@bp.post("/cases/<wf>/<int:case_id>/extend")
+@documents(path=CasePath, body=Extension, response=CaseDetail, errors=(409,))
+@requires(*WORKFLOW_REVIEW)
+def extend_case(wf: str, case_id: int) -> Response:
+    """【延长审批期限】: once per case, the decision limit + 10 working days (licensing), with
+    the reason the agency is told."""
+    return jsonify(case_json(service.extend(case_type(wf), case_id, identity(), body())))
+
+
+@bp.post("/cases/licensing/<int:case_id>/issue")
+@documents(body=Issuance, response=CaseDetail, errors=(409,))
+@requires("licensing.accept")
+def issue_license(case_id: int) -> Response:
+    """【登记发证】: the certificate issued on `issued_on` by `delivery`; the issuance clock stops."""
+    return jsonify(case_json(service.issue(case_type("licensing"), case_id, identity(), body())))
 
 
 @bp.get("/licenses")

@@ -13,7 +13,7 @@ from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import own_agency
-from portal_plugin.core.models import Agency, Filing, License
+from portal_plugin.core.models import Agency, Division, Filing, License
 from portal_plugin.core.validation import Checker, Codes
 from workflows.engine import OPEN_STATUSES
 from workflows.models import Case
@@ -158,7 +158,19 @@ def upsert_agency(case: Case) -> tuple[Agency, dict[str, Any] | None]:
 
 
 def authority_name(division_code: str) -> str:
-    return catalog.division_name(division_code) + "人力资源和社会保障局"
+    """The issuing authority's full name (divisions.authority_name, loaded with the divisions
+    and editable), or one made of the city's and the division's names."""
+    return authority(division_code)[0]
+
+
+def authority(division_code: str) -> tuple[str, str | None]:
+    """(full name, 统一社会信用代码) of the bureau of a division, as printed on its documents."""
+    row = db.session.get(Division, division_code)
+    if row is not None and row.authority_name:
+        return row.authority_name, row.authority_credit_code
+    parent = db.session.get(Division, row.parent_code) if row and row.parent_code else None
+    name = (parent.name if parent else "") + catalog.division_name(division_code)
+    return name + "人力资源和社会保障局", row.authority_credit_code if row else None
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal_plugin.core import audit, validation
 from portal_plugin.core.clock import local_zone, utcnow
-from portal_plugin.core.errors import Forbidden, NotFound
+from portal_plugin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
@@ -135,6 +135,8 @@ class CaseType:
     action_labels: Mapping[str, str] = field(default_factory=dict)
     # Which division's bureau handles the case, from the clean payload.
     division_of: Callable[[Mapping[str, Any]], str] = lambda payload: payload["agency"]["division"]
+    # Whether approval issues a certificate (the issuance clock until 【登记发证】).
+    issuance: bool = False
 
     def status_label(self, status: str) -> str:
         return self.status_labels.get(status) or STATUS_LABELS[status]
@@ -198,9 +200,18 @@ def load(wf: CaseType, case_id: int, identity: Identity, *, lock: bool = False,
 
 
 def deadline_days(wf: CaseType, stage: str) -> int:
-    """Working days allowed for a stage: 'accept' (from submission) or 'decide' (from acceptance)."""
-    limits = current_app.config["WORKFLOW_DEADLINES"]
-    return int(limits[stage] if stage == "accept" else limits[wf.name])
+    """Working days a clock runs (DOMAIN.md "Deadlines"): 'accept' (补正告知, from submission),
+    'decide' (from submission: licensing 20, the others their promised limit), 'issue' (from
+    approval to 登记发证) and 'extend' (what 【延长审批期限】 adds)."""
+    config = current_app.config
+    if stage == "extend":
+        return int(config["WORKFLOW_EXTENSION_DAYS"][wf.name])
+    limits = config["WORKFLOW_DEADLINES"]
+    return int(limits[stage] if stage in ("accept", "issue") else limits[wf.name])
+
+
+# 《行政许可法》 Art 32: past the 补正 notice period an application counts as accepted.
+DEEMED_ACCEPTED = "已超过补正告知期限，视为自收到申请之日起受理"
 
 
 def apply(wf: CaseType, case_id: int, action: str, identity: Identity, *,
@@ -227,17 +238,15 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
     reason = validation.reason(reason, required=transition.reason_required)
     now = utcnow()
     ctx = Context(identity, now, now.astimezone(local_zone()).date())
-    values: dict[str, Any] = {"updated_at": now}
+    values: dict[str, Any] = {"updated_at": now, **clock_values(wf, case, transition, ctx.today)}
     if transition.action == "submit":
-        values.update(submitted_at=now, reason=None,
-                      deadline=_deadline(ctx.today, deadline_days(wf, "accept")))
+        values.update(submitted_at=now, reason=None)
         if case.case_no is None:
             values["case_no"] = numbering.case_number(wf.kind_code, case.division_code, ctx.today)
     elif transition.action == "accept":
-        values.update(accepted_at=now, deadline=_deadline(ctx.today, deadline_days(wf, "decide")))
+        values.update(accepted_at=now)
     elif transition.target in TERMINAL_STATUSES or transition.target == "returned":
-        values.update(reason=reason, decided_at=now if transition.target != "returned" else None,
-                      deadline=None)
+        values.update(reason=reason, decided_at=now if transition.target != "returned" else None)
     source = case.status
     state.change(Case, case.id, transition.sources, transition.target, case.version,
                  where=(Case.workflow == wf.name,), **values)
@@ -253,5 +262,93 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
 
 def _deadline(start: dt.date, days: int) -> dt.date:
     return calendar.shared().add_working_days(start, days)
+
+
+def clock_values(wf: CaseType, case: Case, transition: Transition, today: dt.date
+                 ) -> dict[str, Any]:
+    """The clocks a transition starts, pauses or stops (DOMAIN.md "Deadlines"); `deadline` is
+    the one running now. 【退回】 past the acceptance clock is refused (视为受理)."""
+    action = transition.action
+    if action == "submit":
+        # Each (re)submission restarts the 补正 clock; the decision clock goes on from where
+        # the return paused it (time while 退回 does not count).
+        left = case.decision_days_left
+        accept_due = _deadline(today, deadline_days(wf, "accept"))
+        decision_due = _deadline(today, deadline_days(wf, "decide") if left is None else left)
+        return {"accept_due": accept_due, "decision_due": decision_due,
+                "decision_days_left": None, "deadline": accept_due}
+    if action == "accept":
+        return {"deadline": case.decision_due}
+    if action == "return":
+        if case.accept_due is not None and today > case.accept_due:
+            raise Conflict(DEEMED_ACCEPTED)
+        left = (None if case.decision_due is None else
+                max(calendar.shared().working_days_between(today, case.decision_due), 0))
+        return {"decision_days_left": left, "deadline": None}
+    if action == "approve" and wf.issuance:
+        issue_due = _deadline(today, deadline_days(wf, "issue"))
+        return {"issue_due": issue_due, "deadline": issue_due}
+    return {"deadline": None}
+
+
+def extend(wf: CaseType, case_id: int, identity: Identity, *, reason: Any,
+           version: int | None = None) -> Case:
+    """【延长审批期限】 (《行政许可法》 Art 42): once per case, with the reason the agency is told,
+    the decision clock gets the configured working days more."""
+    if not identity.can(wf.permission("review")):
+        raise Forbidden("您的业务角色无权进行此操作")
+    with atomic():
+        case = load(wf, case_id, identity, lock=True)
+        state.check(case.status, case.version, EXTENDABLE, version, wf.status_label)
+        if case.extended_on is not None:
+            raise Conflict(f"本件已于{case.extended_on.isoformat()}延长过审批期限，只能延长一次")
+        text = validation.reason(reason, required=True, missing="请填写延长审批期限的理由")
+        today = utcnow().astimezone(local_zone()).date()
+        base = case.decision_due or today
+        due = _deadline(base, deadline_days(wf, "extend"))
+        values: dict[str, Any] = {"decision_due": due, "extended_on": today,
+                                  "extension_reason": text, "updated_at": utcnow()}
+        if case.status == "pending_review":
+            values["deadline"] = due
+        state.change(Case, case.id, EXTENDABLE, None, case.version,
+                     where=(Case.workflow == wf.name,), **values)
+        db.session.refresh(case)
+        audit.record(identity, "extend", "case", case.id, from_state=case.status,
+                     to_state=case.status, reason=text,
+                     data={"workflow": wf.name, "case_no": case.case_no,
+                           "decision_due": due.isoformat(),
+                           "before": base.isoformat()})
+    return case
+
+
+EXTENDABLE = frozenset({"submitted", "pending_review"})
+DELIVERY = {"counter": "窗口领取", "post": "邮寄", "electronic": "电子证照"}
+
+
+def issue(wf: CaseType, case_id: int, identity: Identity, *, issued_on: dt.date,
+          delivery: str, version: int | None = None) -> Case:
+    """【登记发证】 (《行政许可法》 Art 44): the certificate was handed over on `issued_on` by
+    `delivery`; the issuance clock stops. The caller has checked the values' forms."""
+    if not wf.issuance:
+        raise NotFound("该业务没有发证环节")
+    if not identity.can(wf.permission("accept")):
+        raise Forbidden("您的业务角色无权进行此操作")
+    with atomic():
+        case = load(wf, case_id, identity, lock=True)
+        state.check(case.status, case.version, frozenset({"approved"}), version, wf.status_label)
+        if case.issued_on is not None:
+            raise Conflict(f"许可证已于{case.issued_on.isoformat()}登记发证")
+        decided = case.decided_at.astimezone(local_zone()).date() if case.decided_at else None
+        if decided is not None and issued_on < decided:
+            raise Invalid({"issued_on": f"发证日期不能早于许可决定日期（{decided.isoformat()}）"})
+        state.change(Case, case.id, frozenset({"approved"}), None, case.version,
+                     where=(Case.workflow == wf.name,), issued_on=issued_on, delivery=delivery,
+                     deadline=None, updated_at=utcnow())
+        db.session.refresh(case)
+        audit.record(identity, "issue", "case", case.id, from_state="approved",
+                     to_state="approved", reason=DELIVERY[delivery],
+                     data={"workflow": wf.name, "case_no": case.case_no,
+                           "issued_on": issued_on.isoformat(), "delivery": delivery})
+    return case
 
 

@@ -60,6 +60,7 @@ LICENSING = register(CaseType(
     application_template="hrm/cases/first_application.html",
     menu_order=10,
     steps=(ACCEPT, REVIEW, VIEW),
+    issuance=True,
     records=RecordList(
         search=records.search_licenses, number="license_number", number_label="许可证编号",
         granted="issued_on", granted_label="发证日期", result_key="license_id",

@@ -18,6 +18,7 @@ class Case(db.Model):
 
     __tablename__ = "cases"
     __table_args__ = (
+
         Index("ix_cases_list", "workflow", "division_code", "status", "submitted_at"),
         Index("ix_cases_workflow_submitted", "workflow", "submitted_at"),
         Index("ix_cases_credit_code", "credit_code", "workflow"),
@@ -41,7 +42,21 @@ class Case(db.Model):
     # What approval produced: numbers, record ids, before/after of a change.
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
+    # The running clock's due date (acceptance while 待受理, decision while 待审核, issuance
+    # once a licence awaits 登记发证): what lists and the workbench mark yellow / red.
     deadline: Mapped[dt.date | None] = mapped_column(Date)
+    # The law's clocks (DOMAIN.md "Deadlines"), local dates in working days from submission:
+    # 补正告知 (5), the decision (licensing 20, others their promised limit, + an extension),
+    # and for licensing the issuance (10 from approval until 登记发证).
+    accept_due: Mapped[dt.date | None] = mapped_column(Date)
+    decision_due: Mapped[dt.date | None] = mapped_column(Date)
+    # Working days the decision clock had left when the case was returned (退回 does not count).
+    decision_days_left: Mapped[int | None]
+    extended_on: Mapped[dt.date | None] = mapped_column(Date)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    issue_due: Mapped[dt.date | None] = mapped_column(Date)
+    issued_on: Mapped[dt.date | None] = mapped_column(Date)
+    delivery: Mapped[str | None] = mapped_column(String(20))
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -61,3 +76,15 @@ class Counter(db.Model):
 
     series: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class IssuedNumber(db.Model):
+    """Every document number issued in the city, of every series: the database refuses a
+    number issued twice (a 决定文号 of two districts, a 注销文号 of a revocation and of a 注销)."""
+
+    __tablename__ = "issued_numbers"
+
+    number: Mapped[str] = mapped_column(String(60), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    division_code: Mapped[str | None] = mapped_column(String(6))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

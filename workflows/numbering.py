@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from portal_plugin.core.errors import Conflict
 from portal_plugin.core.extensions import db
-from workflows.models import Counter
+from workflows.models import Counter, IssuedNumber
 
+log = logging.getLogger(__name__)
+
+# Every series is kind + year + issuing division, and every default format carries the
+# division's part ({district}: the code without the province, 0101 for 和平区, 0000 for the city),
+# so no two districts issue the same number; issued_numbers refuses a repeat at the database.
 DEFAULT_FORMATS = {
     "case": "{kind}{division}{date:%Y%m%d}{seq:04d}",
     "license": "（津）人服证字〔{year}〕第{district}{seq:04d}号",
-    "decision": "津人社许准字〔{year}〕{seq}号",
+    "decision": "津人社许准字〔{year}〕{district}-{seq}号",
     "filing": "津人服备字〔{year}〕第{district}{seq:04d}号",
-    "deregistration": "津人社许注字〔{year}〕{seq}号",
+    "deregistration": "津人社许注字〔{year}〕{district}-{seq}号",
 }
+DUPLICATE = "文号{number}已经使用过，不能重复发出（请检查文号格式配置是否含有行政区划部分）"
 
 
 def next_value(series: str) -> int:
@@ -38,9 +46,30 @@ def next_value(series: str) -> int:
 
 
 def issue(kind: str, division: str, on: dt.date) -> str:
-    """The next number of a kind (license, decision, filing, deregistration) for a division/year."""
-    seq = next_value(f"{kind}:{on.year}:{division}")
-    return _format(kind).format(year=on.year, district=division[2:], division=division, seq=seq)
+    """The next number of a kind (license, decision, filing, deregistration) for a division/year,
+    registered in issued_numbers in the caller's transaction; never one issued before."""
+    series = f"{kind}:{on.year}:{division}"
+    while True:
+        seq = next_value(series)
+        number = _format(kind).format(year=on.year, district=division[2:], division=division,
+                                      seq=seq)
+        # A number of the series entered by hand (a revocation's 文号) was issued already:
+        # the series goes on after it rather than repeat it.
+        if db.session.get(IssuedNumber, number) is None:
+            break
+        log.warning("number %s was issued already; series %s skips it", number, series)
+    register(number, kind, division)
+    return number
+
+
+def register(number: str, kind: str, division: str | None) -> None:
+    """Record an issued number city-wide; one issued before (any series, any district) is a
+    Conflict and the caller's transaction goes no further."""
+    # The database's unique key is the guarantee; the look-up before it gives the message.
+    if db.session.get(IssuedNumber, number) is not None:
+        raise Conflict(DUPLICATE.format(number=number))
+    db.session.add(IssuedNumber(number=number, kind=kind, division_code=division))
+    db.session.flush()
 
 
 def case_number(kind_code: str, division: str, on: dt.date) -> str:

@@ -13,15 +13,16 @@ from werkzeug.wrappers import Response
 from portal_plugin.core import catalog, schemas
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import form_version
-from portal_plugin.core.clock import local_zone
+from portal_plugin.core.clock import local_zone, today
 from portal_plugin.core.models import RECORD_SOURCE
 from portal_plugin.core.pages import action_post
 from portal_plugin.core.paging import page_count
-from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ
+from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ, WORKFLOW_REVIEW
 from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
 from workflows import service
 from workflows.engine import (
     CASE_TYPES,
+    DELIVERY,
     OFFICER_ACTIONS,
     STATUS_LABELS,
     TRANSITIONS,
@@ -30,6 +31,7 @@ from workflows.engine import (
 )
 from workflows.models import Case
 from workflows.records import RecordQuery
+from workflows.schemas import CLOCKS
 
 bp = Blueprint("cases", __name__)
 BLUEPRINTS = (bp,)
@@ -179,13 +181,14 @@ def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = N
     case = service.get(wf, case_id, who)
     data = service.to_json(case, who, detail=True)
     dialogs = [d for d in ("accept", "review")
-               if any(TRANSITIONS[a].step == d for a in data["actions"])]
+               if any(TRANSITIONS[a].step == d for a in data["actions"] if a in TRANSITIONS)]
     return render_template(
         "hrm/cases/detail.html", wf=wf, case=data, dialogs=dialogs,
         buttons={d: decision_buttons(wf, d) for d in dialogs}, errors=errors or {},
         message=message, steps={s.step: s for s in STEPS if s.wf == wf.name},
         labels=field_labels(), codes=code_labels(), action_labels=action_labels(wf),
-        status_labels=STATUS_LABELS,
+        status_labels=STATUS_LABELS, delivery=DELIVERY, clocks=CLOCKS,
+        today=today().isoformat(),
     ), status
 
 
@@ -216,6 +219,36 @@ def case_action(wf: str, case_id: int, action: str) -> Response | tuple[str, int
                                                     message=message, status=status))
 
 
+@bp.post("/cases/<wf>/<int:case_id>/extend")
+@requires(*WORKFLOW_REVIEW)
+def case_extend(wf: str, case_id: int) -> Response | tuple[str, int]:
+    """【延长审批期限】: once, with the reason the agency is told."""
+    workflow = case_type(wf)
+    return action_post(
+        lambda: service.extend(workflow, case_id, identity(), {
+            "reason": request.form.get("reason", ""), "version": form_version()}),
+        lambda case: (f"{case.case_no} 已延长审批期限至{case.decision_due.isoformat()}",
+                      url_for(".case_page", wf=wf, case_id=case_id)),
+        lambda errors, message, status: render_case(
+            workflow, case_id, errors={f"extend_{k}": v for k, v in errors.items()},
+            message=message, status=status))
+
+
+@bp.post("/cases/licensing/<int:case_id>/issue")
+@requires("licensing.accept")
+def case_issue(case_id: int) -> Response | tuple[str, int]:
+    """【登记发证】: the day and way the certificate was delivered."""
+    workflow = case_type("licensing")
+    return action_post(
+        lambda: service.issue(workflow, case_id, identity(), {
+            "issued_on": request.form.get("issued_on", ""),
+            "delivery": request.form.get("delivery", ""), "version": form_version()}),
+        lambda case: (f"{case.case_no} 已登记发证（{DELIVERY[case.delivery]}）",
+                      url_for(".case_page", wf="licensing", case_id=case_id)),
+        lambda errors, message, status: render_case(workflow, case_id, errors=dict(errors),
+                                                    message=message, status=status))
+
+
 def field_labels() -> dict[str, str]:
     """The case pages' field labels: the agency fields' (one table in core)."""
     return dict(schemas.AGENCY_LABELS)
@@ -235,7 +268,8 @@ def code_labels() -> dict[str, dict[str, str]]:
 
 def action_labels(wf: CaseType) -> dict[str, str]:
     """The 流转记录's words for each action."""
-    return {"create": "创建", "edit": "修改", **{a: wf.action_label(a) for a in TRANSITIONS}}
+    return {"create": "创建", "edit": "修改", "extend": "延长审批期限", "issue": "登记发证",
+            **{a: wf.action_label(a) for a in TRANSITIONS}}
 
 
 @bp.app_template_filter("local_time")

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, RECORD_SOURCE
 from portal_plugin.core.permissions import WORKFLOWS
@@ -20,8 +20,25 @@ from portal_plugin.core.schemas import (
     fields,
     one_of,
 )
+from portal_plugin.core.validation import RegistryDate, Text, problem
 from workflows import change, deregistration
-from workflows.engine import STATUS_LABELS
+from workflows.engine import DELIVERY, STATUS_LABELS
+
+# Which clock a case's `deadline` is (DOMAIN.md "Deadlines").
+CLOCKS = {"accept": "受理期限", "decision": "审批期限", "issue": "发证期限"}
+ISSUANCE_LABELS = {"issued_on": "发证日期", "delivery": "送达方式"}
+
+
+def Code_(table: dict[str, str], label: str) -> Any:  # noqa: N802 (a type)
+    """Text that is one of a fixed table's codes."""
+
+    def rule(value: str) -> str:
+        if value not in table:
+            raise problem("unknown_code")
+        return value
+
+    return Annotated[Text(20, label), Field(json_schema_extra={"enum": list(table)}),
+                     AfterValidator(rule)]
 
 Workflow = one_of(WORKFLOWS)
 
@@ -81,6 +98,19 @@ class Case(BaseModel):
     days_left: int | None = Field(description="working days left, < 0 overdue")
     deadline_flag: str | None = Field(description="yellow when due soon, red when overdue")
     actions: list[str] = Field(description="what the caller may do now")
+    accept_due: dt.date | None = Field(
+        description="补正告知 due: 5 working days from (re)submission; 退回 is refused after it")
+    decision_due: dt.date | None = Field(
+        description="decision due, working days from submission (+ the extension)")
+    issue_due: dt.date | None = Field(
+        description="licensing, once approved: 登记发证 due, 10 working days from approval")
+    extended: bool = Field(description="whether 【延长审批期限】 was taken (once per case)")
+    extension_reason: str | None = Field(description="why, as the agency is told")
+    deemed_accepted: bool = Field(
+        description="视为受理: the acceptance clock ran out without 退回 (《行政许可法》 Art 32)")
+    clock: one_of(CLOCKS) | None = Field(description="the clock `deadline` belongs to")
+    issued_on: dt.date | None = Field(description="登记发证: the day the certificate was issued")
+    delivery: one_of(DELIVERY) | None = Field(description="登记发证: how it was delivered")
     license_number: str | None = None
     decision_number: str | None = None
     filing_number: str | None = None
@@ -119,6 +149,23 @@ class CaseQuery(Paging):
     division: DivisionCode | None = None
     submitted_from: dt.date | None = None
     submitted_to: dt.date | None = None
+
+
+class Extension(BaseModel):
+    """【延长审批期限】: why (the agency is told), and the version read."""
+
+    reason: Annotated[str, Field(description="required; shown to the agency")]
+    version: Annotated[int | None, Field(description="the version last read (409 if stale)")] = None
+
+
+class Issuance(BaseModel):
+    """【登记发证】: the day the certificate was issued and how it was delivered."""
+
+    issued_on: Annotated[RegistryDate(ISSUANCE_LABELS["issued_on"]), Field(
+        description="not in the future, not before the decision")]
+    delivery: Annotated[Code_(DELIVERY, ISSUANCE_LABELS["delivery"]), Field(
+        description=", ".join(f"{code} {label}" for code, label in DELIVERY.items()))]
+    version: Annotated[int | None, Field(description="the version last read (409 if stale)")] = None
 
 
 class CasePath(BaseModel):

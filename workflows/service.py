@@ -12,7 +12,7 @@ from sqlalchemy.orm import defer
 
 from portal_plugin.core import audit
 from portal_plugin.core.api import version_of
-from portal_plugin.core.clock import start_of, today
+from portal_plugin.core.clock import local_zone, start_of, today
 from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
@@ -20,10 +20,12 @@ from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import AuditEvent
 from portal_plugin.core.paging import MAX_PER_PAGE, contains, page_bounds
 from portal_plugin.core.transaction import atomic
+from portal_plugin.core.validation import Checker
 from workflows import branch, calendar, change, deregistration, engine, filing, licensing, state
 from workflows.calendar import DUE_SOON_DAYS, deadline_flag
 from workflows.engine import CLERK_STEP, CaseType, apply, case_type, load
 from workflows.models import Case
+from workflows.schemas import Issuance
 
 # The five case modules, in the manual's order; importing them registers them with the engine.
 CASE_MODULES = (licensing, filing, change, branch, deregistration)
@@ -224,15 +226,69 @@ def events(case: Case) -> list[AuditEvent]:
 
 
 def days_left(case: Case) -> int | None:
-    """Working days until the case's deadline (negative when overdue), for open cases."""
-    if case.deadline is None or case.status not in ("submitted", "pending_review"):
+    """Working days until the running clock's due date (negative when overdue)."""
+    if case.deadline is None or case.status not in RUNNING:
         return None
     return calendar.shared().working_days_between(today(), case.deadline)
 
 
+# Where a clock runs: acceptance while 待受理, decision while 待审核, issuance once approved.
+RUNNING = {"submitted": "accept", "pending_review": "decision", "approved": "issue"}
+
+
+def deemed_accepted(case: Case) -> bool:
+    """视为受理: the 补正 clock ran out while the case waited (《行政许可法》 Art 32), or it was
+    accepted only after it."""
+    if case.accept_due is None:
+        return False
+    if case.status == "submitted":
+        return today() > case.accept_due
+    accepted = case.accepted_at.astimezone(local_zone()).date() if case.accepted_at else None
+    return accepted is not None and accepted > case.accept_due
+
+
+def clock_json(case: Case) -> dict[str, Any]:
+    """The law's clocks of a case as the API gives them (DOMAIN.md "Deadlines")."""
+    return {
+        "accept_due": _day(case.accept_due), "decision_due": _day(case.decision_due),
+        "issue_due": _day(case.issue_due), "extended": case.extended_on is not None,
+        "extended_on": _day(case.extended_on), "extension_reason": case.extension_reason,
+        "deemed_accepted": deemed_accepted(case),
+        "clock": RUNNING.get(case.status) if case.deadline is not None else None,
+        "issued_on": _day(case.issued_on), "delivery": case.delivery,
+    }
+
+
+def extend(wf: CaseType, case_id: int, identity: Identity,
+           body: Mapping[str, Any] | None = None) -> Case:
+    """【延长审批期限】 with the body's reason and version."""
+    body = body or {}
+    return engine.extend(wf, case_id, identity, reason=body.get("reason"),
+                         version=version_of(body.get("version")))
+
+
+def issue(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any]) -> Case:
+    """【登记发证】: the body's issue date and delivery, checked against the schema."""
+    check = Checker()
+    clean = check.model(Issuance, body, only=("issued_on", "delivery"))
+    check.raise_any()
+    return engine.issue(wf, case_id, identity, issued_on=clean["issued_on"],
+                        delivery=clean["delivery"], version=version_of(body.get("version")))
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 def allowed_actions(wf: CaseType, case: Case, identity: Identity) -> list[str]:
-    """The transitions this identity may take on this case now (buttons to show)."""
+    """The transitions (and clock actions: extend, issue) this identity may take now."""
     actions = []
+    if (case.status in engine.EXTENDABLE and case.extended_on is None
+            and identity.can(wf.permission("review"))):
+        actions.append("extend")
+    if (wf.issuance and case.status == "approved" and case.issued_on is None
+            and identity.can(wf.permission("accept"))):
+        actions.append("issue")
     for name, transition in engine.TRANSITIONS.items():
         if case.status not in transition.sources:
             continue
@@ -268,6 +324,7 @@ def to_json(case: Case, identity: Identity, *, detail: bool = False) -> dict[str
         "days_left": left,
         "deadline_flag": deadline_flag(left),
         "actions": allowed_actions(wf, case, identity),
+        **clock_json(case),
     }
     for key in ("license_number", "decision_number", "filing_number", "document_number"):
         if case.result and key in case.result:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -83,6 +84,8 @@ class AnnualReport(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                     onupdate=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # 逾期报送: first submitted after the year's deadline (a later resubmission keeps the mark).
+    late: Mapped[bool] = mapped_column(default=False, server_default=false())
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reviewed_by: Mapped[str | None] = mapped_column(String(100))
     reviewed_by_name: Mapped[str | None] = mapped_column(String(100))

@@ -1,7 +1,7 @@
 """年度报告's API objects: the report a clerk fills in, as answered, and the list's query."""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
 
@@ -31,9 +31,10 @@ LABELS = {
 # What a reviewer may do to a report, from its transition table.
 REVIEWER_ACTIONS = [a for a, t in TRANSITIONS.items() if t.step == "review"]
 
-# The year is a whole number; the service keeps it between FIRST_YEAR and this year.
+# The year is a whole number; the service keeps it between FIRST_YEAR and last year (a report
+# covers a finished year: the current one is refused).
 Year = Annotated[Count(9999, LABELS["year"]), Field(
-    description=f"{LABELS['year']}, from {FIRST_YEAR}, not in the future")]
+    description=f"{LABELS['year']}, from {FIRST_YEAR} to last year (the current year is refused)")]
 
 ReportFigures = create_model(
     "ReportFigures", __doc__="What a report states.",
@@ -81,6 +82,9 @@ class AnnualReportOut(ReportFigures, Answer):
     submitted_at: dt.datetime | None
     reviewed_at: dt.datetime | None
     reviewed_by_name: str | None
+    due_on: dt.date = Field(description="the year's deadline (ANNUAL_REPORT_DEADLINE of the "
+                                        "following year)")
+    late: bool = Field(description="逾期报送: first submitted after the deadline")
 
 
 class AnnualReportDetail(AnnualReportOut):
@@ -102,3 +106,30 @@ class ExportQuery(BaseModel):
     """The 公示信息 export's year."""
 
     year: Year
+
+
+class MissingQuery(Paging):
+    """未报送: the year (last year unless told); `format=xlsx` gives the sheet."""
+
+    year: Annotated[int | None, Field(description=f"{LABELS['year']}; default last year")] = None
+    format: Annotated[Literal["xlsx"] | None, Field(description="xlsx: the list as a sheet")] = None
+
+
+class MissingAgency(Answer):
+    """An agency with a valid licence or filing and no submitted report for the year."""
+
+    id: int
+    name: str
+    credit_code: str
+    division: str
+    division_name: str
+    license_numbers: str | None
+    filing_numbers: str | None
+    legal_rep: str
+    contact: str | None
+    phone: str | None
+    year: int
+    due_on: dt.date
+    report_status: Literal["draft", "returned"] | None = Field(
+        description="its report of the year, if one was begun or returned")
+    report_status_label: str

@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
+from flask import current_app
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal_plugin.annual_reports.models import (
@@ -60,10 +61,26 @@ def validate(data: Mapping[str, Any]) -> dict[str, Any]:
     check = Checker()
     clean = check.model(ReportFigures, data)
     year = clean["year"]
-    if year is not None and not FIRST_YEAR <= year <= today().year:
-        check.fail("year", f"报告年度应在{FIRST_YEAR}年至{today().year}年之间")
+    if year is not None and year == today().year:
+        check.fail("year", f"年度报告报告的是已经结束的年度，{year}年度尚未结束，不能填报；"
+                           f"请填报{year - 1}年度")
+    elif year is not None and not FIRST_YEAR <= year < today().year:
+        check.fail("year", f"报告年度应在{FIRST_YEAR}年至{today().year - 1}年之间")
     check.raise_any()
     return clean
+
+
+def due_date(year: int) -> dt.date:
+    """The day a year's report is due: ANNUAL_REPORT_DEADLINE (MM-DD) of the following year."""
+    month, day = (int(part) for part in current_app.config["ANNUAL_REPORT_DEADLINE"].split("-"))
+    return dt.date(year + 1, month, day)
+
+
+def _late(report: AnnualReport | None, year: int) -> dict[str, Any]:
+    """逾期报送 is judged at the first submission (a resubmission after 退回 keeps the mark)."""
+    if report is not None and report.submitted_at is not None:
+        return {}
+    return {"late": today() > due_date(year)}
 
 
 def _numbers(column: Any, model: Any, agency_id: int) -> str | None:
@@ -108,6 +125,7 @@ def create(identity: Identity, data: Mapping[str, Any], *, submit: bool = False
                           created_by=identity.user_id, created_at=now, updated_at=now)
     if submit:
         report.status, report.submitted_at = "submitted", now
+        report.late = _late(None, clean["year"])["late"]
     with _saving(clean["year"]):
         db.session.add(report)
         db.session.flush()
@@ -123,7 +141,7 @@ def edit(identity: Identity, report_id: int, data: Mapping[str, Any], *,
     report = get(identity, report_id)
     values = validate(data) | _snapshot(agency) | {"filled_on": today()}
     if submit:
-        values |= {"submitted_at": utcnow()}
+        values |= _late(report, values["year"]) | {"submitted_at": utcnow()}
     return _change(identity, report, TRANSITIONS["submit"] if submit else None, version, values)
 
 
@@ -132,7 +150,7 @@ def submit(identity: Identity, report_id: int, *, version: int | None = None) ->
     agency = own_valid_agency(identity, DOING)
     report = get(identity, report_id)
     return _change(identity, report, TRANSITIONS["submit"], version,
-                   _snapshot(agency) | {"submitted_at": utcnow()})
+                   _snapshot(agency) | _late(report, report.year) | {"submitted_at": utcnow()})
 
 
 def review(identity: Identity, report_id: int, action: str, *, reason: str | None = None,
@@ -252,20 +270,115 @@ def to_json(report: AnnualReport) -> dict[str, Any]:
         "reason": report.reason, "created_at": _local(report.created_at),
         "submitted_at": _local(report.submitted_at), "reviewed_at": _local(report.reviewed_at),
         "reviewed_by_name": report.reviewed_by_name,
+        "due_on": due_date(report.year).isoformat(), "late": report.late,
     }
 
 
 # --- 导出公示信息 ------------------------------------------------------------------------
 
 
-def export_year(value: str | None) -> int:
-    """The export's year argument: required, from FIRST_YEAR to this year."""
+def export_year(value: str | None, *, default: int | None = None) -> int:
+    """A year argument (export, 未报送): required unless a default is given, from FIRST_YEAR
+    to the last finished year (a report covers a past year)."""
+    if validation.blank(value) and default is not None:
+        return default
     year = validation.whole_number(value)
     if year is None:
         raise Invalid({"year": "请选择报告年度" if validation.blank(value) else "应为年份，如 2025"})
-    if not FIRST_YEAR <= year <= today().year:
-        raise Invalid({"year": f"报告年度应在{FIRST_YEAR}年至{today().year}年之间"})
+    if not FIRST_YEAR <= year < today().year:
+        raise Invalid({"year": f"报告年度应在{FIRST_YEAR}年至{today().year - 1}年之间"})
     return year
+
+
+# --- 未报送: agencies due to report that have not ---------------------------------------
+
+REPORTED = ("submitted", "passed")
+MISSING_HEADERS = ("机构名称", "统一社会信用代码", "所在区", "许可证编号", "备案编号", "法定代表人",
+                   "联系人", "联系电话", "报告年度", "报送期限", "填报情况")
+MISSING_WIDTHS = (40, 22, 12, 30, 30, 14, 12, 16, 10, 12, 10)
+
+
+def _missing_stmt(identity: Identity, year: int) -> Select[Any]:
+    """Agencies of the jurisdiction with a valid licence or filing (granted by the end of the
+    year) and no submitted or passed report for it, by district and name."""
+    if not identity.can("annual_reports.review"):
+        raise Forbidden("您的业务角色无权查阅年度报告")
+    end = dt.date(year, 12, 31)
+    licensed = select(License.id).where(License.agency_id == Agency.id, License.status == "valid",
+                                        License.issued_on <= end).exists()
+    filed = select(Filing.id).where(Filing.agency_id == Agency.id, Filing.status == "valid",
+                                    Filing.filed_on <= end).exists()
+    reported = select(AnnualReport.id).where(AnnualReport.agency_id == Agency.id,
+                                             AnnualReport.year == year,
+                                             AnnualReport.status.in_(REPORTED)).exists()
+    draft = (select(AnnualReport.status).where(AnnualReport.agency_id == Agency.id,
+                                               AnnualReport.year == year)
+             .scalar_subquery())
+    return (select(Agency, draft.label("report_status"))
+            .where(scope(Agency.division_code, identity), Agency.status == "valid",
+                   or_(licensed, filed), ~reported)
+            .order_by(Agency.division_code, Agency.name, Agency.id))
+
+
+def missing(identity: Identity, year: int, page: int = 1, per_page: int = 20
+            ) -> tuple[list[dict[str, Any]], int, int, int]:
+    """One page of the 未报送 list of a year, with the total."""
+    stmt = _missing_stmt(identity, year)
+    page, per_page = page_bounds(page, per_page)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.execute(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    return [_missing_json(agency, status, year) for agency, status in rows], int(total or 0), \
+        page, per_page
+
+
+def _missing_json(agency: Agency, status: str | None, year: int) -> dict[str, Any]:
+    return {
+        "id": agency.id, "name": agency.name, "credit_code": agency.credit_code,
+        "division": agency.division_code,
+        "division_name": catalog.division_name(agency.division_code),
+        "license_numbers": _numbers(License.license_number, License, agency.id),
+        "filing_numbers": _numbers(Filing.filing_number, Filing, agency.id),
+        "legal_rep": agency.legal_rep, "contact": agency.contact, "phone": agency.phone,
+        "year": year, "due_on": due_date(year).isoformat(),
+        "report_status": status, "report_status_label": MISSING_STATUS[status],
+    }
+
+
+MISSING_STATUS = {None: "未填报", "draft": "草稿未提交", "returned": "退回未重报"}
+
+
+def export_missing(identity: Identity, year: int) -> tuple[Iterator[bytes], str]:
+    """The 未报送 list of a year as .xlsx (audited), and its download name."""
+    stmt = _missing_stmt(identity, year).execution_options(yield_per=EXPORT_BATCH)
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for agency, status in db.session.execute(stmt):
+            row = _missing_json(agency, status, year)
+            yield (row["name"], row["credit_code"], row["division_name"],
+                   row["license_numbers"], row["filing_numbers"], row["legal_rep"],
+                   row["contact"], row["phone"], year, row["due_on"], row["report_status_label"])
+
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _chunks once streamed)
+    try:
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("未报送年度报告机构")
+        for index, width in enumerate(MISSING_WIDTHS, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+        excel.text_columns(ws, (2, 4, 5, 8))
+        excel.freeze_header(ws, len(MISSING_HEADERS))
+        ws.append([excel.header_cell(ws, label) for label in MISSING_HEADERS])
+        for row in rows():
+            ws.append([_safe(ws, value) for value in row])
+        wb.save(spool)
+        audit.record(identity, "export", "annual_report_missing", f"{year}",
+                     data={"year": year, "divisions": sorted(jurisdiction(identity))})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        spool.close()
+        raise
+    spool.seek(0)
+    return _chunks(spool), excel.download_name("未报送年度报告机构", f"{year}年度")
 
 
 def passed_rows(identity: Identity, year: int) -> Iterator[tuple[Any, ...]]:

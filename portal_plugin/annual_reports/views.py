@@ -24,6 +24,8 @@ from portal_plugin.annual_reports.schemas import (
     AnnualReportIn,
     AnnualReportOut,
     ExportQuery,
+    MissingAgency,
+    MissingQuery,
     ReportQuery,
 )
 from portal_plugin.core.access import AGENCY_SIDE, MenuItem, identity, requires
@@ -33,6 +35,7 @@ from portal_plugin.core.errors import Invalid
 from portal_plugin.core.excel import XLSX_MIME, content_disposition
 from portal_plugin.core.jurisdiction import own_agency
 from portal_plugin.core.pages import action_post, form_post, list_page
+from portal_plugin.core.paging import page_count
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from portal_plugin.core.queryargs import districts_of, int_arg
 from portal_plugin.core.schemas import Page, Reason, max_lengths
@@ -129,6 +132,43 @@ def _export() -> Response:
 def export() -> Response:
     """Download the year's passed reports as 公示信息 (.xlsx, 【导出公示信息】)."""
     return _export()
+
+
+def _missing_year() -> int:
+    return annual_reports.export_year(request.args.get("year"),
+                                      default=annual_reports.today().year - 1)
+
+
+def _missing_export(year: int) -> Response:
+    chunks, name = annual_reports.export_missing(identity(), year)
+    response = Response(chunks, mimetype=XLSX_MIME)
+    response.headers["Content-Disposition"] = content_disposition(name, "missing_reports.xlsx")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/missing")
+@requires(PERMISSION)
+def missing() -> tuple[str, int]:
+    """未报送: the agencies of the jurisdiction due to report for a year that have not."""
+    errors: dict[str, str] = {}
+    try:
+        year = _missing_year()
+    except Invalid as exc:
+        year, errors = annual_reports.today().year - 1, exc.fields
+    page = int_arg(request.args, "page", 1, errors) or 1
+    rows, total, page, per_page = annual_reports.missing(identity(), year, page, PER_PAGE)
+    return render_template(
+        "hrm/annual_reports/missing.html", rows=rows, total=total, page=page,
+        pages=page_count(total, per_page), year=year, years=_years()[1:], errors=errors,
+        args=request.args, due_on=annual_reports.due_date(year)), 422 if errors else 200
+
+
+@bp.get("/missing/export")
+@requires(PERMISSION)
+def missing_export() -> Response:
+    """The 未报送 list of a year as .xlsx."""
+    return _missing_export(_missing_year())
 
 
 # --- agency: 年度报告填报 ---------------------------------------------------------------
@@ -275,6 +315,26 @@ def review(report_id: int, action: str) -> Response:
         raise Invalid({"reason": "应为文本"})
     return _json(annual_reports.review(identity(), report_id, action, reason=reason,
                                        version=version_of(data.get("version"))))
+
+
+@api_bp.get("/missing")
+@documents(query=MissingQuery, response=Page[MissingAgency])
+@requires(PERMISSION)
+def missing_api() -> Response:
+    """未报送: agencies of the jurisdiction with a valid licence or filing and no submitted
+    report for the year (`&format=xlsx`: the sheet)."""
+    year = _missing_year()
+    fmt = request.args.get("format")
+    if fmt == "xlsx":
+        return _missing_export(year)
+    if fmt:
+        raise Invalid({"format": "只支持 xlsx"})
+    errors: dict[str, str] = {}
+    page = int_arg(request.args, "page", 1, errors) or 1
+    per_page = int_arg(request.args, "per_page", PER_PAGE, errors) or 1
+    if errors:
+        raise Invalid(errors)
+    return page_of(annual_reports.missing(identity(), year, page, per_page))
 
 
 @api_bp.get("/export")

@@ -11,8 +11,10 @@ then the environment. Every value, whatever its source, is checked at start-up
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
+import re
 import secrets
 import tempfile
 import tomllib
@@ -178,6 +180,23 @@ class Table(Kind):
 
 
 @dataclass(frozen=True)
+class MonthDay(Kind):
+    """A day of the year as MM-DD (29 February is refused: not every year has it)."""
+
+    doc = "MM-DD"
+
+    def read(self, value: Any) -> Any:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{2}-\d{2}", value):
+            raise ValueError("must be a day as MM-DD, e.g. 03-31")
+        month, day = (int(part) for part in value.split("-"))
+        try:
+            dt.date(2001, month, day)
+        except ValueError:
+            raise ValueError(f"{value} is not a day of every year") from None
+        return value
+
+
+@dataclass(frozen=True)
 class DatabaseUrl(Kind):
     doc = "SQLAlchemy URL"
 
@@ -234,6 +253,7 @@ class Setting:
 DAYS = Integer(min=1, max=365)
 WORKFLOWS = ("accept", "licensing", "filing", "change", "branch", "deregistration")
 NUMBER_KINDS = ("case", "license", "decision", "filing", "deregistration")
+CLOCKS = (*WORKFLOWS, "issue")
 
 S = Setting
 SECONDS = Integer(min=1, max=365 * 24 * 3600)
@@ -313,12 +333,22 @@ SETTINGS: tuple[Setting, ...] = (
       "the code catalogue `flask seed` loads", default_doc="`core/data/catalog.json`"),
     S("JSON_AS_ASCII", False, Flag(), "JSON answers escape non-ASCII characters"),
     S("WORKFLOW_DEADLINES",
-      {"accept": 5, "licensing": 20, "filing": 10, "change": 10, "branch": 10,
+      {"accept": 5, "issue": 10, "licensing": 20, "filing": 10, "change": 10, "branch": 10,
        "deregistration": 10},
-      Table(keys=WORKFLOWS, value=DAYS),
-      "working days allowed: to accept a submitted case (`accept`), and per workflow to decide "
-      "after acceptance (licensing: 20 by 《行政许可法》); given keys replace the defaults",
+      Table(keys=CLOCKS, value=DAYS),
+      "working days, all from submission (DOMAIN.md \"Deadlines\"): `accept` the 补正告知 period "
+      "(《行政许可法》 Art 32; 【退回】 is refused after it), per workflow the decision (licensing: "
+      "20 from receipt, 条例 Art 19; the others the bureau's promised limits), `issue` from "
+      "approval to 【登记发证】 (Art 44); given keys replace the defaults",
       merge=True),
+    S("WORKFLOW_EXTENSION_DAYS",
+      {"licensing": 10, "filing": 10, "change": 10, "branch": 10, "deregistration": 10},
+      Table(keys=WORKFLOWS[1:], value=DAYS),
+      "working days 【延长审批期限】 adds, once per case (licensing: 10 by 《行政许可法》 Art 42); "
+      "given keys replace the defaults", merge=True),
+    S("ANNUAL_REPORT_DEADLINE", "03-31", MonthDay(),
+      "年度报告: the day (MM-DD) of the year after the report's year by which it is due; later "
+      "first submissions are 逾期报送"),
     S("LICENSE_VALID_YEARS", 5, Integer(min=1, max=50), "years a new 许可证 is valid"),
     S("NUMBER_FORMATS", {}, Table(keys=NUMBER_KINDS, value=Text()),
       "number formats by kind (`case`, `license`, `decision`, `filing`, `deregistration`); see "

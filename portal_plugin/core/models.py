@@ -67,6 +67,10 @@ class Division(db.Model):
     successor_code: Mapped[str | None] = mapped_column(ForeignKey("divisions.code"))
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # The issuing authority (发证机关) of the division's bureau, printed on its licences and
+    # documents: full name and 统一社会信用代码; loaded with the divisions, editable.
+    authority_name: Mapped[str | None] = mapped_column(String(100))
+    authority_credit_code: Mapped[str | None] = mapped_column(String(18))
 
 
 class CodeItem(db.Model):
@@ -107,6 +111,9 @@ class Agency(db.Model):
         Index("ix_agencies_deregistered", "deregistered_on", "division_code",
               postgresql_where=text("status = 'deregistered'"),
               sqlite_where=text("status = 'deregistered'")),
+        # Ids are never reused (SQLite would give a deleted last row's id to the next one, and
+        # its audit events and 变更记录 with it); PostgreSQL sequences never reuse.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,11 +156,21 @@ class License(db.Model):
     """An administrative licence (人力资源服务许可证) for 职业中介活动."""
 
     __tablename__ = "licenses"
+    __table_args__ = (
+        # A 决定文号 is issued once: the database refuses a second licence with it. Numbers
+        # issued twice before migration 0011 stay as they were, told apart by their repeat.
+        UniqueConstraint("decision_number", "decision_number_repeat",
+                         name="uq_licenses_decision_number"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     license_number: Mapped[str] = mapped_column(String(60), unique=True)
     decision_number: Mapped[str | None] = mapped_column(String(60))
+    # 0 for every number issued since migration 0011 (1, 2 … for legacy repeats of one number).
+    decision_number_repeat: Mapped[int] = mapped_column(SmallInteger, default=0,
+                                                        server_default=text("0"))
     items: Mapped[list[str]] = mapped_column(JSON, default=list)
     issued_on: Mapped[dt.date] = mapped_column(Date, index=True)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
@@ -175,6 +192,7 @@ class Filing(db.Model):
     """A filing (业务备案) of HR services other than 职业中介活动."""
 
     __tablename__ = "filings"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)

@@ -34,12 +34,14 @@ PERMISSIONS: dict[str, str] = {
     "statistics.view": "人力资源服务机构统计分析",
     "history.import": "历史数据采集",
     "agency.self_service": "单位端业务办理（本机构）",
+    "calendar.manage": "工作日历",
 }
 
 AGENCY_PERMISSION = "agency.self_service"
 # Any of these lets an officer read a workflow's cases; any of the second set, act on them.
 WORKFLOW_READ = tuple(f"{wf}.{step}" for wf in WORKFLOWS for step in ("view", "accept", "review"))
 WORKFLOW_ACT = tuple(f"{wf}.{step}" for wf in WORKFLOWS for step in ("accept", "review"))
+WORKFLOW_REVIEW = tuple(f"{wf}.review" for wf in WORKFLOWS)
 
 
 def _all(action: str) -> set[str]:
@@ -75,6 +77,7 @@ DEFAULT_ROLES: dict[str, Role] = {
                     "annual_reports.review",
                     "job_fairs.view",
                     "statistics.view",
+                    "calendar.manage",
                 }
                 | _all("view")
             ),

@@ -6,7 +6,16 @@ acting as the dev portal's demo users, so the demo registry is consistent by con
 
 from __future__ import annotations
 
-from portal_plugin.demo import agencies, annual_reports, cases, history, job_fairs, revocations, statistics
+from portal_plugin.demo import (
+    agencies,
+    annual_reports,
+    cases,
+    clocks,
+    history,
+    job_fairs,
+    revocations,
+    statistics,
+)
 from portal_plugin.demo.base import who
 
 
@@ -15,6 +24,7 @@ def load() -> int:
     made = cases.load()
     if not made:
         return 0
+    made += clocks.load()
     made += statistics.load()
     job_fairs.load()
     made += annual_reports.load(who)

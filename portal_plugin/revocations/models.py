@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_plugin.core.clock import utcnow
@@ -20,7 +20,12 @@ class Revocation(db.Model):
     """A 注销单位行政许可 decision: the bureau takes an agency's licence out of force."""
 
     __tablename__ = "revocations"
-    __table_args__ = (Index("ix_revocations_division_decided", "division_code", "decision_date"),)
+    __table_args__ = (
+        Index("ix_revocations_division_decided", "division_code", "decision_date"),
+        # A 文号 is issued once (legacy repeats from before migration 0011 keep a repeat > 0).
+        UniqueConstraint("document_number", "document_number_repeat",
+                         name="uq_revocations_document_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     license_id: Mapped[int] = mapped_column(ForeignKey("licenses.id"), unique=True)
@@ -30,6 +35,8 @@ class Revocation(db.Model):
     ground: Mapped[str] = mapped_column(String(20))
     decision_date: Mapped[dt.date] = mapped_column(Date)
     document_number: Mapped[str] = mapped_column(String(60))
+    document_number_repeat: Mapped[int] = mapped_column(SmallInteger, default=0,
+                                                        server_default=text("0"))
     remarks: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(100))
     created_by_name: Mapped[str] = mapped_column(String(100))

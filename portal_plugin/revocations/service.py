@@ -79,8 +79,11 @@ def revoke(identity: Identity, data: Mapping[str, Any]) -> Revocation:
         if decided < license_.issued_on:
             raise Invalid({"decision_date": f"决定日期不能早于许可证发证日期"
                                             f"（{license_.issued_on.isoformat()}）"})
-        document = clean["document_number"] or numbering.issue(
-            NUMBER_KIND, agency.division_code, decided)
+        document = clean["document_number"]
+        if document:  # a 文号 given by hand is registered city-wide too (409 if issued before)
+            numbering.register(document, "revocation", agency.division_code)
+        else:
+            document = numbering.issue(NUMBER_KIND, agency.division_code, decided)
         revocation = Revocation(
             license_id=license_.id, agency_id=agency.id, division_code=agency.division_code,
             ground=clean["ground"], decision_date=decided, document_number=document,

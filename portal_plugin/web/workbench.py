@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, url_for
 
+from portal_plugin.calendar.service import missing_next_year
 from portal_plugin.core.access import current_identity, grouped, menu_entries, signed_in
 from workflows import service
 from workflows.service import WAITING_AT
@@ -21,5 +22,8 @@ def workbench() -> str:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     work = {url_for(f"hrm.cases.{wf}_{step}"): (load, WAITING_AT[step])
             for (wf, step), load in service.backlog(identity).items()}
+    # The calendar's keeper is warned while next year has no holiday data (deadlines would
+    # count Monday–Friday across its holidays).
+    unknown_year = missing_next_year() if identity.can("calendar.manage") else None
     return render_template("hrm/web/workbench.html", groups=grouped(menu_entries(app, identity)),
-                           work=work)
+                           work=work, unknown_year=unknown_year)

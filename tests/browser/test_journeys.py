@@ -53,7 +53,7 @@ def test_licence_from_submission_to_approval_in_the_browser(as_user):
     reviewer.get_by_role("link", name="津和人力资源服务有限公司").first.click()
     content = reviewer.content()
     assert re.search(r"（津）人服证字〔\d{4}〕第0101\d{4}号", content)
-    assert re.search(r"津人社许准字〔\d{4}〕\d+号", content)
+    assert re.search(r"津人社许准字〔\d{4}〕\d{4}-\d+号", content)
     assert "流转记录" in content
 
     clerk.goto("/agency/")

@@ -42,7 +42,7 @@ def test_revocation_deregisters_the_licence_numbered_and_audited(app, client, au
     response = client.post(URL, json=body(lic), headers=auth_header("HRM_GL", HP))
     assert response.status_code == 201, response.json
     made = response.json
-    assert re.fullmatch(r"津人社许注字〔2026〕1号", made["document_number"])
+    assert re.fullmatch(r"津人社许注字〔2026〕0101-1号", made["document_number"])
     assert made["license_status"] == "deregistered" and made["license_status_label"] == "已注销"
     assert made["ground"] == "R02" and made["ground_label"] == "依法终止"
     assert made["division"] == HP and made["agency"]["status"] == "valid"
@@ -56,7 +56,7 @@ def test_revocation_deregisters_the_licence_numbered_and_audited(app, client, au
                            ("license", "revoke", "valid", "deregistered")]
     second = client.post(URL, json=body(registry["hp_license1"], ground="R03"),
                          headers=auth_header("HRM_GL", HP)).json
-    assert second["document_number"] == "津人社许注字〔2026〕2号"
+    assert second["document_number"] == "津人社许注字〔2026〕0101-2号"
     assert second["license_status"] == "revoked" and second["license_status_label"] == "已撤销"
 
 
@@ -101,7 +101,7 @@ def test_atomic_a_failure_after_the_record_is_written_leaves_the_licence_valid(
     # Nothing was consumed: the next revocation gets number 1.
     ok = client.post(URL, json=body(registry["hp_single_license0"]),
                      headers=auth_header("HRM_GL", HP))
-    assert ok.status_code == 201 and ok.json["document_number"] == "津人社许注字〔2026〕1号"
+    assert ok.status_code == 201 and ok.json["document_number"] == "津人社许注字〔2026〕0101-1号"
 
 
 def test_atomic_when_closing_the_agency_fails(app, client, auth_header, registry, monkeypatch):

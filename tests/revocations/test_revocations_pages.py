@@ -51,7 +51,7 @@ def test_add_finds_agencies_in_jurisdiction_and_saves(app, login_as, registry):
     assert response.status_code == 302 and response.headers["Location"].endswith("/revocations")
     assert status_of(app, registry["hp_license0"]) == "deregistered"
     listing = browser.get("/revocations").text
-    assert "已注销许可证" in listing and "津人社许注字〔2026〕1号" in listing
+    assert "已注销许可证" in listing and "津人社许注字〔2026〕0101-1号" in listing
     assert ESCAPED in listing and EVIL not in listing and "有效期届满未延续" in listing
     # The revoked licence is no longer offered; the agency's other one still is.
     again = browser.get("/revocations/new?q=人力").text

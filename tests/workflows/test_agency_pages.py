@@ -112,7 +112,7 @@ def test_deregistration_form_lists_the_agencys_records(clerk, login_as):
     case_id = case_id_of(post_form(clerk, "/agency/apply/deregistration",
                                    {"targets[]": targets, "ground": "D01"}))
     page = decide(login_as, "deregistration", case_id, HP)
-    assert re.search(r"津人社许注字〔\d{4}〕\d+号", page)
+    assert re.search(r"津人社许注字〔\d{4}〕\d{4}-\d+号", page)
     assert "已注销" in clerk.get("/agency/").text
 
 

@@ -22,7 +22,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, AuditEvent, License
 from tests.kit import HP, agency_body, credit_code
 from workflows import numbering
-from workflows.models import Counter
+from workflows.models import Counter, IssuedNumber
 
 # Enough pooled connections for every request of a race at once.
 POOL = {"pool_size": 20, "max_overflow": 40, "pool_pre_ping": True}
@@ -119,6 +119,9 @@ def test_fifty_parallel_approvals_issue_unique_consecutive_numbers(app: Flask, a
         stored = db.session.scalars(select(License.license_number)).all()
         assert sorted(stored) == sorted(licences)
         assert db.session.scalar(select(func.count()).select_from(Agency)) == 50
+        # Every number is in the city-wide register, once.
+        registered = db.session.scalars(select(IssuedNumber.number)).all()
+        assert sorted(registered) == sorted(licences + decisions)
 
 
 def test_ten_parallel_accepts_of_one_case_let_exactly_one_win(app: Flask, api, people,

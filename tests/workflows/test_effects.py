@@ -37,16 +37,16 @@ def license_seq(number: str | None, district: str = "0101") -> int:
     return sequence(rf"（津）人服证字〔{YEAR}〕第{district}(\d{{4}})号", number)
 
 
-def decision_seq(number: str | None) -> int:
-    return sequence(rf"津人社许准字〔{YEAR}〕([1-9]\d*)号", number)
+def decision_seq(number: str | None, district: str = "0101") -> int:
+    return sequence(rf"津人社许准字〔{YEAR}〕{district}-([1-9]\d*)号", number)
 
 
 def filing_seq(number: str | None, district: str = "0101") -> int:
     return sequence(rf"津人服备字〔{YEAR}〕第{district}(\d{{4}})号", number)
 
 
-def deregistration_seq(number: str | None) -> int:
-    return sequence(rf"津人社许注字〔{YEAR}〕([1-9]\d*)号", number)
+def deregistration_seq(number: str | None, district: str = "0101") -> int:
+    return sequence(rf"津人社许注字〔{YEAR}〕{district}-([1-9]\d*)号", number)
 
 
 def five_years_less_a_day(day: dt.date) -> dt.date:
@@ -140,7 +140,7 @@ def test_licensing_approval_creates_the_agency_with_its_licence(app, api, people
     assert license_["issued_on"] == today
     assert license_["valid_until"] == five_years_less_a_day(today)
     assert license_["issuing_division"] == HP
-    assert license_["issuing_authority"] == "和平区人力资源和社会保障局"
+    assert license_["issuing_authority"] == "天津市和平区人力资源和社会保障局"
     assert records(app, Filing, code) == []
 
     found = licenses_api(api, people, code, HP)
