@@ -18,6 +18,7 @@ from portal_plugin.core.config import (
     DatabaseUrl,
     Flag,
     Integer,
+    MonthDay,
     Number,
     Setting,
     Table,
@@ -56,6 +57,8 @@ def sample(setting: Setting) -> tuple[str, Any]:
         return '{"pool_size": 3}', {"pool_size": 3}
     if isinstance(kind, DatabaseUrl):
         return "postgresql://hrm@db.example/hrm", "postgresql://hrm@db.example/hrm"
+    if isinstance(kind, MonthDay):
+        return "04-30", "04-30"
     raise AssertionError(f"no sample for {setting.name}")
 
 
