@@ -213,6 +213,7 @@ CALLS: dict[str, Call] = {
     "hrm.portal.manifest": get(),
     "hrm.portal.menu": get(),
     "hrm.portal.healthz": get(),
+    "hrm.metrics.metrics": get(),
     "hrm.sso.login": get(302),
     "hrm.sso.callback": get(302),
     "hrm.sso.logout": get(302),

@@ -96,6 +96,22 @@ DEFAULTS: dict[str, Any] = {
     "HISTORY_IMPORT_MAX_ROWS": 20_000,
     "HISTORY_IMPORT_MAX_BYTES": 20 * 1024 * 1024,
     "HISTORY_IMPORT_MAX_UNZIPPED_BYTES": 256 * 1024 * 1024,
+    # The most bytes a request body other than a multipart upload may have (JSON, forms);
+    # uploads are capped at HISTORY_IMPORT_MAX_BYTES plus the form's overhead. Over it: 413.
+    "REQUEST_MAX_BODY_BYTES": 1024 * 1024,
+    # GET /metrics needs `Authorization: Bearer {METRICS_TOKEN}` when set; public when None.
+    "METRICS_TOKEN": None,
+    # Logs: "json" (one JSON line per event on stderr, standalone only) or "text" (leave logging
+    # as the host configured it); the level of the plugin's loggers.
+    "LOG_FORMAT": "json",
+    "LOG_LEVEL": "INFO",
+    # Database faults answer 503 quickly (PostgreSQL): a new connection may take this long, the
+    # pool's liveness check of a kept one, a statement run for a request (CLI commands are not
+    # limited), and the wait for a free pooled connection.
+    "DB_CONNECT_TIMEOUT_SECONDS": 1.0,
+    "DB_PING_TIMEOUT_SECONDS": 0.4,
+    "DB_STATEMENT_TIMEOUT_SECONDS": 1.5,
+    "DB_POOL_TIMEOUT_SECONDS": 1.0,
     # Where uploaded files are kept (every worker must see the same folder); None = the
     # instance folder's uploads/.
     "UPLOADS_FOLDER": None,

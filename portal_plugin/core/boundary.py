@@ -1,0 +1,92 @@
+"""The input boundary: what every request must satisfy before a view (or the database) sees it.
+
+- The body is capped before it is read: multipart uploads at the largest upload the bundle
+  takes, everything else (JSON, forms) at REQUEST_MAX_BODY_BYTES; a declared length above the
+  cap is 413 at once, a streamed (chunked) body is cut at the cap with 413.
+- NUL bytes and lone surrogates (which no database text column can store) are 422 in query
+  arguments, form fields, upload names and JSON strings (`clean_json`), naming the field.
+- An integer in the URL beyond the primary keys' range is 404, as for any id that exists nowhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import request
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+
+from portal_plugin.core.errors import Invalid
+from portal_plugin.core.models import MAX_ID
+
+# NUL, and UTF-16 surrogate code points standing alone (json.loads lets "\ud800" through).
+FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
+FORBIDDEN_TEXT = "含有不允许的字符（空字符或无效的Unicode编码）"
+# What a multipart form adds around an uploaded file (boundaries, headers, the CSRF token).
+FORM_OVERHEAD = 64 * 1024
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def body_cap(config: Mapping[str, Any]) -> int:
+    """The most bytes this request's body may have."""
+    if request.mimetype == "multipart/form-data":
+        return int(config["HISTORY_IMPORT_MAX_BYTES"]) + FORM_OVERHEAD
+    return int(config["REQUEST_MAX_BODY_BYTES"])
+
+
+def cap_body(config: Mapping[str, Any]) -> None:
+    """413 before reading when the declared length is over the cap; werkzeug's stream limit
+    (max_content_length) cuts a body sent without a length at the cap."""
+    cap = body_cap(config)
+    request.max_content_length = cap
+    if request.content_length is not None and request.content_length > cap:
+        raise RequestEntityTooLarge()
+
+
+def bad_text(value: Any) -> bool:
+    return isinstance(value, str) and FORBIDDEN.search(value) is not None
+
+
+def _check_pairs(pairs: Iterable[tuple[str, list[str]]], errors: dict[str, str]) -> None:
+    for key, values in pairs:
+        if bad_text(key):
+            errors[FORBIDDEN.sub("?", key)] = FORBIDDEN_TEXT
+        elif any(bad_text(v) for v in values):
+            errors[key] = FORBIDDEN_TEXT
+
+
+def check_request() -> None:
+    """Refuse forbidden characters in the query and in form fields and upload names (422), and
+    out-of-range integer URL parts (404)."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_ID:
+            raise NotFound()
+    errors: dict[str, str] = {}
+    _check_pairs(request.args.lists(), errors)
+    if request.mimetype in FORM_TYPES and request.method not in ("GET", "HEAD"):
+        _check_pairs(request.form.lists(), errors)
+        for key, files in request.files.lists():
+            if any(bad_text(f.filename) for f in files):
+                errors[key] = "文件名" + FORBIDDEN_TEXT
+    if errors:
+        raise Invalid(errors)
+
+
+def clean_json(data: Any, path: str = "") -> dict[str, str]:
+    """Where forbidden characters occur in a parsed JSON value: {dotted path: message}."""
+    errors: dict[str, str] = {}
+    if isinstance(data, str):
+        if bad_text(data):
+            errors[path or "body"] = FORBIDDEN_TEXT
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if bad_text(key):
+                errors[FORBIDDEN.sub("?", where)] = FORBIDDEN_TEXT
+            else:
+                errors.update(clean_json(value, where))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            errors.update(clean_json(value, f"{path}[{index}]" if path else f"[{index}]"))
+    return errors
