@@ -112,6 +112,8 @@ DEFAULTS: dict[str, Any] = {
     "DB_PING_TIMEOUT_SECONDS": 0.4,
     "DB_STATEMENT_TIMEOUT_SECONDS": 1.5,
     "DB_POOL_TIMEOUT_SECONDS": 1.0,
+    # After such a timeout a process answers 503 at once for this long, then tries again.
+    "DB_RETRY_SECONDS": 1.0,
     # Where uploaded files are kept (every worker must see the same folder); None = the
     # instance folder's uploads/.
     "UPLOADS_FOLDER": None,

@@ -14,6 +14,9 @@ with 503 — never a hang, never a 500.
   ever half made. The server also gets `statement_timeout` for requests, which cancels slow
   statements cleanly while it is alive. CLI commands (migrations, imports) are not limited.
 
+After such a timeout the process treats the database as down for DB_RETRY_SECONDS: requests
+fail at once (503) instead of each waiting again, and the first one after that probes it.
+
 SQLite is local and needs none of this.
 """
 
@@ -42,6 +45,26 @@ def _connectors() -> ThreadPoolExecutor:
     if pid not in _CONNECTORS:
         _CONNECTORS[pid] = ThreadPoolExecutor(max_workers=8, thread_name_prefix="hrm-db-connect")
     return _CONNECTORS[pid]
+
+
+class Breaker:
+    """This process's memory that the database just timed out (a cache that may be lost)."""
+
+    def __init__(self) -> None:
+        self.until = 0.0
+        self.seconds = 1.0
+
+    def trip(self) -> None:
+        self.until = time.monotonic() + self.seconds
+
+    def open(self) -> bool:
+        return time.monotonic() < self.until
+
+    def reset(self) -> None:
+        self.until = 0.0
+
+
+BREAKER = Breaker()
 
 
 class Watchdog:
@@ -76,6 +99,8 @@ class Watchdog:
             with self._lock:
                 late = [key for key, (deadline, _) in self._armed.items() if deadline <= now]
                 fds = [self._armed.pop(key)[1] for key in late]
+            if fds:
+                BREAKER.trip()
             for fd in fds:
                 with contextlib.suppress(OSError):
                     # A duplicate of the descriptor: shutting it ends the connection for the
@@ -100,20 +125,28 @@ def guard(app: Flask, engine: Engine) -> None:
     ping_s = float(cfg["DB_PING_TIMEOUT_SECONDS"])
     statement_s = float(cfg["DB_STATEMENT_TIMEOUT_SECONDS"])
     dialect = engine.dialect
+    BREAKER.seconds = float(cfg["DB_RETRY_SECONDS"])
 
     @event.listens_for(engine, "do_connect")
     def bounded_connect(dialect_: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+        down = dialect_.loaded_dbapi.OperationalError
+        if has_request_context() and BREAKER.open():
+            raise down("the database timed out a moment ago; not trying again yet")
         cparams.setdefault("connect_timeout", LIBPQ_CONNECT_TIMEOUT)
         future = _connectors().submit(dialect_.connect, *cargs, **cparams)
         try:
-            return future.result(timeout=connect_s)
+            connection = future.result(timeout=connect_s)
         except FutureTimeout:
+            BREAKER.trip()
             future.add_done_callback(_close_late)
-            raise dialect_.loaded_dbapi.OperationalError(
-                f"connection timeout expired after {connect_s:g} s") from None
+            raise down(f"connection timeout expired after {connect_s:g} s") from None
+        BREAKER.reset()
+        return connection
 
     @event.listens_for(engine, "checkout")
     def ping(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        if has_request_context() and BREAKER.open():
+            raise exc.DisconnectionError("the database timed out a moment ago")
         try:
             WATCHDOG.arm(dbapi_conn, ping_s)
             dialect.do_ping(dbapi_conn)
