@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -35,13 +36,38 @@ def body_cap(config: Mapping[str, Any]) -> int:
     return int(config["REQUEST_MAX_BODY_BYTES"])
 
 
+class _Capped(io.RawIOBase):
+    """A body sent without a length (chunked): 413 as soon as it goes past the cap.
+
+    werkzeug's own limit would silently cut such a body at max_content_length instead."""
+
+    def __init__(self, stream: Any, cap: int) -> None:
+        self.stream, self.cap, self.seen = stream, cap, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        want = min(len(buffer), self.cap + 1 - self.seen)
+        chunk = self.stream.read(want) if want > 0 else b""
+        self.seen += len(chunk)
+        if self.seen > self.cap:
+            raise RequestEntityTooLarge()
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
 def cap_body(config: Mapping[str, Any]) -> None:
-    """413 before reading when the declared length is over the cap; werkzeug's stream limit
-    (max_content_length) cuts a body sent without a length at the cap."""
+    """413 before reading when the declared length is over the cap; a body without a length
+    is read through _Capped (413 once past the cap)."""
     cap = body_cap(config)
-    request.max_content_length = cap
-    if request.content_length is not None and request.content_length > cap:
-        raise RequestEntityTooLarge()
+    if request.content_length is not None:
+        request.max_content_length = cap
+        if request.content_length > cap:
+            raise RequestEntityTooLarge()
+    elif "wsgi.input_terminated" in request.environ and "stream" not in request.__dict__:
+        request.environ["wsgi.input"] = _Capped(request.environ["wsgi.input"], cap)
+        request.max_content_length = cap + 1  # werkzeug's cut lies beyond ours
 
 
 def bad_text(value: Any) -> bool:
