@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from portal_plugin.core import boundary, queryargs
+from portal_plugin.core import boundary, pii, queryargs
 from portal_plugin.core.errors import Conflict, Invalid, Malformed
 from portal_plugin.core.models import MAX_ID
 from portal_plugin.core.paging import Found
@@ -83,7 +83,8 @@ def date_arg(name: str) -> dt.date | None:
 
 
 def page_of(found: Found, row: Callable[[Any], Any] = lambda r: r) -> Response:
-    """One page of a service's search as the API's list object (items, total, page, per_page)."""
+    """One page of a service's search as the API's list object (items, total, page, per_page);
+    identity numbers and phones masked (core.pii), as every list shows them."""
     rows, total, page, per_page = found
-    return jsonify({"items": [row(r) for r in rows], "total": total, "page": page,
+    return jsonify({"items": [pii.masked(row(r)) for r in rows], "total": total, "page": page,
                     "per_page": per_page})

@@ -18,12 +18,13 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
+from portal_plugin.core import validation
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.models import MAX_ID
 
 # NUL, and UTF-16 surrogate code points standing alone (json.loads lets "\ud800" through).
 FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
-FORBIDDEN_TEXT = "含有不允许的字符（空字符或无效的Unicode编码）"
+FORBIDDEN_TEXT = validation.MESSAGES["control_characters"] + "或无效的Unicode编码"
 # What a multipart form adds around an uploaded file (boundaries, headers, the CSRF token).
 FORM_OVERHEAD = 64 * 1024
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
