@@ -24,7 +24,8 @@ from portal_plugin.core.models import MAX_ID
 
 # NUL, and UTF-16 surrogate code points standing alone (json.loads lets "\ud800" through).
 FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
-FORBIDDEN_TEXT = validation.MESSAGES["control_characters"] + "或无效的Unicode编码"
+NUL_TEXT = validation.MESSAGES["control_characters"]
+SURROGATE_TEXT = "包含无效的Unicode编码"
 # What a multipart form adds around an uploaded file (boundaries, headers, the CSRF token).
 FORM_OVERHEAD = 64 * 1024
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -71,16 +72,19 @@ def cap_body(config: Mapping[str, Any]) -> None:
         request.max_content_length = cap + 1  # werkzeug's cut lies beyond ours
 
 
-def bad_text(value: Any) -> bool:
-    return isinstance(value, str) and FORBIDDEN.search(value) is not None
+def bad_text(value: Any) -> str | None:
+    """What is wrong with a text (None when nothing): a NUL byte or a lone surrogate."""
+    found = FORBIDDEN.search(value) if isinstance(value, str) else None
+    if found is None:
+        return None
+    return NUL_TEXT if found.group() == "\x00" else SURROGATE_TEXT
 
 
 def _check_pairs(pairs: Iterable[tuple[str, list[str]]], errors: dict[str, str]) -> None:
     for key, values in pairs:
-        if bad_text(key):
-            errors[FORBIDDEN.sub("?", key)] = FORBIDDEN_TEXT
-        elif any(bad_text(v) for v in values):
-            errors[key] = FORBIDDEN_TEXT
+        problem = bad_text(key) or next(filter(None, map(bad_text, values)), None)
+        if problem:
+            errors[FORBIDDEN.sub("?", key)] = problem
 
 
 def check_request() -> None:
@@ -94,8 +98,9 @@ def check_request() -> None:
     if request.mimetype in FORM_TYPES and request.method not in ("GET", "HEAD"):
         _check_pairs(request.form.lists(), errors)
         for key, files in request.files.lists():
-            if any(bad_text(f.filename) for f in files):
-                errors[key] = "文件名" + FORBIDDEN_TEXT
+            problem = next(filter(None, (bad_text(f.filename) for f in files)), None)
+            if problem:
+                errors[key] = "文件名" + problem
     if errors:
         raise Invalid(errors)
 
@@ -104,13 +109,15 @@ def clean_json(data: Any, path: str = "") -> dict[str, str]:
     """Where forbidden characters occur in a parsed JSON value: {dotted path: message}."""
     errors: dict[str, str] = {}
     if isinstance(data, str):
-        if bad_text(data):
-            errors[path or "body"] = FORBIDDEN_TEXT
+        problem = bad_text(data)
+        if problem:
+            errors[path or "body"] = problem
     elif isinstance(data, dict):
         for key, value in data.items():
             where = f"{path}.{key}" if path else str(key)
-            if bad_text(key):
-                errors[FORBIDDEN.sub("?", where)] = FORBIDDEN_TEXT
+            problem = bad_text(key)
+            if problem:
+                errors[FORBIDDEN.sub("?", where)] = problem
             else:
                 errors.update(clean_json(value, where))
     elif isinstance(data, list):

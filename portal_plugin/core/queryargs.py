@@ -18,9 +18,11 @@ FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 DATE_RANGE = f"日期应在{FIRST_DATE.isoformat()}至{LAST_DATE.isoformat()}之间"
 YEAR_ARGS = frozenset({"year"})
 YEAR_RANGE = f"年份应在{FIRST_DATE.year}至{LAST_DATE.year}之间"
-# Whole numbers (ids, pages) fit the database's 32-bit integers.
+# Whole numbers (ids, batch numbers) fit the database's 32-bit integers; paging arguments are
+# clamped instead (core.paging.page_bounds brings them into range).
 INT_LIMIT = 2**31 - 1
 INT_RANGE = "数值超出范围"
+CLAMPED_ARGS = frozenset({"page", "per_page"})
 
 
 def _arg(args: Mapping[str, str], name: str, default: T, errors: dict[str, str],
@@ -56,6 +58,8 @@ def int_arg(args: Mapping[str, str], name: str, default: T, errors: dict[str, st
         errors[name] = YEAR_RANGE
         return default
     if isinstance(number, int) and not -INT_LIMIT <= number <= INT_LIMIT:
+        if name in CLAMPED_ARGS:
+            return max(-INT_LIMIT, min(number, INT_LIMIT))
         errors[name] = INT_RANGE
         return default
     return number

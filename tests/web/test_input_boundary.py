@@ -21,6 +21,7 @@ BIG_IDS = (2**31, 2**63, 10**30)
 BAD_DATES = ("0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01")
 BAD_YEARS = ("40000", "0", "-5", "99999999999999999999")
 BAD_TEXT = ("a\x00b", "\x00")
+PAGING = 0  # expected: clamped (200) or refused (422)
 
 
 def operations(app: Flask) -> list[tuple[str, str, dict[str, Any]]]:
@@ -63,7 +64,7 @@ def call(client: FlaskClient, callers: dict[str, dict[str, str]], method: str, u
     return response
 
 
-def query_cases(app: Flask) -> Iterator[tuple[str, str, str, str, int]]:
+def query_cases(app: Flask) -> Iterator[tuple[str, str, str, str, int]]:  # noqa: C901
     """(method, url, parameter, bad value, expected status) for every query parameter."""
     for method, path, op in operations(app):
         for p in op.get("parameters", []):
@@ -76,8 +77,13 @@ def query_cases(app: Flask) -> Iterator[tuple[str, str, str, str, int]]:
                 for bad in BAD_DATES:
                     yield method, fill(path, op), p["name"], bad, 422
             if schema.get("type") == "integer":
-                for bad in (str(2**31), str(-(2**31) - 5), "1e9", "１２"):
+                for bad in ("1e9", "１２", "12x"):
                     yield method, fill(path, op), p["name"], bad, 422
+                # Beyond 32 bits: paging is clamped (or a page past the last refused), any
+                # other number refused.
+                paging = p["name"] in ("page", "per_page")
+                for big in (str(2**31), str(-(2**31) - 5), "9" * 30):
+                    yield method, fill(path, op), p["name"], big, PAGING if paging else 422
             if p["name"] in ("year", "from", "to"):
                 for bad in BAD_YEARS:
                     yield method, fill(path, op), p["name"], bad, 422
@@ -90,7 +96,8 @@ def test_every_query_parameter(app: Flask, client: FlaskClient,
     wrong = []
     for method, url, name, bad, expected in cases:
         response = call(client, callers, method, url, query_string={name: bad})
-        if response.status_code != expected:
+        if response.status_code != expected and not (
+                expected == PAGING and response.status_code in (200, 422)):
             wrong.append((method, url, name, bad, response.status_code))
         elif expected == 422:
             assert response.json["error"]["code"] == "invalid", (url, name, bad)
