@@ -47,6 +47,12 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", "0")),
         # Where the SQLite file, the dev secret and the dev portal's key live.
         "INSTANCE_PATH": env.get("INSTANCE_PATH") or None,
+        # Operations (docs/operations.md): previous keys during a rotation, comma-separated.
+        "SECRET_KEY_FALLBACKS": [k for k in env.get("SECRET_KEY_FALLBACKS", "").split(",")
+                                 if k.strip()] or None,
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        "LOG_FORMAT": env.get("LOG_FORMAT") or None,
+        "LOG_LEVEL": env.get("LOG_LEVEL") or None,
     }
     return {k: v for k, v in config.items() if v is not None}
 
@@ -99,6 +105,8 @@ DEFAULTS: dict[str, Any] = {
     # The most bytes a request body other than a multipart upload may have (JSON, forms);
     # uploads are capped at HISTORY_IMPORT_MAX_BYTES plus the form's overhead. Over it: 413.
     "REQUEST_MAX_BODY_BYTES": 1024 * 1024,
+    # Previous SECRET_KEYs still accepted for sessions while a rotation runs (Flask's own).
+    "SECRET_KEY_FALLBACKS": [],
     # GET /metrics needs `Authorization: Bearer {METRICS_TOKEN}` when set; public when None.
     "METRICS_TOKEN": None,
     # Logs: "json" (one JSON line per event on stderr, standalone only) or "text" (leave logging

@@ -82,7 +82,7 @@ def count(found: dict[Any, float], endpoint: str, status: str) -> float:
 
 
 def test_metrics_count_the_requests_and_show_the_business(
-        client: FlaskClient, people: People, agencies: None, api: Any,
+        client: FlaskClient, people: People, api: Any,
         bodies: Callable[[str], dict[str, Any]]) -> None:
     before = samples(client.get("/metrics").get_data(as_text=True))
     for _ in range(3):
@@ -104,7 +104,7 @@ def test_metrics_count_the_requests_and_show_the_business(
     assert ("hrm_db_pool_checked_out", ()) in after and ("hrm_db_pool_size", ()) in after
 
 
-def test_overdue_cases_are_counted(client: FlaskClient, app: Flask, agencies: None,
+def test_overdue_cases_are_counted(client: FlaskClient, app: Flask,
                                    api: Any, bodies: Callable[[str], dict[str, Any]]) -> None:
     import datetime as dt
 
@@ -127,3 +127,19 @@ def test_metrics_token(make_app: Callable[..., Flask]) -> None:
     ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret-metrics"})
     assert ok.status_code == 200 and "hrm_requests_total" in ok.get_data(as_text=True)
 
+
+
+def test_secret_key_rotation_keeps_sessions(make_app: Callable[..., Flask],
+                                            login_as: Callable[..., FlaskClient],
+                                            app: Flask) -> None:
+    """docs/operations.md §5: the new key with the old one as a fallback accepts the old
+    sessions; without the fallback they end."""
+    old = app.config["SECRET_KEY"]
+    cookie = login_as("HRM_SL").get_cookie("hrm_session")
+    assert cookie is not None
+    rotated = make_app(SECRET_KEY="n" * 48, SECRET_KEY_FALLBACKS=[old]).test_client()
+    rotated.set_cookie("hrm_session", cookie.value)
+    assert rotated.get("/portal/menu.json").status_code == 200
+    cut = make_app(SECRET_KEY="n" * 48).test_client()
+    cut.set_cookie("hrm_session", cookie.value)
+    assert cut.get("/portal/menu.json").status_code == 401
