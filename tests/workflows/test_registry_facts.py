@@ -90,3 +90,30 @@ def test_a_deregistered_agency_may_apply_anew_with_new_facts(
             "filing_items": ["F01"]}
     response = api.create("filing", body)
     assert response.status_code == 201, response.json
+
+
+def test_a_district_move_is_a_change_both_see_and_the_new_one_decides(
+        app: Flask, client: FlaskClient, api: Api, people: People,
+        registered: Callable[..., dict[str, Any]]) -> None:
+    registered()  # licensed and filed in 和平区
+    case = api.bring("change", {"changes": {"division": HD}}, "submitted")
+    assert case["division"] == HD
+    old_sl, new_sl = people.officer("HRM_SL", HP), people.officer("HRM_SL", HD)
+    for officer in (old_sl, new_sl):  # both bureaus see it, in the list and alone
+        listed = client.get("/api/v1/cases/change", headers=officer).json
+        assert [c["id"] for c in listed["items"]] == [case["id"]]
+        assert api.get("change", case["id"], officer).status_code == 200
+    refused = api.act("change", case["id"], "accept", old_sl)
+    assert refused.status_code == 403 and "迁入地区" in refused.json["error"]["message"]
+    assert api.act("change", case["id"], "accept", new_sl).status_code == 200
+    assert api.act("change", case["id"], "approve", people.officer("HRM_SH", HP)).status_code == 403
+    approved = api.act("change", case["id"], "approve", people.officer("HRM_SH", HD))
+    assert approved.status_code == 200, approved.json
+    assert registry_row(app)[0] == HD
+    # The agency's records moved with it: the new district lists its licence and filing.
+    for kind in ("licenses", "filings"):
+        new = client.get(f"/api/v1/{kind}?q={CLERK_CODE}", headers=new_sl).json
+        old = client.get(f"/api/v1/{kind}?q={CLERK_CODE}", headers=old_sl).json
+        assert (new["total"], old["total"]) == (1, 0), kind
+    # The old district keeps the decided case in its lists.
+    assert api.get("change", case["id"], old_sl).status_code == 200
