@@ -45,12 +45,23 @@ def masked(data: Any) -> Any:
     return out
 
 
+def fields_in(data: Any) -> set[str]:
+    """The personal-data keys with a value anywhere in an answer."""
+    if isinstance(data, list):
+        return set().union(*(fields_in(item) for item in data)) if data else set()
+    if not isinstance(data, dict):
+        return set()
+    found = {k for k, v in data.items() if k in ID_NUMBER_KEYS | PHONE_KEYS and v}
+    return found.union(*(fields_in(v) for v in data.values()))
+
+
 def full_read(identity: Identity, object_type: str, object_id: Any, answer: dict[str, Any],
-              why: str) -> dict[str, Any]:
-    """The answer unmasked, with an audit event of who read whose data and by which right
-    (the caller commits it); only when the answer holds personal data at all."""
-    shown = sorted(k for k in ID_NUMBER_KEYS | PHONE_KEYS if answer.get(k))
+              why: str, **whose: Any) -> dict[str, Any]:
+    """The answer unmasked, with an audit event of who read whose data (the object, and
+    `whose` details) and by which right (the caller commits it); only when the answer holds
+    personal data at all."""
+    shown = sorted(fields_in(answer))
     if shown:
         audit.record(identity, "read_personal_data", object_type, object_id, reason=why,
-                     data={"fields": shown})
+                     data={"fields": shown, **whose})
     return answer

@@ -73,3 +73,28 @@ def test_delete_twice_deletes_once(app: Flask, client: FlaskClient, people: Peop
     assert client.delete(f"/api/v1/agencies/{made['id']}", headers=gl).status_code == 404
     assert audit_count(app, "delete", made["id"]) == 1
 
+
+
+def test_a_case_is_masked_for_viewers_and_audited_for_handlers(
+        app: Flask, client: FlaskClient, people: People, api: Any) -> None:
+    from tests.kit import agency_body, credit_code
+
+    code = credit_code(321)
+    case = api.bring("licensing", {"agency": agency_body(code, phone="13812345678"),
+                                   "license_items": ["L01"]}, "submitted", clerk=code)
+    url = f"/api/v1/cases/licensing/{case['id']}"
+    own = client.get(url, headers=people.clerk(code)).json
+    assert own["application"]["agency"]["legal_rep_id_no"] == ID_NO
+    viewer = client.get(url, headers=people.officer("HRM_CX")).json
+    assert viewer["application"]["agency"]["legal_rep_id_no"] == "1101**********002X"
+    assert viewer["application"]["agency"]["phone"] == "138****5678"
+    assert audit_count(app, "read_personal_data") == 0
+    handler = client.get(url, headers=people.officer("HRM_SL")).json
+    assert handler["application"]["agency"]["legal_rep_id_no"] == ID_NO
+    with app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "read_personal_data")).all()
+        assert (event.object_type, event.object_id) == ("case_applicant", str(case["id"]))
+        assert event.data["credit_code"] == code and "licensing.accept" in event.reason
+    listed = client.get("/api/v1/cases/licensing", headers=people.officer("HRM_SL")).json
+    assert ID_NO not in str(listed)
