@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/oidc/node_modules/.installed
 export FLASK_APP := wsgi
 
-.PHONY: run test install lint clean
+.PHONY: run test fuzz install lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# `make test` includes a bounded schemathesis run (tests/web/test_schemathesis.py, a few
+# examples per operation); this is the deeper one, on both backends.
+fuzz: $(STAMP)
+	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-200} $(BIN)/python -m pytest tests/web/test_schemathesis.py -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

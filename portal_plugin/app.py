@@ -12,13 +12,13 @@ from portal_plugin import cli
 from portal_plugin.agencies import views as agencies
 from portal_plugin.annual_reports import views as annual_reports
 from portal_plugin.calendar import views as calendar
-from portal_plugin.core import access, config
+from portal_plugin.core import access, config, dbguard
 from portal_plugin.core.extensions import csrf, db, migrate
 from portal_plugin.history import views as history
 from portal_plugin.job_fairs import views as job_fairs
 from portal_plugin.revocations import views as revocations
 from portal_plugin.statistics import views as statistics
-from portal_plugin.web import api, errors, hooks, openapi, portal, workbench
+from portal_plugin.web import api, errors, hooks, logs, metrics, openapi, portal, workbench
 from sso import devportal, login
 from sso import session as plugin_session
 from sso.auth import SSO
@@ -36,7 +36,7 @@ STATIC = Path(__file__).resolve().parent / "web" / "static"
 # The modules that hand over blueprints (as CKAN plugins do): the web face, the case workflows,
 # the feature packages, the login. Each blueprint is nested under the bundle's "hrm" blueprint.
 VIEWS = (workbench, case_pages, agency_pages, history, statistics, job_fairs, revocations, agencies,
-         annual_reports, calendar, portal, login, case_api, api)
+         annual_reports, calendar, portal, metrics, login, case_api, api)
 FEATURES: tuple[Blueprint, ...] = tuple(bp for module in VIEWS for bp in module.BLUEPRINTS)
 
 
@@ -54,9 +54,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
         )
+    logs.configure(app)
+    # Standalone every request is ours: unknown URLs too get a request id, the boundary, a count.
+    app.before_request(hooks.start_request)
     init_app(app)
     errors.register_app_handlers(app)
     app.after_request(hooks.security_headers)
+    app.after_request(hooks.finish_request)
     return app
 
 
@@ -70,7 +74,14 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
         app.config["SSO_AUDIENCE"] = app.config["SSO_CLIENT_ID"]
     if app.config.get("APP_ENV") == "production" and app.config.get("PORTAL_DEV_MODE"):
         raise config.ConfigError("PORTAL_DEV_MODE=1 is not allowed in production")
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        # core.dbguard's bounded checkout ping replaces the pool's unbounded pre-ping.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False,
+            "pool_timeout": float(app.config["DB_POOL_TIMEOUT_SECONDS"])}
     db.init_app(app)
+    with app.app_context():
+        dbguard.guard(app, db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     login.register_client(app)
@@ -93,10 +104,12 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
         # The bundle checks CSRF itself (protect_forms) so bearer API calls can skip it;
         # a host app's own global CSRF check stays as the host configured it.
         csrf.exempt(feature)
+    bundle.before_request(hooks.start_request)
     bundle.before_request(plugin_session.check)  # a session the database could not read
     bundle.before_request(hooks.protect_forms)
     bundle.app_context_processor(hooks.template_helpers)
     bundle.after_request(hooks.security_headers)
+    bundle.after_request(hooks.finish_request)
     errors.register_bundle_handlers(bundle)
     app.register_blueprint(bundle, url_prefix=url_prefix or None)
     # Standalone, every request is ours; in a host app, only those under the prefix.

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
+from portal_plugin.core import pii
 from portal_plugin.core.access import identity, requires
 from portal_plugin.core.api import body, date_arg, int_arg, page_of, version_of
 from portal_plugin.core.apidoc import documents
@@ -18,6 +19,7 @@ from portal_plugin.core.permissions import (
     WORKFLOW_REVIEW,
 )
 from portal_plugin.core.schemas import Page, Reason
+from portal_plugin.core.transaction import atomic
 from workflows import records, service
 from workflows.engine import OFFICER_ACTIONS, case_type
 from workflows.schemas import (
@@ -92,8 +94,22 @@ def list_cases(wf: str) -> Response:
 @documents(path=CasePath, response=CaseDetail)
 @requires(*WORKFLOW_READ, AGENCY_PERMISSION)
 def get_case(wf: str, case_id: int) -> Response:
-    """One case with its application, result and timeline."""
-    return jsonify(case_json(service.get(case_type(wf), case_id, identity())))
+    """One case with its application, result and timeline; the applicant's ID numbers and
+    phones in full for those who handle the workflow (each such read audited), masked for
+    those who only view it."""
+    who, kind = identity(), case_type(wf)
+    case = service.get(kind, case_id, who)
+    answer = case_json(case)
+    if who.is_agency_clerk and case.credit_code == who.agency_credit_code:
+        return jsonify(answer)  # the agency's own application
+    step = next((s for s in ("accept", "review") if who.can(kind.permission(s))), None)
+    if step is None:
+        return jsonify(pii.masked(answer))
+    with atomic():
+        pii.full_read(who, "case_applicant", case.id, answer,
+                      f"{kind.permission(step)}：办理{kind.label}需核对申请人信息",
+                      credit_code=case.credit_code)
+    return jsonify(answer)
 
 
 @bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")

@@ -18,7 +18,7 @@ from workflows.engine import CaseType, Context, register
 from workflows.models import Case
 
 AGENCY_FIELDS = ("name", "address", "legal_rep", "legal_rep_id_type", "legal_rep_id_no",
-                 "agency_type")
+                 "agency_type", "division")
 ITEM_FIELDS = {"license_items": "license_item", "filing_items": "filing_item"}
 # The change form's hidden copy of the registered values it showed.
 REGISTERED = "registered"
@@ -116,7 +116,9 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
     before = current_values(agency)
     for field in AGENCY_FIELDS:
         if field in changes:
-            setattr(agency, field, changes[field])
+            # A district move takes the agency's licences, filings and cases' registry view
+            # with it: they hang off the agency, whose district is what every scope reads.
+            setattr(agency, common.AGENCY_COLUMNS[field], changes[field])
     for field, record in (("license_items", common.valid_license(agency.id)),
                           ("filing_items", common.valid_filing(agency.id))):
         if field in changes:
@@ -142,4 +144,8 @@ CHANGE = register(CaseType(
     menu_order=70,
     form_body=form_body,
     form_context=form_context,
+    # A district move is decided by the new district's bureau; the old one sees it.
+    division_of=lambda payload: payload["changes"].get("division") or payload["agency"]["division"],
+    origin_of=lambda payload: (payload["agency"]["division"]
+                               if payload["changes"].get("division") else None),
 ))

@@ -43,6 +43,27 @@ def applicant(check: Checker, body: Mapping[str, Any], identity: Identity) -> di
     return clean
 
 
+# An agency's registered facts: in force in the registry, they change only through 事项变更
+# (a licence, filing or branch application cannot move, rename or re-represent an agency).
+REGISTERED_FACTS = ("name", "division", "agency_type", "address", "legal_rep",
+                    "legal_rep_id_type", "legal_rep_id_no")
+THROUGH_CHANGE = "与登记信息不一致；登记事项（{labels}）只能通过事项变更办理"
+
+
+def registered_facts_kept(check: Checker, given: Mapping[str, Any] | None,
+                          agency: Agency | None, path: str = "agency") -> None:
+    """Refuse an application whose agency object differs from the registry's valid record in
+    a registered fact, naming each such field and pointing to 事项变更."""
+    if agency is None or agency.status != "valid" or not isinstance(given, Mapping):
+        return
+    kept = snapshot(agency)
+    differing = [f for f in REGISTERED_FACTS
+                 if given.get(f) not in (None, "") and given.get(f) != kept[f]]
+    labels = "、".join(schemas.AGENCY_LABELS[f] for f in differing)
+    for field in differing:
+        check.fail(f"{path}.{field}", THROUGH_CHANGE.format(labels=labels))
+
+
 def first_application(body: Any, identity: Identity, case: Case | None, *, workflow: str,
                       items: str, kind: str, holds: Callable[[int | None], Any],
                       held: str, pending: str) -> dict[str, Any]:
@@ -59,6 +80,8 @@ def first_application(body: Any, identity: Identity, case: Case | None, *, workf
     existing = agency_by_credit_code(agency["credit_code"])
     if holds(existing.id if existing else None):
         raise Invalid({"agency": held})
+    registered_facts_kept(check, agency, existing)
+    check.raise_any()
     if open_case_exists(workflow, agency["credit_code"], case):
         raise Invalid({"agency": pending})
     return {"agency": agency, items: chosen}
@@ -75,6 +98,8 @@ def registered_applicant(check: Checker, body: Mapping[str, Any],
     if agency is None or agency.status != "valid":
         check.fail("agency", "本机构尚未登记或已注销，请先申请行政许可或业务备案")
         return None
+    if isinstance(given, Mapping):
+        registered_facts_kept(check, given, agency)
     return agency
 
 
@@ -147,6 +172,11 @@ def upsert_agency(case: Case) -> tuple[Agency, dict[str, Any] | None]:
         db.session.flush()
         return agency, None
     before, after = {}, {}
+    # In force, its registered facts are the registry's (事项变更 changes them); the
+    # application may bring its contact details up to date.
+    facts = REGISTERED_FACTS if agency.status == "valid" else ()
+    require(all(data.get(f) in (None, "") or data[f] == snapshot(agency)[f] for f in facts),
+            "该机构的登记信息已变化，登记事项只能通过事项变更办理")
     for key, column in AGENCY_COLUMNS.items():
         if data.get(key) is not None and getattr(agency, column) != data[key]:
             before[key], after[key] = getattr(agency, column), data[key]

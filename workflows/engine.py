@@ -137,6 +137,8 @@ class CaseType:
     division_of: Callable[[Mapping[str, Any]], str] = lambda payload: payload["agency"]["division"]
     # Whether approval issues a certificate (the issuance clock until 【登记发证】).
     issuance: bool = False
+    # Another division whose bureau sees the case without deciding it (a district move's old one).
+    origin_of: Callable[[Mapping[str, Any]], str | None] = lambda payload: None
 
     def status_label(self, status: str) -> str:
         return self.status_labels.get(status) or STATUS_LABELS[status]
@@ -175,8 +177,9 @@ def can_read(identity: Identity, wf: CaseType) -> bool:
 
 def visible(identity: Identity, case: Case) -> bool:
     """Whether the case is in this identity's scope (jurisdiction, or own agency)."""
-    if identity.is_officer and case.status != "draft" and case.division_code in jurisdiction(
-            identity):
+    if identity.is_officer and case.status != "draft" and (
+            case.division_code in jurisdiction(identity)
+            or case.origin_division_code in jurisdiction(identity)):
         return True
     return identity.is_agency_clerk and case.credit_code == identity.agency_credit_code
 
@@ -227,6 +230,8 @@ def apply(wf: CaseType, case_id: int, action: str, identity: Identity, *,
         raise Forbidden("您的业务角色无权进行此操作")
     with atomic():
         case = load(wf, case_id, identity, lock=True, own=transition.step == CLERK_STEP)
+        if transition.step != CLERK_STEP and case.division_code not in jurisdiction(identity):
+            raise Forbidden("该办件由迁入地区的人力资源和社会保障局办理")  # a move's old district
         take(wf, case, transition, identity, reason=reason, version=version)
     return case
 

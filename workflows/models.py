@@ -22,6 +22,7 @@ class Case(db.Model):
         Index("ix_cases_list", "workflow", "division_code", "status", "submitted_at"),
         Index("ix_cases_workflow_submitted", "workflow", "submitted_at"),
         Index("ix_cases_credit_code", "credit_code", "workflow"),
+        Index("ix_cases_origin", "workflow", "origin_division_code"),
         # A city officer's lists span every district: without drafts, newest first.
         Index("ix_cases_submitted", "workflow", "status", "submitted_at", "id",
               postgresql_where=text("status <> 'draft'"), sqlite_where=text("status <> 'draft'")),
@@ -37,6 +38,9 @@ class Case(db.Model):
     credit_code: Mapped[str] = mapped_column(String(18))
     agency_name: Mapped[str] = mapped_column(String(200), index=True)
     division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"))
+    # A district move (事项变更 of 所属行政区划): the district left, whose bureau sees the case
+    # but does not decide it (migration 0011).
+    origin_division_code: Mapped[str | None] = mapped_column(String(6))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # What approval produced: numbers, record ids, before/after of a change.

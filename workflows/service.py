@@ -47,7 +47,8 @@ def create(wf: CaseType, identity: Identity, body: Mapping[str, Any], *,
         case = Case(workflow=wf.name, status="draft", version=1, payload=payload,
                     credit_code=identity.agency_credit_code,
                     agency_name=payload["agency"]["name"],
-                    division_code=wf.division_of(payload), created_by=identity.user_id)
+                    division_code=wf.division_of(payload), created_by=identity.user_id,
+                    origin_division_code=wf.origin_of(payload))
         db.session.add(case)
         db.session.flush()
         audit.record(identity, "create", "case", case.id, to_state="draft",
@@ -72,7 +73,8 @@ def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any]
         # The engine's guarded state change (the status stays): one conditional UPDATE.
         state.change(Case, case.id, EDITABLE, None, case.version,
                      where=(Case.workflow == wf.name,), payload=payload,
-                     agency_name=payload["agency"]["name"], division_code=wf.division_of(payload))
+                     agency_name=payload["agency"]["name"], division_code=wf.division_of(payload),
+                     origin_division_code=wf.origin_of(payload))
         db.session.refresh(case)
         audit.record(identity, "edit", "case", case.id, from_state=case.status,
                      to_state=case.status, data={"workflow": wf.name})
@@ -119,8 +121,9 @@ def _scoped(wf: CaseType, identity: Identity) -> Select[Any]:
     """Officers see their jurisdiction's submitted cases; clerks their own agency's."""
     query = select(Case).where(Case.workflow == wf.name)
     if identity.is_officer:
-        return query.where(Case.division_code.in_(sorted(jurisdiction(identity))),
-                           Case.status != "draft")
+        covered = sorted(jurisdiction(identity))
+        return query.where(or_(Case.division_code.in_(covered),
+                               Case.origin_division_code.in_(covered)), Case.status != "draft")
     return query.where(Case.credit_code == identity.agency_credit_code)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import Field, create_model
 
 from portal_plugin.core.models import AGENCY_STATUS, RECORD_SOURCE
+from portal_plugin.core.pii import MASKED_NOTE
 from portal_plugin.core.schemas import (
     AGENCY_FACTS,
     AGENCY_RECORD_FIELDS,
@@ -47,6 +48,9 @@ class AgencyQuery(Paging):
 class AgencyOut(AgencyFields, Answer):
     """An agency as the registry holds it, with the labels of its codes."""
 
+    # In lists, and for readers who do not need them, masked (core.pii).
+    legal_rep_id_no: str = Field(title="证件号码", description=MASKED_NOTE)
+    phone: str | None = Field(None, title="联系电话", description=MASKED_NOTE)
     id: int
     agency_type_label: str
     division_name: str

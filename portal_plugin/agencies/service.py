@@ -9,11 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy import delete as delete_stmt
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal_plugin.annual_reports.models import AnnualReport
-from portal_plugin.core import audit, catalog, schemas
+from portal_plugin.core import audit, catalog, pii, schemas
 from portal_plugin.core.errors import Conflict, Invalid, NotFound
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
@@ -177,21 +178,51 @@ def blockers(agency: Agency) -> list[str]:
 
 
 def delete(identity: Identity, agency_id: int) -> Agency:
-    """Delete an agency that has nothing attached, audited with its values; else Conflict."""
+    """Delete an agency that has nothing attached, audited with its values; else Conflict.
+
+    Deleting twice deletes once: the row is locked (PostgreSQL) and the DELETE must remove it,
+    so of parallel requests one deletes and audits, the others find nothing (404)."""
     agency = get(identity, agency_id)
-    reasons = blockers(agency)
-    if reasons:
-        raise Conflict(f"机构“{agency.name}”还有{'、'.join(reasons)}，不能删除")
     try:
         with atomic():
+            locked = db.session.scalar(
+                _scoped(identity).where(Agency.id == agency_id)
+                .with_for_update().execution_options(populate_existing=True))
+            if locked is None:
+                raise NotFound("机构不存在，或不在您的管辖范围内")
+            agency = locked
+            reasons = blockers(agency)
+            if reasons:
+                raise Conflict(f"机构“{agency.name}”还有{'、'.join(reasons)}，不能删除")
             audit.record(identity, "delete", "agency", agency.id, from_state=agency.status,
                          data={"credit_code": agency.credit_code,
                                **{k: _plain(v) for k, v in values(agency).items()},
                                "status": agency.status, "source": agency.source})
-            db.session.delete(agency)
+            gone = db.session.execute(delete_stmt(Agency).where(Agency.id == agency.id))
+            if gone.rowcount != 1:  # another request deleted it first
+                raise NotFound("机构不存在，或不在您的管辖范围内")
+            db.session.expunge(agency)
     except IntegrityError:
         raise Conflict(f"机构“{agency.name}”已有关联数据，不能删除") from None
     return agency
+
+
+# Who needs an agency's legal representative's ID number and phone in full: 机构管理 (the
+# registry's keepers). Other readers see them masked, as in every list.
+FULL_READERS = {MANAGE: "机构管理：维护登记库需核对法定代表人身份"}
+
+
+def read(identity: Identity, agency_id: int) -> dict[str, Any]:
+    """One agency as the API answers it: in full (and audited: who read whose data, by which
+    right) for a role that needs it, else with the personal data masked."""
+    agency = get(identity, agency_id)
+    answer = to_json(agency)
+    why = next((reason for permission, reason in FULL_READERS.items()
+                if identity.can(permission)), None)
+    if why is None:
+        return pii.masked(answer)
+    with atomic():
+        return pii.full_read(identity, "agency", agency.id, answer, why)
 
 
 def _scoped(identity: Identity) -> Select[Any]:

@@ -107,7 +107,7 @@ def detail(agency_id: int) -> str:
     who = identity()
     agency = agencies.get(who, agency_id)
     return render_template(
-        "hrm/agencies/detail.html", agency=agencies.to_json(agency), labels=agencies.LABELS,
+        "hrm/agencies/detail.html", agency=agencies.read(who, agency_id), labels=agencies.LABELS,
         related=agencies.related(who, agency), history=agencies.history(agency),
         can_manage=who.can(MANAGE), case_type=case_type, license_status=LICENSE_STATUS,
         filing_status=FILING_STATUS, report_status=ANNUAL_REPORT_STATUS)
@@ -151,7 +151,7 @@ def create() -> tuple[Response, int]:
 @requires(*READERS)
 def get_agency(agency_id: int) -> Response:
     """One agency of the caller's jurisdiction."""
-    return jsonify(agencies.to_json(agencies.get(identity(), agency_id)))
+    return jsonify(agencies.read(identity(), agency_id))
 
 
 @api_bp.put("/<int:agency_id>")

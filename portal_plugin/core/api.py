@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from portal_plugin.core import queryargs
+from portal_plugin.core import boundary, pii, queryargs
 from portal_plugin.core.errors import Conflict, Invalid, Malformed
 from portal_plugin.core.models import MAX_ID
 from portal_plugin.core.paging import Found
@@ -24,7 +24,8 @@ T = TypeVar("T")
 
 
 def body() -> dict[str, Any]:
-    """The JSON object sent; malformed JSON is 400, anything but an object 422."""
+    """The JSON object sent; malformed JSON is 400, anything but an object 422, as are NUL
+    bytes and lone surrogates in any key or string (core.boundary)."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
@@ -34,6 +35,9 @@ def body() -> dict[str, Any]:
         raise Malformed("请求体不是有效的JSON") from None
     if not isinstance(data, dict):
         raise Invalid({"body": "请求体应为JSON对象"})
+    problems = boundary.clean_json(data)
+    if problems:
+        raise Invalid(problems)
     return data
 
 
@@ -79,7 +83,8 @@ def date_arg(name: str) -> dt.date | None:
 
 
 def page_of(found: Found, row: Callable[[Any], Any] = lambda r: r) -> Response:
-    """One page of a service's search as the API's list object (items, total, page, per_page)."""
+    """One page of a service's search as the API's list object (items, total, page, per_page);
+    identity numbers and phones masked (core.pii), as every list shows them."""
     rows, total, page, per_page = found
-    return jsonify({"items": [row(r) for r in rows], "total": total, "page": page,
+    return jsonify({"items": [pii.masked(row(r)) for r in rows], "total": total, "page": page,
                     "per_page": per_page})

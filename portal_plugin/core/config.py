@@ -196,6 +196,21 @@ class MonthDay(Kind):
         return value
 
 
+class TextList(Kind):
+    """Several texts: comma-separated in the environment, a list in a settings file."""
+
+    doc = "comma-separated texts"
+
+    def read(self, value: Any) -> Any:
+        if value is None or value == "":
+            return []
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be texts separated by commas")
+        return [v.strip() for v in value if v.strip()]
+
+
 @dataclass(frozen=True)
 class DatabaseUrl(Kind):
     doc = "SQLAlchemy URL"
@@ -269,6 +284,9 @@ SETTINGS: tuple[Setting, ...] = (
     S("SECRET_KEY", None, Text(optional=True),
       "session and CSRF signing, the same on every worker",
       default_doc="made once in the instance folder; refused in production if unset or weak"),
+    S("SECRET_KEY_FALLBACKS", [], TextList(),
+      "previous `SECRET_KEY`s still accepted for sessions while a rotation runs "
+      "(docs/operations.md)", default_doc="none"),
     S("SQLALCHEMY_DATABASE_URI", None, DatabaseUrl(),
       "SQLAlchemy URL of the system of record (`postgresql://…` uses psycopg 3)",
       env="DATABASE_URL", default_doc="SQLite file in the instance folder"),
@@ -361,6 +379,27 @@ SETTINGS: tuple[Setting, ...] = (
     S("HISTORY_IMPORT_MAX_UNZIPPED_BYTES", 256 * 1024 * 1024, Integer(min=1024, max=16 * 1024**3),
       "历史数据采集: the uncompressed size an upload's zip may declare (zip bombs are refused "
       "from the directory)"),
+    # --- operations (docs/operations.md)
+    S("REQUEST_MAX_BODY_BYTES", 1024 * 1024, Integer(min=1024, max=1024**3),
+      "the largest request body other than a multipart upload (JSON, forms); uploads are capped "
+      "at `HISTORY_IMPORT_MAX_BYTES` plus the form's overhead; over it: 413"),
+    S("METRICS_TOKEN", None, Text(optional=True),
+      "`GET /metrics` needs `Authorization: Bearer {METRICS_TOKEN}` when set; public when not"),
+    S("LOG_FORMAT", "json", Text(choices=("json", "text")),
+      "`json`: one JSON line per event on stderr (standalone only); `text`: logging as the host "
+      "configured it"),
+    S("LOG_LEVEL", "INFO", Text(choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+      "the level of the plugin's loggers"),
+    S("DB_CONNECT_TIMEOUT_SECONDS", 1.0, Number(min=0.1, max=60),
+      "PostgreSQL: the longest a new connection may take (then 503)"),
+    S("DB_PING_TIMEOUT_SECONDS", 0.4, Number(min=0.05, max=60),
+      "PostgreSQL: the pool's liveness check of a kept connection"),
+    S("DB_STATEMENT_TIMEOUT_SECONDS", 1.5, Number(min=0.1, max=600),
+      "PostgreSQL: the longest statement a request may run (CLI commands are not limited)"),
+    S("DB_POOL_TIMEOUT_SECONDS", 1.0, Number(min=0.1, max=60),
+      "the wait for a free pooled connection"),
+    S("DB_RETRY_SECONDS", 1.0, Number(min=0.1, max=60),
+      "after a database timeout a process answers 503 at once for this long, then tries again"),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -12,6 +12,18 @@ from portal_plugin.core.jurisdiction import jurisdiction
 
 T = TypeVar("T")
 
+# The dates and years a query may name: beyond them no record exists and date arithmetic
+# (a day's end, the local zone) would overflow; out of range is 422, like a malformed value.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+DATE_RANGE = f"日期应在{FIRST_DATE.isoformat()}至{LAST_DATE.isoformat()}之间"
+YEAR_ARGS = frozenset({"year"})
+YEAR_RANGE = f"年份应在{FIRST_DATE.year}至{LAST_DATE.year}之间"
+# Whole numbers (ids, batch numbers) fit the database's 32-bit integers; paging arguments are
+# clamped instead (core.paging.page_bounds brings them into range).
+INT_LIMIT = 2**31 - 1
+INT_RANGE = "数值超出范围"
+CLAMPED_ARGS = frozenset({"page", "per_page"})
+
 
 def _arg(args: Mapping[str, str], name: str, default: T, errors: dict[str, str],
          parse: Callable[[str], Any], problem: str) -> Any:
@@ -31,6 +43,9 @@ def date_arg(args: Mapping[str, str], name: str, errors: dict[str, str]) -> dt.d
     """A YYYY-MM-DD date argument; a malformed one is noted in `errors` under its name."""
     day: dt.date | None = _arg(args, name, None, errors, validation.iso_date,
                                validation.DATE_FORMAT)
+    if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+        errors[name] = DATE_RANGE
+        return None
     return day
 
 
@@ -38,6 +53,15 @@ def int_arg(args: Mapping[str, str], name: str, default: T, errors: dict[str, st
     """A whole-number argument (`default` when absent); anything else is noted in `errors`."""
     number: int | T = _arg(args, name, default, errors, validation.whole_number,
                            validation.NOT_WHOLE_NUMBER)
+    if isinstance(number, int) and name in YEAR_ARGS and not (
+            FIRST_DATE.year <= number <= LAST_DATE.year):
+        errors[name] = YEAR_RANGE
+        return default
+    if isinstance(number, int) and not -INT_LIMIT <= number <= INT_LIMIT:
+        if name in CLAMPED_ARGS:
+            return max(-INT_LIMIT, min(number, INT_LIMIT))
+        errors[name] = INT_RANGE
+        return default
     return number
 
 

@@ -171,6 +171,9 @@ class Page(Answer, Generic[T]):
 class ErrorDetail(Answer):
     """What went wrong: a machine code, a Chinese message, and per-field messages on 422."""
 
+    # `fields` comes only with the refusals that name fields (422, some 409s).
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+
     code: str
     message: str
     fields: dict[str, str] | None = None

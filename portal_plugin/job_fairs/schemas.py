@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, create_model
 
+from portal_plugin.core.pii import MASKED_NOTE
 from portal_plugin.core.schemas import (
     AgencyRef,
     Answer,
@@ -64,6 +65,9 @@ JobFairIn = create_model("JobFairIn", __doc__="A job fair to register for the cl
 class JobFairOut(JobFairIn, Answer):
     """A registered job fair, its times in the bureau's zone with their offset."""
 
+    # Masked in lists (core.pii).
+    safety_phone: str = Field(title=LABELS["safety_phone"], description=MASKED_NOTE)
+    contact_phone: str = Field(title=LABELS["contact_phone"], description=MASKED_NOTE)
     id: int
     kind_label: str
     division_name: str

@@ -1,22 +1,62 @@
-"""What the bundle does around every request: CSRF on forms, security headers, template helpers."""
+"""What the bundle does around every request: the request id, the input boundary, CSRF on
+forms, security headers, metrics and the request's log line, template helpers."""
 
 from __future__ import annotations
 
+import logging
+import re
+import time
+import uuid
 from typing import Any
 
 from flask import current_app, g, request
 from werkzeug.wrappers import Response
 
-from portal_plugin.core import access
+from portal_plugin.core import access, boundary
 from portal_plugin.core.extensions import csrf
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import AGENCY_STATUS
 from portal_plugin.core.schemas import AGENCY_LABELS
 from portal_plugin.core.validation import MAX_REASON
+from portal_plugin.web import metrics
 from sso.auth import uses_bearer
 
-# What a multipart form adds around an uploaded file (boundaries, headers, the CSRF token).
-FORM_OVERHEAD = 64 * 1024
+# An incoming X-Request-ID is kept when it is a sane token (a proxy's or the portal's id).
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+REQUEST_LOG = logging.getLogger("portal_plugin.request")
+
+
+def start_request() -> None:
+    """Name the request (X-Request-ID), start its clock, and refuse what crosses the input
+    boundary badly (core.boundary) before any view or the CSRF check reads the body.
+
+    Registered on the app (standalone) and on the bundle; the second call does nothing.
+    """
+    if "hrm_request_id" in g:
+        return
+    g.hrm_started = time.perf_counter()
+    sent = request.headers.get("X-Request-ID", "")
+    g.hrm_request_id = sent if SANE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+    boundary.cap_body(current_app.config)
+    boundary.check_request()
+
+
+def finish_request(response: Response) -> Response:
+    """X-Request-ID on the response, the request counted in /metrics, one log line."""
+    if "hrm_request_id" not in g or g.get("hrm_finished"):
+        return response
+    g.hrm_finished = True
+    response.headers["X-Request-ID"] = g.hrm_request_id
+    metrics.observe(response.status_code)
+    who = g.get("hrm_identity")
+    REQUEST_LOG.info(
+        "%s %s %s", request.method, request.path, response.status_code,
+        extra={"request_id": g.hrm_request_id, "user": getattr(who, "user_id", None),
+               "method": request.method, "path": request.path, "status": response.status_code,
+               "endpoint": request.endpoint,
+               "duration_ms": round((time.perf_counter() - g.hrm_started) * 1000, 1)},
+    )
+    return response
 
 
 def protect_forms() -> None:
@@ -32,9 +72,7 @@ def protect_forms() -> None:
     access_ = getattr(view, "hrm_access", None)
     if access_ is not None and not access_.public and access.current_identity() is None:
         return
-    # The CSRF check parses the body, so cap it first: no form of ours takes more than a
-    # history upload (werkzeug answers 413 from Content-Length without reading the body).
-    request.max_content_length = current_app.config["HISTORY_IMPORT_MAX_BYTES"] + FORM_OVERHEAD
+    # The CSRF check parses the body: start_request has capped it (core.boundary).
     csrf.protect()
 
 

@@ -184,7 +184,10 @@ INVALID_CHANGES: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ("unknown change key", {"changes": {"colour": "红"}}, ("changes",)),
     ("credit code cannot change", {"changes": {"name": "新名称", "credit_code": CLERK_CODE}},
      ("changes",)),
-    ("division cannot change", {"changes": {"division": "120103"}}, ("changes",)),
+    # A district move is a change (issue 11; tests/workflows/test_registry_facts.py), to a
+    # district that exists.
+    ("no such district", {"changes": {"division": "999999"}}, ("changes.division",)),
+    ("division unchanged", {"changes": {"division": "120101"}}, ("changes.division",)),
     ("changes not an object", {"changes": "新名称"}, ("changes",)),
     ("bad ID number", {"changes": {"legal_rep_id_no": ID_NO[:17] + "1"}},
      ("changes.legal_rep_id_no",)),

@@ -160,26 +160,31 @@ def test_licensing_approval_creates_the_agency_with_its_licence(app, api, people
 
 
 def test_licensing_updates_an_agency_the_registry_holds_already(app, api, people):
+    """Its contact details, that is: registered facts change only through 事项变更 (issue 11;
+    tests/workflows/test_registry_facts.py)."""
     code = credit_code(4242)
     filed = api.bring("filing", {"agency": agency_body(code), "filing_items": ["F01"]},
                       "approved", clerk=code)
     agency_id = agency_row(app, code)["id"]
     moved = agency_body(code, name="改名人力资源服务有限公司", address="天津市和平区新址1号")
-    licensed = api.bring("licensing", {"agency": moved, "license_items": ["L03"]}, "approved",
-                         clerk=code)
+    refused = api.create("licensing", {"agency": moved, "license_items": ["L03"]}, code)
+    assert refused.status_code == 422
+    assert set(refused.json["error"]["fields"]) == {"agency.name", "agency.address"}
+    updated = agency_body(code, phone="13900002222")
+    licensed = api.bring("licensing", {"agency": updated, "license_items": ["L03"]},
+                         "approved", clerk=code)
 
     assert count(app, Agency, Agency.credit_code == code) == 1
     agency = agency_row(app, code)
     assert agency["id"] == agency_id
-    assert (agency["name"], agency["address"]) == (moved["name"], moved["address"])
+    assert (agency["name"], agency["phone"]) == (updated["name"], "13900002222")
     assert [r["items"] for r in records(app, License, code)] == [["L03"]]
     assert [r["filing_number"] for r in records(app, Filing, code)] == [filed["filing_number"]]
     result = detail(api, "licensing", licensed, code)["result"]
     assert result["agency_id"] == agency_id
     old = agency_body(code)
     assert result["agency_changes"] == {
-        "before": {"name": old["name"], "address": old["address"]},
-        "after": {"name": moved["name"], "address": moved["address"]}}
+        "before": {"phone": old["phone"]}, "after": {"phone": "13900002222"}}
 
 
 def test_licensing_brings_a_deregistered_agency_back(app, api, people, registered):
