@@ -196,21 +196,6 @@ class MonthDay(Kind):
         return value
 
 
-class TextList(Kind):
-    """Several texts: comma-separated in the environment, a list in a settings file."""
-
-    doc = "comma-separated texts"
-
-    def read(self, value: Any) -> Any:
-        if value is None or value == "":
-            return []
-        if isinstance(value, str):
-            value = value.split(",")
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ValueError("must be texts separated by commas")
-        return [v.strip() for v in value if v.strip()]
-
-
 @dataclass(frozen=True)
 class DatabaseUrl(Kind):
     doc = "SQLAlchemy URL"
@@ -284,9 +269,6 @@ SETTINGS: tuple[Setting, ...] = (
     S("SECRET_KEY", None, Text(optional=True),
       "session and CSRF signing, the same on every worker",
       default_doc="made once in the instance folder; refused in production if unset or weak"),
-    S("SECRET_KEY_FALLBACKS", [], TextList(),
-      "previous `SECRET_KEY`s still accepted for sessions while a rotation runs "
-      "(docs/operations.md)", default_doc="none"),
     S("SQLALCHEMY_DATABASE_URI", None, DatabaseUrl(),
       "SQLAlchemy URL of the system of record (`postgresql://…` uses psycopg 3)",
       env="DATABASE_URL", default_doc="SQLite file in the instance folder"),

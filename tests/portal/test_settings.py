@@ -23,7 +23,6 @@ from portal_plugin.core.config import (
     Setting,
     Table,
     Text,
-    TextList,
 )
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -60,8 +59,6 @@ def sample(setting: Setting) -> tuple[str, Any]:
         return "postgresql://hrm@db.example/hrm", "postgresql://hrm@db.example/hrm"
     if isinstance(kind, MonthDay):
         return "04-30", "04-30"
-    if isinstance(kind, TextList):
-        return "old-key-1,old-key-2", ["old-key-1", "old-key-2"]
     raise AssertionError(f"no sample for {setting.name}")
 
 
