@@ -14,6 +14,7 @@ from portal_plugin.core import catalog, schemas
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import form_version
 from portal_plugin.core.clock import local_zone
+from portal_plugin.core.errors import Invalid
 from portal_plugin.core.models import RECORD_SOURCE
 from portal_plugin.core.pages import action_post
 from portal_plugin.core.paging import page_count
@@ -101,8 +102,13 @@ def list_view(step: Step) -> Callable[[], str]:
             division=division or None,
             submitted_from=date_arg(request.args, "submitted_from", errors),
             submitted_to=date_arg(request.args, "submitted_to", errors),
-            page=_page(), per_page=PER_PAGE)
-        cases, total = service.search(wf, who, query)
+            page=_page(), per_page=PER_PAGE, after=request.args.get("after") or None,
+            before=request.args.get("before") or None)
+        try:
+            cases, total = service.search(wf, who, query)
+        except Invalid as exc:  # a page too deep to jump to, a garbled cursor
+            errors.update(exc.fields)
+            cases, total = [], 0
         rows = [service.to_json(case, who) for case in cases]
         for row in rows:
             # The list's own button shows where this step's decision can be taken now.

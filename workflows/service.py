@@ -18,7 +18,14 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import AuditEvent
-from portal_plugin.core.paging import MAX_PER_PAGE, contains, page_bounds
+from portal_plugin.core.paging import (
+    MAX_PER_PAGE,
+    Total,
+    contains,
+    page_bounds,
+    seek_page,
+    total_of,
+)
 from portal_plugin.core.transaction import atomic
 from workflows import branch, calendar, change, deregistration, engine, filing, licensing, state
 from workflows.calendar import DUE_SOON_DAYS, deadline_flag
@@ -111,6 +118,8 @@ class CaseQuery:
     submitted_to: dt.date | None = None
     page: int = 1
     per_page: int = 20
+    after: str | None = None  # the cursor of the page before (下一页), see core.paging
+    before: str | None = None  # the cursor of the page after (上一页)
 
 
 def _scoped(wf: CaseType, identity: Identity) -> Select[Any]:
@@ -122,8 +131,13 @@ def _scoped(wf: CaseType, identity: Identity) -> Select[Any]:
     return query.where(Case.credit_code == identity.agency_credit_code)
 
 
-def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Case], int]:
-    """One page of cases in scope, newest first, with the total count."""
+# A list's order, newest first: the sort key of keyset paging (core.paging.seek_page).
+CASE_ORDER = (Case.submitted_at, Case.id)
+
+
+def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Case], Total]:
+    """One page of cases in scope, newest first, with the total count (an estimate above
+    LIST_EXACT_TOTAL_MAX) and the cursors of the pages around it."""
     if not engine.can_read(identity, wf):
         raise Forbidden("您的业务角色无权查看此业务")
     stmt = _scoped(wf, identity)
@@ -149,15 +163,15 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Cas
         stmt = stmt.where(Case.submitted_at >= start_of(query.submitted_from))
     if query.submitted_to:
         stmt = stmt.where(Case.submitted_at < start_of(query.submitted_to + dt.timedelta(days=1)))
-    page, per_page = page_bounds(query.page, query.per_page)
-    rows = list(db.session.scalars(
-        stmt.options(defer(Case.payload))
-        .order_by(Case.submitted_at.desc().nulls_first(), Case.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
-    ))
-    if page == 1 and len(rows) < per_page:
-        return rows, len(rows)  # a first page that is not full is the whole set
-    return rows, db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    page, per_page = page_bounds(query.page, query.per_page,
+                                 seeking=bool(query.after or query.before))
+    rows, after, before = seek_page(stmt.options(defer(Case.payload)), CASE_ORDER, page,
+                                    per_page, after=query.after, before=query.before)
+    if page == 1 and after is None and not (query.after or query.before):
+        total, estimated = len(rows), False  # a first page that is not full is the whole set
+    else:
+        total, estimated = total_of(stmt)
+    return rows, Total(total, estimated=estimated, after=after, before=before)
 
 
 def issuing_cases(wf: str, key: str, records: list[dict[str, Any]]) -> dict[int, int]:

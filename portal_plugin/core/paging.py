@@ -1,23 +1,84 @@
-"""Paged list queries: the page bounds every list accepts, the page count, the LIKE pattern."""
+"""Paged list queries: the page bounds every list accepts, the page count, the LIKE pattern;
+totals that stay cheap on any result size, and keyset (seek) paging that costs the same at any
+depth.
+
+* A page number skips at most MAX_OFFSET rows (OFFSET reads and throws away every row it
+  skips); deeper pages are reached with 上一页 / 下一页, which carry the position of the page's
+  first or last row (`before` / `after`, a cursor) instead of a row count.
+* The total is counted exactly up to `LIST_EXACT_TOTAL_MAX` rows (a count that stops there);
+  above it the planner's estimate is shown as "约 N 条" (`Total.estimated`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask import current_app
+from sqlalchemy import Select, and_, func, literal_column, or_, select, tuple_
+
 from portal_plugin.core.errors import Invalid
+from portal_plugin.core.extensions import db
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
+# The rows a page number may skip with OFFSET; deeper pages are reached by cursor.
+MAX_OFFSET = 10_000
+DEEP_PAGE = "页码太靠后：请缩小查询条件，或用【上一页】/【下一页】逐页翻看"
+BAD_CURSOR = "翻页位置无效，请从第一页重新查询"
+CURSOR_ARGS = ("after", "before")
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class Total(int):
+    """A list's total (exact, or the planner's estimate when `estimated`) and where the page
+    stands: `after` / `before` are the cursors of the next and the previous page (None when
+    there is none), so the pager's links seek instead of skipping rows."""
+
+    estimated: bool
+    after: str | None
+    before: str | None
+
+    def __new__(cls, value: int, *, estimated: bool = False, after: str | None = None,
+                before: str | None = None) -> Total:
+        total = super().__new__(cls, value)
+        total.estimated, total.after, total.before = estimated, after, before
+        return total
+
+    def link_args(self, args: Mapping[str, Any], page: int, step: int) -> dict[str, Any] | None:
+        """The query arguments of the previous (step -1) or next (+1) page, None if none."""
+        base = {k: v for k, v in dict(args).items() if k not in CURSOR_ARGS}
+        if step < 0:
+            if page <= 1:
+                return None
+            if page == 2 or not self.before:
+                return {**base, "page": page - 1}  # page 1 is always the newest rows
+            return {**base, "page": page - 1, "before": self.before}
+        if not self.after:
+            return None
+        return {**base, "page": page + 1, "after": self.after}
+
+    def shown(self) -> str:
+        """The total as the pager says it: 共 N 条, or 约 N 条 for an estimate."""
+        return f"约 {self:,} 条" if self.estimated else f"共 {int(self)} 条"
+
 
 # What a service's search returns: the page's rows, the total, the page and its size.
 Found = tuple[list[Any], int, int, int]
 
 
-def page_bounds(page: int, per_page: int) -> tuple[int, int]:
-    """The page and page size to use; absurd page numbers are refused, not sent to the database."""
+def page_bounds(page: int, per_page: int, *, seeking: bool = False) -> tuple[int, int]:
+    """The page and page size to use; absurd page numbers are refused, not sent to the database.
+
+    Without a cursor (`seeking`) a page number may skip at most MAX_OFFSET rows.
+    """
     if page > MAX_PAGE:
         raise Invalid({"page": f"页码不能超过{MAX_PAGE}"})
-    return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+    page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+    if not seeking and (page - 1) * per_page > MAX_OFFSET:
+        raise Invalid({"page": DEEP_PAGE})
+    return page, per_page
 
 
 def page_count(total: int, per_page: int) -> int:
@@ -28,3 +89,154 @@ def page_count(total: int, per_page: int) -> int:
 def contains(term: str) -> str:
     """A LIKE pattern for a substring, with the user's wildcards taken literally away."""
     return f"%{term.replace('%', '').replace('_', '')}%"
+
+
+# --- totals ---------------------------------------------------------------------------------
+
+def exact_total_max() -> int:
+    return int(current_app.config.get("LIST_EXACT_TOTAL_MAX", 10_000))
+
+
+def total_of(stmt: Select[Any]) -> tuple[int, bool]:
+    """(total, estimated) of the rows `stmt` selects: counted exactly up to
+    LIST_EXACT_TOTAL_MAX (a count that reads no further), else the planner's estimate."""
+    cap = exact_total_max()
+    rows = stmt.with_only_columns(literal_column("1"), maintain_column_froms=True)
+    counted = db.session.scalar(
+        select(func.count()).select_from(rows.order_by(None).limit(cap + 1).subquery())) or 0
+    if counted <= cap:
+        return counted, False
+    return max(estimate(stmt), cap + 1), True
+
+
+def estimate(stmt: Select[Any]) -> int:
+    """The number of rows the database expects `stmt` to return, rounded to two figures.
+
+    PostgreSQL: the planner's row estimate (EXPLAIN, nothing is read); SQLite has none, so
+    there it is the count itself.
+    """
+    session = db.session
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        found = session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True)
+                               .order_by(None)) or 0
+    else:
+        compiled = stmt.order_by(None).compile(dialect=bind.dialect,
+                                               compile_kwargs={"render_postcompile": True})
+        plan = session.connection().exec_driver_sql(
+            "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
+        found = int(plan[0]["Plan"]["Plan Rows"])
+    return _two_figures(found)
+
+
+def _two_figures(n: int) -> int:
+    if n < 100:
+        return n
+    scale = 10 ** (len(str(n)) - 2)
+    return round(n / scale) * scale
+
+
+# --- keyset (seek) paging -------------------------------------------------------------------
+
+def encode(values: Sequence[Any]) -> str:
+    """A cursor: the sort key of a row, as URL-safe text."""
+    return "~".join(_encode_value(v) for v in values)
+
+
+def _encode_value(value: Any) -> str:
+    if value is None:
+        return "n"
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return "t" + str((moment - EPOCH) // dt.timedelta(microseconds=1))
+    if isinstance(value, dt.date):
+        return "d" + value.isoformat()
+    if isinstance(value, int):
+        return "i" + str(value)
+    raise TypeError(f"cannot page on {type(value).__name__}")
+
+
+def decode(cursor: str, size: int) -> list[Any]:
+    """The sort key a cursor names; a garbled one is 422."""
+    parts = cursor.split("~")
+    if len(parts) != size or len(cursor) > 200:
+        raise Invalid({"page": BAD_CURSOR})
+    try:
+        return [_decode_value(part) for part in parts]
+    except (ValueError, OverflowError):
+        raise Invalid({"page": BAD_CURSOR}) from None
+
+
+def _decode_value(text: str) -> Any:
+    kind, rest = text[:1], text[1:]
+    if kind == "n" and not rest:
+        return None
+    if kind == "t":
+        return EPOCH + dt.timedelta(microseconds=int(rest))
+    if kind == "d":
+        return dt.date.fromisoformat(rest)
+    if kind == "i":
+        return int(rest)
+    raise ValueError(text)
+
+
+def seek_page(stmt: Select[Any], keys: Sequence[Any], page: int, per_page: int, *,
+              after: str | None = None, before: str | None = None,
+              key_of: Any = None) -> tuple[list[Any], str | None, str | None]:
+    """One page of `stmt` in descending order of `keys` (a nullable sort column, nulls first,
+    then a unique non-null column; or the unique column alone), by cursor or by page number.
+
+    Returns the rows and the cursors of the next and the previous page (None when there is
+    none). `key_of(row)` gives a row's key values (default: the key columns' attributes).
+    """
+    if after and before:
+        raise Invalid({"page": BAD_CURSOR})
+    key_of = key_of or (lambda row: [getattr(row, column.key) for column in keys])
+    descending = [_desc(column, index < len(keys) - 1) for index, column in enumerate(keys)]
+    if before:
+        values = decode(before, len(keys))
+        ascending = [_asc(column, index < len(keys) - 1) for index, column in enumerate(keys)]
+        rows = list(db.session.scalars(stmt.where(_earlier(keys, values))
+                                       .order_by(*ascending).limit(per_page + 1)))
+        more = len(rows) > per_page
+        rows = rows[:per_page][::-1]
+        # Came back from a later page: there is a next page; a previous one if more rows.
+        return (rows, encode(key_of(rows[-1])) if rows else None,
+                encode(key_of(rows[0])) if rows and more and page > 1 else None)
+    if after:
+        stmt = stmt.where(_later(keys, decode(after, len(keys))))
+    else:
+        stmt = stmt.offset((page - 1) * per_page)
+    rows = list(db.session.scalars(stmt.order_by(*descending).limit(per_page + 1)))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    return (rows, encode(key_of(rows[-1])) if more else None,
+            encode(key_of(rows[0])) if rows and page > 1 else None)
+
+
+def _desc(column: Any, nullable: bool) -> Any:
+    return column.desc().nulls_first() if nullable else column.desc()
+
+
+def _asc(column: Any, nullable: bool) -> Any:
+    return column.asc().nulls_last() if nullable else column.asc()
+
+
+def _later(keys: Sequence[Any], values: Sequence[Any]) -> Any:
+    """Rows after the key in descending order (nulls of the sort column first)."""
+    if len(keys) == 1:
+        return keys[0] < values[0]
+    (column, unique), (value, last) = keys, values
+    if value is None:
+        return or_(column.is_not(None), and_(column.is_(None), unique < last))
+    return tuple_(column, unique) < tuple_(value, last)
+
+
+def _earlier(keys: Sequence[Any], values: Sequence[Any]) -> Any:
+    """Rows before the key in descending order."""
+    if len(keys) == 1:
+        return keys[0] > values[0]
+    (column, unique), (value, last) = keys, values
+    if value is None:
+        return and_(column.is_(None), unique > last)
+    return or_(column.is_(None), tuple_(column, unique) > tuple_(value, last))
