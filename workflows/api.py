@@ -121,4 +121,5 @@ def record_query() -> records.RecordQuery:
         number=request.args.get("number") or None, status=request.args.get("status") or None,
         division=request.args.get("division") or None,
         granted_from=date_arg("granted_from"), granted_to=date_arg("granted_to"),
-        page=int_arg("page", 1), per_page=int_arg("per_page", 20))
+        page=int_arg("page", 1), per_page=int_arg("per_page", 20),
+        after=request.args.get("after") or None, before=request.args.get("before") or None)

@@ -146,8 +146,13 @@ def records_view(step: Step) -> Callable[[], str]:
             division=district_arg(request.args, divisions, errors) or None,
             granted_from=date_arg(request.args, "granted_from", errors),
             granted_to=date_arg(request.args, "granted_to", errors),
-            page=_page(), per_page=PER_PAGE)
-        rows, total, page, _ = records.search(who, query)
+            page=_page(), per_page=PER_PAGE, after=request.args.get("after") or None,
+            before=request.args.get("before") or None)
+        try:
+            rows, total, page, _ = records.search(who, query)
+        except Invalid as exc:  # a page too deep to jump to, a garbled cursor
+            errors.update(exc.fields)
+            rows, total, page = [], 0, 1
         issued = service.issuing_cases(step.wf, records.result_key, rows)
         for row in rows:
             case_id = issued.get(row["id"])

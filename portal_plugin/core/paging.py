@@ -39,11 +39,14 @@ class Total(int):
     estimated: bool
     after: str | None
     before: str | None
+    more: bool  # a list paged by number only (no cursors): there is a next page to jump to
+    capped: bool  # … there are more rows, beyond MAX_OFFSET: the filter must be narrowed
 
     def __new__(cls, value: int, *, estimated: bool = False, after: str | None = None,
-                before: str | None = None) -> Total:
+                before: str | None = None, more: bool = False, capped: bool = False) -> Total:
         total = super().__new__(cls, value)
         total.estimated, total.after, total.before = estimated, after, before
+        total.more, total.capped = more, capped
         return total
 
     def link_args(self, args: Mapping[str, Any], page: int, step: int) -> dict[str, Any] | None:
@@ -55,9 +58,9 @@ class Total(int):
             if page == 2 or not self.before:
                 return {**base, "page": page - 1}  # page 1 is always the newest rows
             return {**base, "page": page - 1, "before": self.before}
-        if not self.after:
-            return None
-        return {**base, "page": page + 1, "after": self.after}
+        if self.after:
+            return {**base, "page": page + 1, "after": self.after}
+        return {**base, "page": page + 1} if self.more else None
 
     def shown(self) -> str:
         """The total as the pager says it: 共 N 条, or 约 N 条 for an estimate."""
@@ -136,6 +139,21 @@ def _two_figures(n: int) -> int:
     return round(n / scale) * scale
 
 
+def offset_page(stmt: Select[Any], order: Sequence[Any], page: int, per_page: int, *,
+                options: Sequence[Any] = (), scalars: bool = True) -> tuple[list[Any], Total]:
+    """One page of `stmt` by page number (OFFSET, at most MAX_OFFSET rows skipped: see
+    page_bounds) and its total; past MAX_OFFSET the pager asks for a narrower filter."""
+    paged = stmt.options(*options).order_by(*order).offset((page - 1) * per_page).limit(per_page)
+    rows = list(db.session.scalars(paged) if scalars else db.session.execute(paged))
+    if page == 1 and len(rows) < per_page:
+        total, estimated = len(rows), False  # a first page that is not full is the whole set
+    else:
+        total, estimated = total_of(stmt)
+    more = page * per_page < total
+    capped = more and page * per_page > MAX_OFFSET
+    return rows, Total(total, estimated=estimated, more=more and not capped, capped=capped)
+
+
 # --- keyset (seek) paging -------------------------------------------------------------------
 
 def encode(values: Sequence[Any]) -> str:
@@ -203,10 +221,8 @@ def seek_page(stmt: Select[Any], keys: Sequence[Any], page: int, per_page: int, 
         # Came back from a later page: there is a next page; a previous one if more rows.
         return (rows, encode(key_of(rows[-1])) if rows else None,
                 encode(key_of(rows[0])) if rows and more and page > 1 else None)
-    if after:
-        stmt = stmt.where(_later(keys, decode(after, len(keys))))
-    else:
-        stmt = stmt.offset((page - 1) * per_page)
+    stmt = (stmt.where(_later(keys, decode(after, len(keys)))) if after
+            else stmt.offset((page - 1) * per_page))
     rows = list(db.session.scalars(stmt.order_by(*descending).limit(per_page + 1)))
     more = len(rows) > per_page
     rows = rows[:per_page]
