@@ -80,6 +80,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": None,
+    # Lists count their total exactly up to this many rows; above it they show the planner's
+    # estimate (约 N 条), so a city-wide list costs what a district's does (core.paging).
+    "LIST_EXACT_TOTAL_MAX": 10_000,
     "DIVISIONS_FILE": str(Path(__file__).parent / "data" / "divisions_tianjin.json"),
     "CATALOG_FILE": str(Path(__file__).parent / "data" / "catalog.json"),
     "JSON_AS_ASCII": False,

@@ -1,0 +1,38 @@
+"""list indexes: every list's page and count read by index at any depth and any jurisdiction
+
+Revision ID: 0012
+Revises: 0008
+Create Date: 2026-12-02 06:30:00
+
+The lists page by keyset (core.paging): each needs an index in its own order, led by what
+narrows it. Checked by tests/lists/test_plans.py (EXPLAIN of every list, district and city).
+"""
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0012'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+INDEXES = (
+    # 机构管理 and the 查看 lists (licences, filings joined to their agency): a district's
+    # agencies in id order, read from the index alone.
+    ('ix_agencies_division_id', 'agencies', ['division_code', 'id']),
+    # … and their records of one status counted from the indexes alone (agency_id's own
+    # index serves the lists without a status).
+    ('ix_licenses_status_agency', 'licenses', ['status', 'agency_id']),
+    ('ix_filings_status_agency', 'filings', ['status', 'agency_id']),
+    # 注销单位行政许可 across a city's districts, the latest decision first.
+    ('ix_revocations_decided', 'revocations', ['decision_date', 'id']),
+)
+
+
+def upgrade():
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
+
+
+def downgrade():
+    for name, table, _ in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
