@@ -17,7 +17,7 @@ from portal_plugin.core.clock import local_zone
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.models import RECORD_SOURCE
 from portal_plugin.core.pages import action_post
-from portal_plugin.core.paging import page_count
+from portal_plugin.core.paging import Total, page_count
 from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ
 from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
 from workflows import service
@@ -108,7 +108,7 @@ def list_view(step: Step) -> Callable[[], str]:
             cases, total = service.search(wf, who, query)
         except Invalid as exc:  # a page too deep to jump to, a garbled cursor
             errors.update(exc.fields)
-            cases, total = [], 0
+            cases, total = [], Total.refused(exc)
         rows = [service.to_json(case, who) for case in cases]
         for row in rows:
             # The list's own button shows where this step's decision can be taken now.
@@ -152,7 +152,7 @@ def records_view(step: Step) -> Callable[[], str]:
             rows, total, page, _ = records.search(who, query)
         except Invalid as exc:  # a page too deep to jump to, a garbled cursor
             errors.update(exc.fields)
-            rows, total, page = [], 0, 1
+            rows, total, page = [], Total.refused(exc), 1
         issued = service.issuing_cases(step.wf, records.result_key, rows)
         for row in rows:
             case_id = issued.get(row["id"])

@@ -41,13 +41,20 @@ class Total(int):
     before: str | None
     more: bool  # a list paged by number only (no cursors): there is a next page to jump to
     capped: bool  # … there are more rows, beyond MAX_OFFSET: the filter must be narrowed
+    note: str | None  # why there is no page to show (a page too deep, a garbled cursor)
 
     def __new__(cls, value: int, *, estimated: bool = False, after: str | None = None,
-                before: str | None = None, more: bool = False, capped: bool = False) -> Total:
+                before: str | None = None, more: bool = False, capped: bool = False,
+                note: str | None = None) -> Total:
         total = super().__new__(cls, value)
         total.estimated, total.after, total.before = estimated, after, before
-        total.more, total.capped = more, capped
+        total.more, total.capped, total.note = more, capped, note
         return total
+
+    @classmethod
+    def refused(cls, problem: Invalid) -> Total:
+        """The empty listing of a refused page, saying why under the list."""
+        return cls(0, note=problem.fields.get("page"))
 
     def link_args(self, args: Mapping[str, Any], page: int, step: int) -> dict[str, Any] | None:
         """The query arguments of the previous (step -1) or next (+1) page, None if none."""
