@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, literal_column, or_, select, tuple_
+from sqlalchemy import Integer, Select, and_, bindparam, func, literal_column, or_, select, tuple_
 
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.extensions import db
@@ -101,25 +102,61 @@ def contains(term: str) -> str:
     return f"%{term.replace('%', '').replace('_', '')}%"
 
 
+@dataclass(frozen=True)
+class Shaped:
+    """A list statement built once per filter shape (its values as bind parameters) and the
+    values of this request. The paging and counting statements built on it are cached too, so
+    a request only binds values: SQLAlchemy neither rebuilds nor re-keys any statement."""
+
+    stmt: Select[Any]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# Paging and counting statements built on a Shaped statement: (statement, mode) → statement.
+_BUILT: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+def _built(key: tuple[Any, ...], build: Any, shaped: bool) -> Select[Any]:
+    """The statement `build` makes, made once per key when built on a Shaped statement."""
+    if not shaped:
+        return build()
+    found = _BUILT.get(key)
+    if found is None:
+        if len(_BUILT) > 4096:  # the shapes are few; never grow without bound
+            _BUILT.clear()
+        found = _BUILT[key] = build()
+    return found
+
+
+def _parts(stmt: Select[Any] | Shaped) -> tuple[Select[Any], dict[str, Any] | None]:
+    return (stmt.stmt, stmt.params) if isinstance(stmt, Shaped) else (stmt, None)
+
+
 # --- totals ---------------------------------------------------------------------------------
 
 def exact_total_max() -> int:
     return int(current_app.config.get("LIST_EXACT_TOTAL_MAX", 10_000))
 
 
-def total_of(stmt: Select[Any]) -> tuple[int, bool]:
+def total_of(stmt: Select[Any] | Shaped) -> tuple[int, bool]:
     """(total, estimated) of the rows `stmt` selects: counted exactly up to
     LIST_EXACT_TOTAL_MAX (a count that reads no further), else the planner's estimate."""
     cap = exact_total_max()
-    rows = stmt.with_only_columns(literal_column("1"), maintain_column_froms=True)
-    counted = db.session.scalar(
-        select(func.count()).select_from(rows.order_by(None).limit(cap + 1).subquery())) or 0
+    base, params = _parts(stmt)
+
+    def capped_count() -> Select[Any]:
+        rows = base.with_only_columns(literal_column("1"), maintain_column_froms=True)
+        return select(func.count()).select_from(
+            rows.order_by(None).limit(bindparam("_cap", type_=Integer)).subquery())
+
+    counted = db.session.scalar(_built((base, "count"), capped_count, params is not None),
+                                {**(params or {}), "_cap": cap + 1}) or 0
     if counted <= cap:
         return counted, False
-    return max(estimate(stmt), cap + 1), True
+    return max(estimate(base, params), cap + 1), True
 
 
-def estimate(stmt: Select[Any]) -> int:
+def estimate(stmt: Select[Any], params: dict[str, Any] | None = None) -> int:
     """The number of rows the database expects `stmt` to return, rounded to two figures.
 
     PostgreSQL: the planner's row estimate (EXPLAIN, nothing is read); SQLite has none, so
@@ -129,12 +166,12 @@ def estimate(stmt: Select[Any]) -> int:
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
         found = session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True)
-                               .order_by(None)) or 0
+                               .order_by(None), params) or 0
     else:
-        compiled = stmt.order_by(None).compile(dialect=bind.dialect,
-                                               compile_kwargs={"render_postcompile": True})
+        state = stmt.order_by(None).compile(dialect=bind.dialect).construct_expanded_state(
+            params or None)
         plan = session.connection().exec_driver_sql(
-            "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
+            "EXPLAIN (FORMAT JSON) " + state.statement, state.parameters).scalar()
         found = int(plan[0]["Plan"]["Plan Rows"])
     return _two_figures(found)
 
@@ -205,7 +242,7 @@ def _decode_value(text: str) -> Any:
     raise ValueError(text)
 
 
-def seek_page(stmt: Select[Any], keys: Sequence[Any], page: int, per_page: int, *,
+def seek_page(stmt: Select[Any] | Shaped, keys: Sequence[Any], page: int, per_page: int, *,
               after: str | None = None, before: str | None = None,
               key_of: Any = None) -> tuple[list[Any], str | None, str | None]:
     """One page of `stmt` in descending order of `keys` (a nullable sort column, nulls first,
@@ -217,22 +254,36 @@ def seek_page(stmt: Select[Any], keys: Sequence[Any], page: int, per_page: int, 
     if after and before:
         raise Invalid({"page": BAD_CURSOR})
     key_of = key_of or (lambda row: [getattr(row, column.key) for column in keys])
-    descending = [_desc(column, index < len(keys) - 1) for index, column in enumerate(keys)]
+    base, params = _parts(stmt)
+    cursor = decode(before or after, len(keys)) if (before or after) else None
+    # The cursor's values and the page's bounds travel as bind parameters.
+    marks = [bindparam(f"_k{i}", type_=column.type) for i, column in enumerate(keys)]
+    values = {f"_k{i}": value for i, value in enumerate(cursor or ())}
+    first_null = bool(cursor) and len(keys) > 1 and cursor[0] is None
+    mode = ("before" if before else "after" if after else "offset", first_null)
+
+    def build() -> Select[Any]:
+        if before:
+            ascending = [_asc(c, i < len(keys) - 1) for i, c in enumerate(keys)]
+            return base.where(_earlier(keys, marks, first_null)).order_by(*ascending).limit(
+                bindparam("_limit", type_=Integer))
+        descending = [_desc(c, i < len(keys) - 1) for i, c in enumerate(keys)]
+        paged = base.where(_later(keys, marks, first_null)) if after else base.offset(
+            bindparam("_offset", type_=Integer))
+        return paged.order_by(*descending).limit(bindparam("_limit", type_=Integer))
+
+    bound = {**(params or {}), **values, "_limit": per_page + 1,
+             "_offset": (page - 1) * per_page}
+    if after or before:
+        bound.pop("_offset")
+    rows = list(db.session.scalars(_built((base, *mode), build, params is not None), bound))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
     if before:
-        values = decode(before, len(keys))
-        ascending = [_asc(column, index < len(keys) - 1) for index, column in enumerate(keys)]
-        rows = list(db.session.scalars(stmt.where(_earlier(keys, values))
-                                       .order_by(*ascending).limit(per_page + 1)))
-        more = len(rows) > per_page
-        rows = rows[:per_page][::-1]
+        rows.reverse()
         # Came back from a later page: there is a next page; a previous one if more rows.
         return (rows, encode(key_of(rows[-1])) if rows else None,
                 encode(key_of(rows[0])) if rows and more and page > 1 else None)
-    stmt = (stmt.where(_later(keys, decode(after, len(keys)))) if after
-            else stmt.offset((page - 1) * per_page))
-    rows = list(db.session.scalars(stmt.order_by(*descending).limit(per_page + 1)))
-    more = len(rows) > per_page
-    rows = rows[:per_page]
     return (rows, encode(key_of(rows[-1])) if more else None,
             encode(key_of(rows[0])) if rows and page > 1 else None)
 
@@ -245,21 +296,21 @@ def _asc(column: Any, nullable: bool) -> Any:
     return column.asc().nulls_last() if nullable else column.asc()
 
 
-def _later(keys: Sequence[Any], values: Sequence[Any]) -> Any:
+def _later(keys: Sequence[Any], marks: Sequence[Any], first_null: bool) -> Any:
     """Rows after the key in descending order (nulls of the sort column first)."""
     if len(keys) == 1:
-        return keys[0] < values[0]
-    (column, unique), (value, last) = keys, values
-    if value is None:
+        return keys[0] < marks[0]
+    (column, unique), (value, last) = keys, marks
+    if first_null:
         return or_(column.is_not(None), and_(column.is_(None), unique < last))
     return tuple_(column, unique) < tuple_(value, last)
 
 
-def _earlier(keys: Sequence[Any], values: Sequence[Any]) -> Any:
+def _earlier(keys: Sequence[Any], marks: Sequence[Any], first_null: bool) -> Any:
     """Rows before the key in descending order."""
     if len(keys) == 1:
-        return keys[0] > values[0]
-    (column, unique), (value, last) = keys, values
-    if value is None:
+        return keys[0] > marks[0]
+    (column, unique), (value, last) = keys, marks
+    if first_null:
         return and_(column.is_(None), unique > last)
     return or_(column.is_(None), tuple_(column, unique) > tuple_(value, last))
