@@ -7,7 +7,7 @@ dependency of the product. bench/load.py makes a throwaway virtualenv for it
 
     gunicorn -w 2 -k sync -b 127.0.0.1:PORT --chdir bench fab_peer:app
 
-GET /casesview/list/?_flt_0_workflow=licensing&_flt_0_division_code=120101&_flt_0_status=submitted
+GET /casesview/list/?_flt_3_workflow=licensing&_flt_3_division_code=120101&_flt_3_status=submitted
 lists 20 licensing cases of a district by status, newest first, with the columns of our
 行政许可受理 page; the public role may read it (no sign-in, so the peer does strictly less
 than our page, which checks the officer's session). Its security tables (ab_*) are created in

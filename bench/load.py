@@ -159,11 +159,14 @@ ENDPOINTS = [
              "session_city", "行政许可受理"),
     Endpoint("deep_15000", "page approved, city, p. 15000", "app", CITY_APPROVED,
              "session_city", "行政许可受理"),
-    Endpoint("small_page", "page 受理, district, small DB", "small",
-             "/licensing/accept?status=submitted&division=120101", "session", "行政许可受理"),
+    # 10k → 1M: the district's 受理 page with every status it offers (a full page on both).
+    Endpoint("page_all", "page 受理 all statuses, district", "app",
+             "/licensing/accept?division=120101", "session", "行政许可受理"),
+    Endpoint("small_page", "… the same, small DB", "small",
+             "/licensing/accept?division=120101", "session", "行政许可受理"),
     Endpoint("fab", "Flask-AppBuilder list (peer)", "fab",
-             "/casesview/list/?_flt_0_workflow=licensing&_flt_0_division_code=120101"
-             "&_flt_0_status=submitted", "", "XK"),
+             "/casesview/list/?_flt_3_workflow=licensing&_flt_3_division_code=120101"
+             "&_flt_3_status=submitted", "", "XK"),
 ]
 
 
@@ -503,7 +506,7 @@ def targets(args: argparse.Namespace, endpoints: dict[str, Endpoint]) -> None:
         rows.append(("city's first page of approved cases, database CPU ≤ 5 ms",
                      f"{first.db_cpu_ms:.2f} ms per request (the statements' own time: see "
                      "the anatomy)", first.db_cpu_ms <= 5))
-    ratio("small DB → big DB, district page cost ≤ 1.3 ×", "page", "small_page", 1.3,
+    ratio("small DB → big DB, district page cost ≤ 1.3 ×", "page_all", "small_page", 1.3,
           at_least=False)
     print()
     print("targets (issue 16), from the median round")
@@ -716,6 +719,7 @@ def main() -> None:
     endpoints = {e.key: e for e in ENDPOINTS}
     if not args.small_database_url:
         endpoints.pop("small_page")
+        endpoints.pop("page_all")
     else:
         print(f"small database {make_url(args.small_database_url).database}: "
               f"{database_check(args.small_database_url):,} cases")
