@@ -505,8 +505,9 @@ def load(conn: psycopg.Connection, args: argparse.Namespace, rng: random.Random,
         fk_note = "FK triggers on (not a superuser)"
     cur.execute("SET synchronous_commit = off")
     cur.execute("SET maintenance_work_mem = '512MB'")
-    # The tables that refer to agencies (left empty here) must be truncated with them.
-    cur.execute(f"TRUNCATE {', '.join(DATA_TABLES)}, job_fairs, import_batches RESTART IDENTITY")
+    # The tables that refer to the data tables (left empty here: job fairs, annual reports,
+    # revocations, import batches … whatever the migrations add) must be truncated with them.
+    cur.execute(f"TRUNCATE {', '.join(DATA_TABLES + referring_tables(cur))} RESTART IDENTITY")
     cur.execute("""
         SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
         FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
@@ -1032,6 +1033,20 @@ def audit_events(rng: random.Random, out: list[tuple[float, str]], case_id: int,
             stamp(at), actor, actor_name, actor_division, ROLE_JSON[roles],
             "submit" if action == "resubmit" else action, "case", str(case_id), source, target,
             why, json.dumps(data), ip)) + "\n"))
+
+
+def referring_tables(cur: psycopg.Cursor) -> tuple[str, ...]:
+    """Every table that refers to a data table, directly or through another such table
+    (TRUNCATE refuses to leave a foreign key pointing into a truncated table)."""
+    cur.execute("""
+        WITH RECURSIVE refs(name) AS (
+            SELECT unnest(%s::text[])
+            UNION
+            SELECT c.conrelid::regclass::text FROM pg_constraint c
+            JOIN refs r ON c.confrelid::regclass::text = r.name WHERE c.contype = 'f')
+        SELECT name FROM refs WHERE name <> ALL(%s::text[]) ORDER BY 1""",
+                (list(DATA_TABLES), list(DATA_TABLES)))
+    return tuple(name for (name,) in cur.fetchall())
 
 
 def check_foreign_keys(cur: psycopg.Cursor) -> list[str]:

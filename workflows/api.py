@@ -84,9 +84,10 @@ def list_cases(wf: str) -> Response:
         case_no=request.args.get("case_no") or None,
         division=request.args.get("division") or None,
         submitted_from=date_arg("submitted_from"), submitted_to=date_arg("submitted_to"),
-        page=int_arg("page", 1), per_page=int_arg("per_page", 20))
+        page=int_arg("page", 1), per_page=int_arg("per_page", 20),
+        after=request.args.get("after") or None, before=request.args.get("before") or None)
     cases, total = service.search(case_type(wf), identity(), query)
-    return page_of((cases, total, *page_bounds(query.page, query.per_page)),
+    return page_of((cases, total, *page_bounds(query.page, query.per_page, seeking=True)),
                    lambda case: service.to_json(case, identity()))
 
 
@@ -160,4 +161,5 @@ def record_query() -> records.RecordQuery:
         number=request.args.get("number") or None, status=request.args.get("status") or None,
         division=request.args.get("division") or None,
         granted_from=date_arg("granted_from"), granted_to=date_arg("granted_to"),
-        page=int_arg("page", 1), per_page=int_arg("per_page", 20))
+        page=int_arg("page", 1), per_page=int_arg("per_page", 20),
+        after=request.args.get("after") or None, before=request.args.get("before") or None)

@@ -14,9 +14,10 @@ from portal_plugin.core import catalog, schemas
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import form_version
 from portal_plugin.core.clock import local_zone, today
+from portal_plugin.core.errors import Invalid
 from portal_plugin.core.models import RECORD_SOURCE
 from portal_plugin.core.pages import action_post
-from portal_plugin.core.paging import page_count
+from portal_plugin.core.paging import Total, page_count
 from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ, WORKFLOW_REVIEW
 from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
 from workflows import service
@@ -103,8 +104,13 @@ def list_view(step: Step) -> Callable[[], str]:
             division=division or None,
             submitted_from=date_arg(request.args, "submitted_from", errors),
             submitted_to=date_arg(request.args, "submitted_to", errors),
-            page=_page(), per_page=PER_PAGE)
-        cases, total = service.search(wf, who, query)
+            page=_page(), per_page=PER_PAGE, after=request.args.get("after") or None,
+            before=request.args.get("before") or None)
+        try:
+            cases, total = service.search(wf, who, query)
+        except Invalid as exc:  # a page too deep to jump to, a garbled cursor
+            errors.update(exc.fields)
+            cases, total = [], Total.refused(exc)
         rows = [service.to_json(case, who) for case in cases]
         for row in rows:
             # The list's own button shows where this step's decision can be taken now.
@@ -142,8 +148,13 @@ def records_view(step: Step) -> Callable[[], str]:
             division=district_arg(request.args, divisions, errors) or None,
             granted_from=date_arg(request.args, "granted_from", errors),
             granted_to=date_arg(request.args, "granted_to", errors),
-            page=_page(), per_page=PER_PAGE)
-        rows, total, page, _ = records.search(who, query)
+            page=_page(), per_page=PER_PAGE, after=request.args.get("after") or None,
+            before=request.args.get("before") or None)
+        try:
+            rows, total, page, _ = records.search(who, query)
+        except Invalid as exc:  # a page too deep to jump to, a garbled cursor
+            errors.update(exc.fields)
+            rows, total, page = [], Total.refused(exc), 1
         issued = service.issuing_cases(step.wf, records.result_key, rows)
         for row in rows:
             case_id = issued.get(row["id"])

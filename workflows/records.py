@@ -6,14 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
 
 from portal_plugin.core.errors import Invalid
-from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, Agency, Filing, License
-from portal_plugin.core.paging import contains, page_bounds
+from portal_plugin.core.paging import Total, contains, page_bounds, seek_page, total_of
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class RecordQuery:
     granted_to: dt.date | None = None
     page: int = 1
     per_page: int = 20
+    after: str | None = None  # the cursors of the pages around, see core.paging.seek_page
+    before: str | None = None
 
 
 def agency_json(agency: Agency) -> dict[str, Any]:
@@ -62,11 +64,15 @@ def _search(model: type[License] | type[Filing], number: Any, granted: Any,
         stmt = stmt.where(granted >= query.granted_from)
     if query.granted_to:
         stmt = stmt.where(granted <= query.granted_to)
-    page, per_page = page_bounds(query.page, query.per_page)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(stmt.order_by(model.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total or 0), page, per_page
+    page, per_page = page_bounds(query.page, query.per_page,
+                                 seeking=bool(query.after or query.before))
+    rows, after, before = seek_page(stmt.options(contains_eager(model.agency)), (model.id,),
+                                    page, per_page, after=query.after, before=query.before)
+    if page == 1 and after is None and not (query.after or query.before):
+        total, estimated = len(rows), False  # a first page that is not full is the whole set
+    else:
+        total, estimated = total_of(stmt)
+    return rows, Total(total, estimated=estimated, after=after, before=before), page, per_page
 
 
 def search_licenses(identity: Identity, query: RecordQuery) -> tuple[list[dict[str, Any]], int,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import defer
 
 from portal_plugin.core import audit
@@ -18,7 +19,15 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import AuditEvent
-from portal_plugin.core.paging import MAX_PER_PAGE, contains, page_bounds
+from portal_plugin.core.paging import (
+    MAX_PER_PAGE,
+    Shaped,
+    Total,
+    contains,
+    page_bounds,
+    seek_page,
+    total_of,
+)
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from workflows import branch, calendar, change, deregistration, engine, filing, licensing, state
@@ -115,54 +124,92 @@ class CaseQuery:
     submitted_to: dt.date | None = None
     page: int = 1
     per_page: int = 20
+    after: str | None = None  # the cursor of the page before (下一页), see core.paging
+    before: str | None = None  # the cursor of the page after (上一页)
 
 
-def _scoped(wf: CaseType, identity: Identity) -> Select[Any]:
-    """Officers see their jurisdiction's submitted cases; clerks their own agency's."""
-    query = select(Case).where(Case.workflow == wf.name)
-    if identity.is_officer:
-        covered = sorted(jurisdiction(identity))
-        return query.where(or_(Case.division_code.in_(covered),
-                               Case.origin_division_code.in_(covered)), Case.status != "draft")
-    return query.where(Case.credit_code == identity.agency_credit_code)
+# A list's order, newest first: the sort key of keyset paging (core.paging.seek_page).
+CASE_ORDER = (Case.submitted_at, Case.id)
 
 
-def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Case], int]:
-    """One page of cases in scope, newest first, with the total count."""
+@functools.lru_cache(maxsize=512)
+def _filtered(officer: bool, shape: frozenset[str]) -> Select[Any]:
+    """The list statement of one filter shape (which filters are set), built once: every
+    value is a bind parameter, so SQLAlchemy reuses its compiled form (core.paging.Shaped)."""
+    stmt = select(Case).where(Case.workflow == bindparam("wf"))
+    if officer:
+        # A district move's case is seen by the old district too (origin_division_code).
+        stmt = stmt.where(or_(Case.division_code.in_(bindparam("divisions", expanding=True)),
+                              Case.origin_division_code.in_(bindparam("divisions",
+                                                                      expanding=True))),
+                          Case.status != "draft")
+    else:
+        stmt = stmt.where(Case.credit_code == bindparam("own_code"))
+    if "status" in shape:
+        stmt = stmt.where(Case.status == bindparam("status"))
+    elif "statuses" in shape:
+        stmt = stmt.where(Case.status.in_(bindparam("statuses", expanding=True)))
+    if "division" in shape:
+        stmt = stmt.where(Case.division_code == bindparam("division"))
+    if "q" in shape:
+        stmt = stmt.where(or_(Case.agency_name.like(bindparam("q_like")),
+                              Case.credit_code == bindparam("q_code"),
+                              Case.case_no == bindparam("q")))
+    if "name_like" in shape:
+        stmt = stmt.where(Case.agency_name.like(bindparam("name_like")))
+    if "credit_code" in shape:
+        stmt = stmt.where(Case.credit_code == bindparam("credit_code"))
+    if "case_no" in shape:
+        stmt = stmt.where(Case.case_no == bindparam("case_no"))
+    if "submitted_from" in shape:
+        stmt = stmt.where(Case.submitted_at >= bindparam("submitted_from", type_=Case.submitted_at.type))
+    if "submitted_to" in shape:
+        stmt = stmt.where(Case.submitted_at < bindparam("submitted_to", type_=Case.submitted_at.type))
+    return stmt.options(defer(Case.payload))
+
+
+def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Case], Total]:
+    """One page of cases in scope, newest first, with the total count (an estimate above
+    LIST_EXACT_TOTAL_MAX) and the cursors of the pages around it."""
     if not engine.can_read(identity, wf):
         raise Forbidden("您的业务角色无权查看此业务")
-    stmt = _scoped(wf, identity)
+    values: dict[str, Any] = {"wf": wf.name}
+    if identity.is_officer:
+        values["divisions"] = sorted(jurisdiction(identity))
+    else:
+        values["own_code"] = identity.agency_credit_code
     if query.status:
         if query.status not in engine.STATUS_LABELS:
             raise Invalid({"status": "不是有效的状态"})
-        stmt = stmt.where(Case.status == query.status)
+        values["status"] = query.status
     elif query.statuses:
-        stmt = stmt.where(Case.status.in_(query.statuses))
+        values["statuses"] = list(query.statuses)
     if query.division:
-        stmt = stmt.where(Case.division_code == query.division)
+        values["division"] = query.division
     if query.q:
         term = query.q.strip()
-        stmt = stmt.where(or_(Case.agency_name.like(contains(term)),
-                              Case.credit_code == term.upper(), Case.case_no == term))
+        values.update(q=term, q_like=contains(term), q_code=term.upper())
     if query.name:
-        stmt = stmt.where(Case.agency_name.like(contains(query.name.strip())))
+        values["name_like"] = contains(query.name.strip())
     if query.credit_code:
-        stmt = stmt.where(Case.credit_code == query.credit_code.strip().upper())
+        values["credit_code"] = query.credit_code.strip().upper()
     if query.case_no:
-        stmt = stmt.where(Case.case_no == query.case_no.strip())
+        values["case_no"] = query.case_no.strip()
     if query.submitted_from:
-        stmt = stmt.where(Case.submitted_at >= start_of(query.submitted_from))
+        values["submitted_from"] = start_of(query.submitted_from)
     if query.submitted_to:
-        stmt = stmt.where(Case.submitted_at < start_of(query.submitted_to + dt.timedelta(days=1)))
-    page, per_page = page_bounds(query.page, query.per_page)
-    rows = list(db.session.scalars(
-        stmt.options(defer(Case.payload))
-        .order_by(Case.submitted_at.desc().nulls_first(), Case.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
-    ))
-    if page == 1 and len(rows) < per_page:
-        return rows, len(rows)  # a first page that is not full is the whole set
-    return rows, db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+        values["submitted_to"] = start_of(query.submitted_to + dt.timedelta(days=1))
+    shape = frozenset(values) - {"wf", "divisions", "own_code", "q_like", "q_code"}
+    stmt = Shaped(_filtered(identity.is_officer, shape), values)
+    page, per_page = page_bounds(query.page, query.per_page,
+                                 seeking=bool(query.after or query.before))
+    rows, after, before = seek_page(stmt, CASE_ORDER, page, per_page, after=query.after,
+                                    before=query.before)
+    if page == 1 and after is None and not (query.after or query.before):
+        total, estimated = len(rows), False  # a first page that is not full is the whole set
+    else:
+        total, estimated = total_of(stmt)
+    return rows, Total(total, estimated=estimated, after=after, before=before)
 
 
 def issuing_cases(wf: str, key: str, records: list[dict[str, Any]]) -> dict[int, int]:

@@ -28,7 +28,7 @@ from portal_plugin.core.models import (
     Filing,
     License,
 )
-from portal_plugin.core.paging import contains, page_bounds
+from portal_plugin.core.paging import contains, offset_page, page_bounds
 from portal_plugin.core.permissions import PERMISSIONS
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
@@ -265,11 +265,9 @@ def search(identity: Identity, query: AgencyQuery) -> tuple[list[Agency], int, i
         stmt = stmt.where(or_(Agency.name.like(contains(term)),
                               Agency.credit_code.like(contains(term.upper()))))
     page, per_page = page_bounds(query.page, query.per_page)
-    total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
-    rows = db.session.scalars(stmt.options(selectinload(Agency.parent))
-                              .order_by(Agency.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total), page, per_page
+    rows, total = offset_page(stmt, (Agency.id.desc(),), page, per_page,
+                              options=(selectinload(Agency.parent),))
+    return rows, total, page, per_page
 
 
 def to_json(agency: Agency) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction, own_valid_agency, scope
 from portal_plugin.core.models import MAX_ID, Agency, AuditEvent, Filing, License
-from portal_plugin.core.paging import page_bounds
+from portal_plugin.core.paging import offset_page, page_bounds
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from workflows import state
@@ -216,11 +216,9 @@ def search(identity: Identity, query: ReportQuery) -> tuple[list[AnnualReport], 
     if query.name and query.name.strip():
         stmt = stmt.where(AnnualReport.name.contains(query.name.strip(), autoescape=True))
     page, per_page = page_bounds(query.page, query.per_page)
-    total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
-    rows = db.session.scalars(stmt.order_by(AnnualReport.year.desc(), AnnualReport.name,
-                                            AnnualReport.id)
-                              .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total), page, per_page
+    rows, total = offset_page(stmt, (AnnualReport.year.desc(), AnnualReport.name,
+                                     AnnualReport.id), page, per_page)
+    return rows, total, page, per_page
 
 
 def get(identity: Identity, report_id: int) -> AnnualReport:

@@ -8,13 +8,13 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import boundary, pii, queryargs
 from portal_plugin.core.errors import Conflict, Invalid, Malformed
 from portal_plugin.core.models import MAX_ID
-from portal_plugin.core.paging import Found
+from portal_plugin.core.paging import Found, Total
 
 # A page form always carries the version it was rendered with (a hidden field).
 PAGE_VERSION_MISSING = "页面已过期，请刷新后重试"
@@ -83,8 +83,26 @@ def date_arg(name: str) -> dt.date | None:
 
 
 def page_of(found: Found, row: Callable[[Any], Any] = lambda r: r) -> Response:
-    """One page of a service's search as the API's list object (items, total, page, per_page);
-    identity numbers and phones masked (core.pii), as every list shows them."""
+    """One page of a service's search as the API's list object (items, total, page, per_page),
+    identity numbers and phones masked (core.pii) as every list shows them.
+
+    The object keeps CONTRACT.md's shape; what a keyset-paged list adds travels in headers:
+    `Link` (rel="next" / "prev", the URLs that seek to the pages around this one, RFC 8288)
+    and `X-Total-Estimated: true` when `total` is the planner's estimate (above
+    LIST_EXACT_TOTAL_MAX rows).
+    """
     rows, total, page, per_page = found
-    return jsonify({"items": [pii.masked(row(r)) for r in rows], "total": total, "page": page,
-                    "per_page": per_page})
+    answer = jsonify({"items": [pii.masked(row(r)) for r in rows], "total": int(total), "page": page,
+                      "per_page": per_page})
+    if isinstance(total, Total):
+        links = []
+        for rel, step in (("prev", -1), ("next", 1)):
+            args = total.link_args(request.args, page, step)
+            if args is not None:
+                url = url_for(request.endpoint or "", **(request.view_args or {}), **args)
+                links.append(f'<{url}>; rel="{rel}"')
+        if links:
+            answer.headers["Link"] = ", ".join(links)
+        if total.estimated:
+            answer.headers["X-Total-Estimated"] = "true"
+    return answer

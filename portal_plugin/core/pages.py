@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from portal_plugin.core.errors import Conflict, Invalid
-from portal_plugin.core.paging import Found, page_count
+from portal_plugin.core.paging import Found, Total, page_count
 
 T = TypeVar("T")
 
@@ -24,7 +24,7 @@ def list_page(template: str, search: Callable[[], Found], *, row: Callable[[Any]
         rows, total, page, per_page = search()
         errors: dict[str, str] = {}
     except Invalid as exc:
-        rows, total, page, per_page, errors = [], 0, 1, 1, exc.fields
+        rows, total, page, per_page, errors = [], Total.refused(exc), 1, 1, exc.fields
     return render_template(
         template, rows=[row(r) for r in rows], total=total, page=page,
         pages=page_count(total, per_page), errors=errors, args=request.args, **context,

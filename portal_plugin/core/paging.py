@@ -1,23 +1,95 @@
-"""Paged list queries: the page bounds every list accepts, the page count, the LIKE pattern."""
+"""Paged list queries: the page bounds every list accepts, the page count, the LIKE pattern;
+totals that stay cheap on any result size, and keyset (seek) paging that costs the same at any
+depth.
+
+* A page number skips at most MAX_OFFSET rows (OFFSET reads and throws away every row it
+  skips); deeper pages are reached with 上一页 / 下一页, which carry the position of the page's
+  first or last row (`before` / `after`, a cursor) instead of a row count.
+* The total is counted exactly up to `LIST_EXACT_TOTAL_MAX` rows (a count that stops there);
+  above it the planner's estimate is shown as "约 N 条" (`Total.estimated`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
+from sqlalchemy import Integer, Select, and_, bindparam, func, literal_column, or_, select, tuple_
+
 from portal_plugin.core.errors import Invalid
+from portal_plugin.core.extensions import db
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
+# The rows a page number may skip with OFFSET; deeper pages are reached by cursor.
+MAX_OFFSET = 10_000
+DEEP_PAGE = "页码太靠后：请缩小查询条件，或用【上一页】/【下一页】逐页翻看"
+BAD_CURSOR = "翻页位置无效，请从第一页重新查询"
+CURSOR_ARGS = ("after", "before")
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class Total(int):
+    """A list's total (exact, or the planner's estimate when `estimated`) and where the page
+    stands: `after` / `before` are the cursors of the next and the previous page (None when
+    there is none), so the pager's links seek instead of skipping rows."""
+
+    estimated: bool
+    after: str | None
+    before: str | None
+    more: bool  # a list paged by number only (no cursors): there is a next page to jump to
+    capped: bool  # … there are more rows, beyond MAX_OFFSET: the filter must be narrowed
+    note: str | None  # why there is no page to show (a page too deep, a garbled cursor)
+
+    def __new__(cls, value: int, *, estimated: bool = False, after: str | None = None,
+                before: str | None = None, more: bool = False, capped: bool = False,
+                note: str | None = None) -> Total:
+        total = super().__new__(cls, value)
+        total.estimated, total.after, total.before = estimated, after, before
+        total.more, total.capped, total.note = more, capped, note
+        return total
+
+    @classmethod
+    def refused(cls, problem: Invalid) -> Total:
+        """The empty listing of a refused page, saying why under the list."""
+        return cls(0, note=problem.fields.get("page"))
+
+    def link_args(self, args: Mapping[str, Any], page: int, step: int) -> dict[str, Any] | None:
+        """The query arguments of the previous (step -1) or next (+1) page, None if none."""
+        base = {k: v for k, v in dict(args).items() if k not in CURSOR_ARGS}
+        if step < 0:
+            if page <= 1:
+                return None
+            if page == 2 or not self.before:
+                return {**base, "page": page - 1}  # page 1 is always the newest rows
+            return {**base, "page": page - 1, "before": self.before}
+        if self.after:
+            return {**base, "page": page + 1, "after": self.after}
+        return {**base, "page": page + 1} if self.more else None
+
+    def shown(self) -> str:
+        """The total as the pager says it: 共 N 条, or 约 N 条 for an estimate."""
+        return f"约 {self:,} 条" if self.estimated else f"共 {int(self)} 条"
+
 
 # What a service's search returns: the page's rows, the total, the page and its size.
 Found = tuple[list[Any], int, int, int]
 
 
-def page_bounds(page: int, per_page: int) -> tuple[int, int]:
-    """The page and page size to use; absurd page numbers are refused, not sent to the database."""
+def page_bounds(page: int, per_page: int, *, seeking: bool = False) -> tuple[int, int]:
+    """The page and page size to use; absurd page numbers are refused, not sent to the database.
+
+    Without a cursor (`seeking`) a page number may skip at most MAX_OFFSET rows.
+    """
     if page > MAX_PAGE:
         raise Invalid({"page": f"页码不能超过{MAX_PAGE}"})
-    return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+    page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+    if not seeking and (page - 1) * per_page > MAX_OFFSET:
+        raise Invalid({"page": DEEP_PAGE})
+    return page, per_page
 
 
 def page_count(total: int, per_page: int) -> int:
@@ -28,3 +100,217 @@ def page_count(total: int, per_page: int) -> int:
 def contains(term: str) -> str:
     """A LIKE pattern for a substring, with the user's wildcards taken literally away."""
     return f"%{term.replace('%', '').replace('_', '')}%"
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """A list statement built once per filter shape (its values as bind parameters) and the
+    values of this request. The paging and counting statements built on it are cached too, so
+    a request only binds values: SQLAlchemy neither rebuilds nor re-keys any statement."""
+
+    stmt: Select[Any]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# Paging and counting statements built on a Shaped statement: (statement, mode) → statement.
+_BUILT: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+def _built(key: tuple[Any, ...], build: Any, shaped: bool) -> Select[Any]:
+    """The statement `build` makes, made once per key when built on a Shaped statement."""
+    if not shaped:
+        return build()
+    found = _BUILT.get(key)
+    if found is None:
+        if len(_BUILT) > 4096:  # the shapes are few; never grow without bound
+            _BUILT.clear()
+        found = _BUILT[key] = build()
+    return found
+
+
+def _parts(stmt: Select[Any] | Shaped) -> tuple[Select[Any], dict[str, Any] | None]:
+    return (stmt.stmt, stmt.params) if isinstance(stmt, Shaped) else (stmt, None)
+
+
+# --- totals ---------------------------------------------------------------------------------
+
+def exact_total_max() -> int:
+    return int(current_app.config.get("LIST_EXACT_TOTAL_MAX", 10_000))
+
+
+def total_of(stmt: Select[Any] | Shaped) -> tuple[int, bool]:
+    """(total, estimated) of the rows `stmt` selects: counted exactly up to
+    LIST_EXACT_TOTAL_MAX (a count that reads no further), else the planner's estimate."""
+    cap = exact_total_max()
+    base, params = _parts(stmt)
+
+    def capped_count() -> Select[Any]:
+        rows = base.with_only_columns(literal_column("1"), maintain_column_froms=True)
+        return select(func.count()).select_from(
+            rows.order_by(None).limit(bindparam("_cap", type_=Integer)).subquery())
+
+    counted = db.session.scalar(_built((base, "count"), capped_count, params is not None),
+                                {**(params or {}), "_cap": cap + 1}) or 0
+    if counted <= cap:
+        return counted, False
+    return max(estimate(base, params), cap + 1), True
+
+
+def estimate(stmt: Select[Any], params: dict[str, Any] | None = None) -> int:
+    """The number of rows the database expects `stmt` to return, rounded to two figures.
+
+    PostgreSQL: the planner's row estimate (EXPLAIN, nothing is read); SQLite has none, so
+    there it is the count itself.
+    """
+    session = db.session
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        found = session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True)
+                               .order_by(None), params) or 0
+    else:
+        state = stmt.order_by(None).compile(dialect=bind.dialect).construct_expanded_state(
+            params or None)
+        plan = session.connection().exec_driver_sql(
+            "EXPLAIN (FORMAT JSON) " + state.statement, state.parameters).scalar()
+        found = int(plan[0]["Plan"]["Plan Rows"])
+    return _two_figures(found)
+
+
+def _two_figures(n: int) -> int:
+    if n < 100:
+        return n
+    scale = 10 ** (len(str(n)) - 2)
+    return round(n / scale) * scale
+
+
+def offset_page(stmt: Select[Any], order: Sequence[Any], page: int, per_page: int, *,
+                options: Sequence[Any] = (), scalars: bool = True) -> tuple[list[Any], Total]:
+    """One page of `stmt` by page number (OFFSET, at most MAX_OFFSET rows skipped: see
+    page_bounds) and its total; past MAX_OFFSET the pager asks for a narrower filter."""
+    paged = stmt.options(*options).order_by(*order).offset((page - 1) * per_page).limit(per_page)
+    rows = list(db.session.scalars(paged) if scalars else db.session.execute(paged))
+    if page == 1 and len(rows) < per_page:
+        total, estimated = len(rows), False  # a first page that is not full is the whole set
+    else:
+        total, estimated = total_of(stmt)
+    more = page * per_page < total
+    capped = more and page * per_page > MAX_OFFSET
+    return rows, Total(total, estimated=estimated, more=more and not capped, capped=capped)
+
+
+# --- keyset (seek) paging -------------------------------------------------------------------
+
+def encode(values: Sequence[Any]) -> str:
+    """A cursor: the sort key of a row, as URL-safe text."""
+    return "~".join(_encode_value(v) for v in values)
+
+
+def _encode_value(value: Any) -> str:
+    if value is None:
+        return "n"
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return "t" + str((moment - EPOCH) // dt.timedelta(microseconds=1))
+    if isinstance(value, dt.date):
+        return "d" + value.isoformat()
+    if isinstance(value, int):
+        return "i" + str(value)
+    raise TypeError(f"cannot page on {type(value).__name__}")
+
+
+def decode(cursor: str, size: int) -> list[Any]:
+    """The sort key a cursor names; a garbled one is 422."""
+    parts = cursor.split("~")
+    if len(parts) != size or len(cursor) > 200:
+        raise Invalid({"page": BAD_CURSOR})
+    try:
+        return [_decode_value(part) for part in parts]
+    except (ValueError, OverflowError):
+        raise Invalid({"page": BAD_CURSOR}) from None
+
+
+def _decode_value(text: str) -> Any:
+    kind, rest = text[:1], text[1:]
+    if kind == "n" and not rest:
+        return None
+    if kind == "t":
+        return EPOCH + dt.timedelta(microseconds=int(rest))
+    if kind == "d":
+        return dt.date.fromisoformat(rest)
+    if kind == "i":
+        return int(rest)
+    raise ValueError(text)
+
+
+def seek_page(stmt: Select[Any] | Shaped, keys: Sequence[Any], page: int, per_page: int, *,
+              after: str | None = None, before: str | None = None,
+              key_of: Any = None) -> tuple[list[Any], str | None, str | None]:
+    """One page of `stmt` in descending order of `keys` (a nullable sort column, nulls first,
+    then a unique non-null column; or the unique column alone), by cursor or by page number.
+
+    Returns the rows and the cursors of the next and the previous page (None when there is
+    none). `key_of(row)` gives a row's key values (default: the key columns' attributes).
+    """
+    if after and before:
+        raise Invalid({"page": BAD_CURSOR})
+    key_of = key_of or (lambda row: [getattr(row, column.key) for column in keys])
+    base, params = _parts(stmt)
+    cursor = decode(before or after, len(keys)) if (before or after) else None
+    # The cursor's values and the page's bounds travel as bind parameters.
+    marks = [bindparam(f"_k{i}", type_=column.type) for i, column in enumerate(keys)]
+    values = {f"_k{i}": value for i, value in enumerate(cursor or ())}
+    first_null = bool(cursor) and len(keys) > 1 and cursor[0] is None
+    mode = ("before" if before else "after" if after else "offset", first_null)
+
+    def build() -> Select[Any]:
+        if before:
+            ascending = [_asc(c, i < len(keys) - 1) for i, c in enumerate(keys)]
+            return base.where(_earlier(keys, marks, first_null)).order_by(*ascending).limit(
+                bindparam("_limit", type_=Integer))
+        descending = [_desc(c, i < len(keys) - 1) for i, c in enumerate(keys)]
+        paged = base.where(_later(keys, marks, first_null)) if after else base.offset(
+            bindparam("_offset", type_=Integer))
+        return paged.order_by(*descending).limit(bindparam("_limit", type_=Integer))
+
+    bound = {**(params or {}), **values, "_limit": per_page + 1,
+             "_offset": (page - 1) * per_page}
+    if after or before:
+        bound.pop("_offset")
+    rows = list(db.session.scalars(_built((base, *mode), build, params is not None), bound))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if before:
+        rows.reverse()
+        # Came back from a later page: there is a next page; a previous one if more rows.
+        return (rows, encode(key_of(rows[-1])) if rows else None,
+                encode(key_of(rows[0])) if rows and more and page > 1 else None)
+    return (rows, encode(key_of(rows[-1])) if more else None,
+            encode(key_of(rows[0])) if rows and page > 1 else None)
+
+
+def _desc(column: Any, nullable: bool) -> Any:
+    return column.desc().nulls_first() if nullable else column.desc()
+
+
+def _asc(column: Any, nullable: bool) -> Any:
+    return column.asc().nulls_last() if nullable else column.asc()
+
+
+def _later(keys: Sequence[Any], marks: Sequence[Any], first_null: bool) -> Any:
+    """Rows after the key in descending order (nulls of the sort column first)."""
+    if len(keys) == 1:
+        return keys[0] < marks[0]
+    (column, unique), (value, last) = keys, marks
+    if first_null:
+        return or_(column.is_not(None), and_(column.is_(None), unique < last))
+    return tuple_(column, unique) < tuple_(value, last)
+
+
+def _earlier(keys: Sequence[Any], marks: Sequence[Any], first_null: bool) -> Any:
+    """Rows before the key in descending order."""
+    if len(keys) == 1:
+        return keys[0] > marks[0]
+    (column, unique), (value, last) = keys, marks
+    if first_null:
+        return and_(column.is_(None), unique > last)
+    return or_(column.is_(None), tuple_(column, unique) > tuple_(value, last))

@@ -22,7 +22,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import scope
 from portal_plugin.core.models import AGENCY_STATUS, MAX_ID, RECORD_SOURCE, Agency, Filing, License
-from portal_plugin.core.paging import contains, page_bounds
+from portal_plugin.core.paging import contains, offset_page, page_bounds
 from portal_plugin.core.transaction import atomic
 from portal_plugin.history import workbook
 from portal_plugin.history.checks import Lookups, RowResult, Scan, check_row, display, registry_conflicts
@@ -212,11 +212,8 @@ def get_batch(identity: Identity, batch_id: int, *, lock: bool = False) -> Impor
 def list_batches(identity: Identity, page: int = 1, per_page: int = 20
                  ) -> tuple[list[ImportBatch], int, int, int]:
     page, per_page = page_bounds(page, per_page)
-    stmt = _batches(identity)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.session.scalars(stmt.order_by(ImportBatch.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total), page, per_page
+    rows, total = offset_page(_batches(identity), (ImportBatch.id.desc(),), page, per_page)
+    return rows, total, page, per_page
 
 
 def report(identity: Identity, batch_id: int) -> tuple[ImportBatch, bytes]:
@@ -439,12 +436,11 @@ def search_records(identity: Identity, query: RecordQuery
         stmt = stmt.where(ImportBatch.committed_at < start_of(
             query.imported_to + dt.timedelta(days=1)))
     page, per_page = page_bounds(query.page, query.per_page)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.order_by(ImportBatch.committed_at.desc(), Agency.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
+    rows, total = offset_page(stmt, (ImportBatch.committed_at.desc(), Agency.id.desc()), page,
+                              per_page, scalars=False)
     numbers = _numbers([agency.id for agency, _ in rows])
     return ([record_json(agency, committed, numbers.get(agency.id, {}))
-             for agency, committed in rows], int(total or 0), page, per_page)
+             for agency, committed in rows], total, page, per_page)
 
 
 def _numbers(agency_ids: list[int]) -> dict[int, dict[str, str]]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from portal_plugin.core import audit, catalog
@@ -17,7 +17,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction, own_valid_agency, scope
 from portal_plugin.core.models import MAX_ID
-from portal_plugin.core.paging import contains, page_bounds
+from portal_plugin.core.paging import contains, offset_page, page_bounds
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from portal_plugin.job_fairs.models import JobFair
@@ -100,11 +100,9 @@ def search(identity: Identity, query: FairQuery) -> tuple[list[JobFair], int, in
     if query.held_to:
         stmt = stmt.where(JobFair.start_at < start_of(query.held_to + dt.timedelta(days=1)))
     page, per_page = page_bounds(query.page, query.per_page)
-    total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
-    rows = db.session.scalars(stmt.options(selectinload(JobFair.agency))
-                              .order_by(JobFair.start_at.desc(), JobFair.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total), page, per_page
+    rows, total = offset_page(stmt, (JobFair.start_at.desc(), JobFair.id.desc()), page, per_page,
+                              options=(selectinload(JobFair.agency),))
+    return rows, total, page, per_page
 
 
 def get(identity: Identity, fair_id: int) -> JobFair:

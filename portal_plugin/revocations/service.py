@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal_plugin.core import audit, catalog
@@ -16,7 +16,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import in_jurisdiction, jurisdiction, scope
 from portal_plugin.core.models import LICENSE_STATUS, Agency, License
-from portal_plugin.core.paging import page_bounds
+from portal_plugin.core.paging import offset_page, page_bounds
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from portal_plugin.revocations.models import STATUS_BY_GROUND, Revocation
@@ -137,12 +137,10 @@ def search(identity: Identity, query: RevocationQuery) -> tuple[list[Revocation]
     if query.license_number and query.license_number.strip():
         joined = joined.where(License.license_number == query.license_number.strip())
     page, per_page = page_bounds(query.page, query.per_page)
-    total = db.session.scalar(joined.with_only_columns(func.count()).order_by(None)) or 0
-    rows = db.session.scalars(
-        joined.options(contains_eager(Revocation.agency), contains_eager(Revocation.license))
-        .order_by(Revocation.decision_date.desc(), Revocation.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total), page, per_page
+    rows, total = offset_page(
+        joined, (Revocation.decision_date.desc(), Revocation.id.desc()), page, per_page,
+        options=(contains_eager(Revocation.agency), contains_eager(Revocation.license)))
+    return rows, total, page, per_page
 
 
 def candidates(identity: Identity, term: str) -> list[tuple[Agency, list[License]]]:
