@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
-from portal_plugin.core import pii
 from portal_plugin.core.access import identity, requires
 from portal_plugin.core.api import body, date_arg, int_arg, page_of, version_of
 from portal_plugin.core.apidoc import documents
@@ -19,7 +18,6 @@ from portal_plugin.core.permissions import (
     WORKFLOW_REVIEW,
 )
 from portal_plugin.core.schemas import Page, Reason
-from portal_plugin.core.transaction import atomic
 from workflows import records, service
 from workflows.engine import OFFICER_ACTIONS, case_type
 from workflows.schemas import (
@@ -100,17 +98,7 @@ def get_case(wf: str, case_id: int) -> Response:
     those who only view it."""
     who, kind = identity(), case_type(wf)
     case = service.get(kind, case_id, who)
-    answer = case_json(case)
-    if who.is_agency_clerk and case.credit_code == who.agency_credit_code:
-        return jsonify(answer)  # the agency's own application
-    step = next((s for s in ("accept", "review") if who.can(kind.permission(s))), None)
-    if step is None:
-        return jsonify(pii.masked(answer))
-    with atomic():
-        pii.full_read(who, "case_applicant", case.id, answer,
-                      f"{kind.permission(step)}：办理{kind.label}需核对申请人信息",
-                      credit_code=case.credit_code)
-    return jsonify(answer)
+    return jsonify(service.applicant_view(kind, case, who, case_json(case)))
 
 
 @bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")

@@ -190,7 +190,7 @@ def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = N
                 message: str | None = None, status: int = 200) -> tuple[str, int]:
     who = identity()
     case = service.get(wf, case_id, who)
-    data = service.to_json(case, who, detail=True)
+    data = service.applicant_view(wf, case, who, service.to_json(case, who, detail=True))
     dialogs = [d for d in ("accept", "review")
                if any(TRANSITIONS[a].step == d for a in data["actions"] if a in TRANSITIONS)]
     return render_template(

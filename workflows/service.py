@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import defer
 
-from portal_plugin.core import audit
+from portal_plugin.core import audit, pii
 from portal_plugin.core.api import version_of
 from portal_plugin.core.clock import local_zone, start_of, today
 from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid
@@ -394,3 +394,20 @@ def to_json(case: Case, identity: Identity, *, detail: bool = False) -> dict[str
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def applicant_view(kind: CaseType, case: Case, who: Identity, answer: dict[str, Any]
+                   ) -> dict[str, Any]:
+    """A case's single read (API and page alike): the applicant's ID numbers and phones in
+    full for the agency itself and for those who handle the workflow (each such officer's read
+    audited), masked for those who only view it (core.pii)."""
+    if who.is_agency_clerk and case.credit_code == who.agency_credit_code:
+        return answer  # the agency's own application
+    step = next((s for s in ("accept", "review") if who.can(kind.permission(s))), None)
+    if step is None:
+        return pii.masked(answer)
+    with atomic():
+        pii.full_read(who, "case_applicant", case.id, answer,
+                      f"{kind.permission(step)}：办理{kind.label}需核对申请人信息",
+                      credit_code=case.credit_code)
+    return answer

@@ -98,3 +98,23 @@ def test_a_case_is_masked_for_viewers_and_audited_for_handlers(
         assert event.data["credit_code"] == code and "licensing.accept" in event.reason
     listed = client.get("/api/v1/cases/licensing", headers=people.officer("HRM_SL")).json
     assert ID_NO not in str(listed)
+
+
+def test_the_case_page_masks_and_audits_as_the_api_does(
+        app: Flask, client: FlaskClient, people: People, api: Any, login_as: Any) -> None:
+    from tests.kit import agency_body, credit_code
+
+    code = credit_code(322)
+    case = api.bring("licensing", {"agency": agency_body(code, phone="13812345678"),
+                                   "license_items": ["L01"]}, "submitted", clerk=code)
+    url = f"/cases/licensing/{case['id']}"
+    viewer = login_as("HRM_CX").get(url)
+    assert viewer.status_code == 200
+    assert ID_NO not in viewer.text and "1101**********002X" in viewer.text
+    assert "13812345678" not in viewer.text and "138****5678" in viewer.text
+    assert audit_count(app, "read_personal_data") == 0
+    handler = login_as("HRM_SL").get(url)
+    assert handler.status_code == 200 and ID_NO in handler.text
+    assert audit_count(app, "read_personal_data", case["id"]) == 1
+    listing = login_as("HRM_SL").get("/licensing/accept").text
+    assert ID_NO not in listing
