@@ -119,6 +119,8 @@ def test_the_form_shows_the_registered_values(clerk):
                  {"name": NEW_NAME}, ("accepted", {"name": NEW_NAME}),
                  id="items re-ticked in another order are no change"),
     pytest.param({}, {}, ("refused", {"changes": "请至少填写一项变更内容"}), id="nothing changed"),
+    pytest.param({"changes.division": "120102"}, {"division": "120102"},
+                 ("accepted", {"division": "120102"}), id="a district move"),
     pytest.param({"changes.legal_rep_id_no": ID_NO[:17] + "1"},
                  {"legal_rep_id_no": ID_NO[:17] + "1"},
                  ("refused", {"changes.legal_rep_id_no": "居民身份证号码校验位错误"}),
