@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
 import logging
 from collections.abc import Iterable
@@ -101,7 +103,9 @@ class WorkingCalendar:
     calendar_years row counts Monday–Friday, with one warning per year and instance.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, connection: Any = None) -> None:
+        # Reads through the app's session, or a given connection (a migration's).
+        self._db = connection
         self._loaded: set[int] = set()
         self._known: set[int] = set()
         self._warned: set[int] = set()
@@ -125,7 +129,7 @@ class WorkingCalendar:
         known = select(cast(null(), Date), cast(null(), String), CalendarYear.year).where(
             CalendarYear.year.in_(sorted(missing)))
         kinds: dict[dt.date, str] = {}
-        for day, kind, year in db.session.execute(union_all(days, known)):
+        for day, kind, year in (self._db or db.session).execute(union_all(days, known)):
             if year is not None:
                 self._known.add(year)
             else:

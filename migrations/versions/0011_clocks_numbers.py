@@ -6,7 +6,8 @@ Revises: 0010
 Create Date: 2026-12-02 06:30:00
 
 - cases: the acceptance, decision and issuance clocks (DOMAIN.md "Deadlines"), the extension
-  and 登记发证. Running cases keep their current deadline as their decision due date.
+  and 登记发证. Running cases get their clocks from their submission, in working days of the
+  calendar table (《人力资源市场暂行条例》 Art 19 counts from receipt, not acceptance).
 - issued_numbers: every document number of every series, unique across the city; filled with
   the numbers already issued (a number issued twice before stays as it is on its records, and
   is registered once).
@@ -49,6 +50,46 @@ AUTOINCREMENT_TABLES = ('agencies', 'licenses', 'filings')
 REPEATED = (('licenses', 'decision_number'), ('revocations', 'document_number'))
 
 
+def _limits():
+    """The configured limits (the app's, under `flask db upgrade`), else the defaults."""
+    from flask import current_app, has_app_context
+
+    from portal_plugin.core.config import DEFAULTS
+    if has_app_context():
+        return current_app.config["WORKFLOW_DEADLINES"]
+    return DEFAULTS["WORKFLOW_DEADLINES"]
+
+
+def _clocks_from_submission():
+    """Running cases' clocks counted from their (last) submission, as the engine counts new
+    ones: submitted cases their 补正 and decision due dates, cases awaiting the decision their
+    decision due date (the deadline they run on)."""
+    import datetime as dt
+
+    from portal_plugin.core.clock import local_zone
+    from workflows.calendar import WorkingCalendar
+
+    bind = op.get_bind()
+    calendar, limits = WorkingCalendar(bind), _limits()
+    zone = local_zone()
+    rows = bind.execute(sa.text(
+        "SELECT id, workflow, status, submitted_at FROM cases "
+        "WHERE status IN ('submitted', 'pending_review') AND submitted_at IS NOT NULL")).all()
+    for case_id, workflow, status, submitted_at in rows:
+        if isinstance(submitted_at, str):  # SQLite gives the text it stores
+            submitted_at = dt.datetime.fromisoformat(submitted_at)
+        if submitted_at.tzinfo is None:
+            submitted_at = submitted_at.replace(tzinfo=dt.timezone.utc)
+        received = submitted_at.astimezone(zone).date()
+        accept_due = calendar.add_working_days(received, int(limits["accept"]))
+        decision_due = calendar.add_working_days(received, int(limits.get(workflow, 20)))
+        bind.execute(sa.text(
+            "UPDATE cases SET accept_due = :accept_due, decision_due = :decision_due, "
+            "deadline = :deadline WHERE id = :id"),
+            {"accept_due": accept_due, "decision_due": decision_due, "id": case_id,
+             "deadline": accept_due if status == "submitted" else decision_due})
+
+
 def upgrade():
     dialect = op.get_bind().dialect.name
     if dialect == 'sqlite':
@@ -56,8 +97,7 @@ def upgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         for name, kind in CASE_COLUMNS:
             batch_op.add_column(sa.Column(name, kind(), nullable=True))
-    op.execute("UPDATE cases SET decision_due = deadline WHERE status = 'pending_review'")
-    op.execute("UPDATE cases SET accept_due = deadline WHERE status = 'submitted'")
+    _clocks_from_submission()
 
     op.create_table('issued_numbers',
     sa.Column('number', sa.String(length=60), nullable=False),

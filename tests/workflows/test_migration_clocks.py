@@ -52,7 +52,7 @@ def app_before(request, tmp_path):
         run(text("INSERT INTO cases (workflow, case_no, status, version, credit_code, agency_name, "
                  "division_code, payload, deadline, created_by, created_at, updated_at, "
                  "submitted_at) VALUES ('licensing', 'XK120101202606010001', 'pending_review', 3, "
-                 "'91120101MA0000001X', '机构1', '120101', '{}', '2026-06-29', 'u', :now, :now, "
+                 "'91120101MA0000001X', '机构1', '120101', '{}', '2026-07-06', 'u', :now, :now, "
                  ":now)"), {"now": NOW})
         db.session.commit()
     yield app
@@ -76,7 +76,11 @@ def test_upgrade_keeps_the_data_and_downgrade_restores_0010(app_before):
         assert dict(run(text("SELECT code, authority_name FROM divisions")).all()) == {
             "120000": "天津市人力资源和社会保障局", "120101": "天津市和平区人力资源和社会保障局",
             "120103": "天津市河西区人力资源和社会保障局"}
-        assert str(run(text("SELECT decision_due FROM cases")).scalar_one()) == "2026-06-29"
+        # The running case's clocks count from its submission (Monday 2026-06-01), not from
+        # its acceptance as its old deadline did (2026-07-06): 5 and 20 working days.
+        assert [str(v) for v in run(text(
+            "SELECT accept_due, decision_due, deadline FROM cases")).one()] == [
+            "2026-06-08", "2026-06-29", "2026-06-29"]
         assert sorted(run(text("SELECT decision_number_repeat FROM licenses")).scalars()) == [0, 1]
         # The constraint refuses a third licence with the number.
         with pytest.raises(IntegrityError), db.session.begin_nested():
