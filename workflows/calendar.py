@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
