@@ -63,8 +63,11 @@ def test_licence_from_submission_to_approval_in_the_browser(as_user):
 def test_return_edit_and_resubmit_round_trip(as_user):
     clerk = as_user("吴芳")
     clerk.get_by_role("link", name="申请业务备案").first.click()
-    clerk.fill("input[name='agency.address']", "天津市和平区旧址1号")
+    # The agency holds a licence: its registered facts come prefilled and change only through
+    # 事项变更; the contact details may be updated with any application.
+    clerk.fill("input[name='agency.phone']", "022-23000001")
     for field, value in (("agency.name", "津和人力资源服务有限公司"), ("agency.legal_rep", "张伟"),
+                         ("agency.address", "天津市和平区南京路100号"),
                          ("agency.legal_rep_id_no", "11010519491231002X")):
         if not clerk.input_value(f"input[name='{field}']"):
             clerk.fill(f"input[name='{field}']", value)
@@ -85,7 +88,7 @@ def test_return_edit_and_resubmit_round_trip(as_user):
     assert row.get_by_text("退回").is_visible()
     row.get_by_role("link", name="修改").click()
     assert clerk.get_by_text("请补充经营场所证明").first.is_visible()
-    clerk.fill("input[name='agency.address']", "天津市和平区新址8号")
+    clerk.fill("input[name='agency.phone']", "022-23000008")
     clerk.get_by_role("button", name="提交").click()
     assert clerk.get_by_text("已重新提交").is_visible()
     assert clerk.locator(".summary .status").inner_text() == "待受理"
