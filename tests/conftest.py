@@ -70,6 +70,9 @@ def base_config(instance: Path, database_url: str, **overrides: Any) -> dict[str
         "SECRET_KEY": "test-" + "x" * 40,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PORTAL_DEV_MODE": True,
+        # A loaded 2-core CI machine may take more than production's 1 s to open a connection;
+        # the fault test (tests/faults, its own servers and settings) checks the real limits.
+        "DB_CONNECT_TIMEOUT_SECONDS": 10,
     }
     config.update(overrides)
     return config
