@@ -19,9 +19,14 @@ DATABASE_URL names the database (default postgresql:///hrm_bench).
 from __future__ import annotations
 
 import os
+import sys
 
-from flask import Flask
-from flask_appbuilder import AppBuilder, ModelView
+if __name__ == "__main__":  # not a script: a WSGI module for gunicorn, in its own virtualenv
+    print(__doc__)
+    sys.exit(0 if {"-h", "--help"} & set(sys.argv[1:]) else 2)
+
+from flask import Flask  # noqa: E402 (after the help above, which needs no Flask-AppBuilder)
+from flask_appbuilder import AppBuilder, ModelView  # noqa: E402
 from flask_appbuilder.models.sqla import Model
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_appbuilder.models.sqla.interface import SQLAInterface
