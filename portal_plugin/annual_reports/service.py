@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
@@ -356,8 +356,7 @@ def export_missing(identity: Identity, year: int) -> tuple[Iterator[bytes], str]
                    row["license_numbers"], row["filing_numbers"], row["legal_rep"],
                    row["contact"], row["phone"], year, row["due_on"], row["report_status_label"])
 
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _chunks once streamed)
-    try:
+    def write(spool: IO[bytes]) -> None:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("未报送年度报告机构")
         for index, width in enumerate(MISSING_WIDTHS, start=1):
@@ -368,15 +367,9 @@ def export_missing(identity: Identity, year: int) -> tuple[Iterator[bytes], str]
         for row in rows():
             ws.append([_safe(ws, value) for value in row])
         wb.save(spool)
-        audit.record(identity, "export", "annual_report_missing", f"{year}",
-                     data={"year": year, "divisions": sorted(jurisdiction(identity))})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        spool.close()
-        raise
-    spool.seek(0)
-    return _chunks(spool), excel.download_name("未报送年度报告机构", f"{year}年度")
+
+    return _exported(identity, "annual_report_missing", year, write), excel.download_name(
+        "未报送年度报告机构", f"{year}年度")
 
 
 def passed_rows(identity: Identity, year: int) -> Iterator[tuple[Any, ...]]:
@@ -418,14 +411,14 @@ def _safe(ws: Any, value: Any) -> Any:
     return excel.sanitise(value)
 
 
-def export(identity: Identity, year: int) -> tuple[Iterator[bytes], str]:
-    """The year's 公示信息 workbook as a stream of bytes, and its download name (audited)."""
-    if not identity.can("annual_reports.review"):
-        raise Forbidden("您的业务角色无权导出年度报告")
+def _exported(identity: Identity, object_type: str, year: int,
+              write: Callable[[IO[bytes]], None]) -> Iterator[bytes]:
+    """A workbook written to a temporary file and audited as an export of the year's
+    `object_type`, streamed in chunks (the file closes once streamed, or on a failure)."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _chunks once streamed)
     try:
-        write_sheet(passed_rows(identity, year), spool)
-        audit.record(identity, "export", "annual_report", f"{year}",
+        write(spool)
+        audit.record(identity, "export", object_type, f"{year}",
                      data={"year": year, "divisions": sorted(jurisdiction(identity))})
         db.session.commit()
     except Exception:
@@ -433,8 +426,16 @@ def export(identity: Identity, year: int) -> tuple[Iterator[bytes], str]:
         spool.close()
         raise
     spool.seek(0)
-    name = excel.download_name("年度报告公示信息", f"{year}年度")
-    return _chunks(spool), name
+    return _chunks(spool)
+
+
+def export(identity: Identity, year: int) -> tuple[Iterator[bytes], str]:
+    """The year's 公示信息 workbook as a stream of bytes, and its download name (audited)."""
+    if not identity.can("annual_reports.review"):
+        raise Forbidden("您的业务角色无权导出年度报告")
+    chunks = _exported(identity, "annual_report", year,
+                       lambda spool: write_sheet(passed_rows(identity, year), spool))
+    return chunks, excel.download_name("年度报告公示信息", f"{year}年度")
 
 
 def _chunks(spool: IO[bytes]) -> Iterator[bytes]:

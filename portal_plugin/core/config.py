@@ -76,6 +76,15 @@ class Text(Kind):
         return value
 
 
+def _within(value: Any, low: Any, high: Any) -> Any:
+    """The value when it lies within the bounds (None: unbounded); ValueError says which."""
+    if low is not None and value < low:
+        raise ValueError(f"must be at least {low}")
+    if high is not None and value > high:
+        raise ValueError(f"must be at most {high}")
+    return value
+
+
 @dataclass(frozen=True)
 class Integer(Kind):
     min: int | None = None
@@ -99,11 +108,7 @@ class Integer(Kind):
             value = int(value)
         if not isinstance(value, int):
             raise ValueError(f"must be a whole number, not {type(value).__name__}")
-        if self.min is not None and value < self.min:
-            raise ValueError(f"must be at least {self.min}")
-        if self.max is not None and value > self.max:
-            raise ValueError(f"must be at most {self.max}")
-        return value
+        return _within(value, self.min, self.max)
 
 
 @dataclass(frozen=True)
@@ -122,11 +127,7 @@ class Number(Kind):
                 raise ValueError(f"must be a number, not {value!r}") from None
         if not isinstance(value, int | float) or value != value:  # NaN
             raise ValueError("must be a number")
-        if self.min is not None and value < self.min:
-            raise ValueError(f"must be at least {self.min}")
-        if self.max is not None and value > self.max:
-            raise ValueError(f"must be at most {self.max}")
-        return value
+        return _within(value, self.min, self.max)
 
 
 @dataclass(frozen=True)
