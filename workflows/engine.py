@@ -19,7 +19,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import MAX_ID, Agency
 from portal_plugin.core.transaction import atomic
-from workflows import calendar, forms, numbering, state
+from workflows import calendar, commitment, forms, numbering, state
 from workflows.models import Case
 
 CLERK_STEP = "agency"  # the step of the transitions the applicant's clerk performs
@@ -47,6 +47,12 @@ class Transition:
     step: str  # "accept" / "review" (the workflow permission suffix) or CLERK_STEP
     reason_required: bool = False
     label: str = ""
+    # Only for some cases (告知承诺's grant): whether the case may take it, and the refusal.
+    applies: Callable[[Case], bool] | None = None
+    refusal: str = ""
+
+    def open_to(self, case: Case) -> bool:
+        return self.applies is None or self.applies(case)
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -58,8 +64,13 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("reject", frozenset({"submitted"}), "rejected", "accept", True, "不通过"),
         Transition("approve", frozenset({"pending_review"}), "approved", "review", label="准予"),
         Transition("refuse", frozenset({"pending_review"}), "refused", "review", True, "不予"),
+        # 告知承诺制: 形式审查 at 受理 and the licence on the spot (《人力资源服务机构管理规定》 Art 7).
+        Transition("grant", frozenset({"submitted"}), "approved", "accept", label="当场准予许可",
+                   applies=commitment.is_commitment, refusal=commitment.NOT_COMMITMENT),
     )
 }
+# The transitions that run the case type's approval effect (the licence, its numbers).
+APPROVING = frozenset({"approve", "grant"})
 OFFICER_ACTIONS = tuple(a for a, t in TRANSITIONS.items() if t.step != CLERK_STEP)
 
 
@@ -240,6 +251,8 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
          reason: str | None = None, version: int | None = None) -> None:
     """The body of a transition, inside the caller's transaction (apply, or a new case's submit)."""
     state.check(case.status, case.version, transition.sources, version, wf.status_label)
+    if not transition.open_to(case):
+        raise Conflict(transition.refusal)
     reason = validation.reason(reason, required=transition.reason_required)
     now = utcnow()
     ctx = Context(identity, now, now.astimezone(local_zone()).date())
@@ -250,16 +263,22 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
             values["case_no"] = numbering.case_number(wf.kind_code, case.division_code, ctx.today)
     elif transition.action == "accept":
         values.update(accepted_at=now)
+    if transition.action == "grant":  # accepted and decided at once
+        values.update(accepted_at=now)
     elif transition.target in TERMINAL_STATUSES or transition.target == "returned":
         values.update(reason=reason, decided_at=now if transition.target != "returned" else None)
     source = case.status
     state.change(Case, case.id, transition.sources, transition.target, case.version,
                  where=(Case.workflow == wf.name,), **values)
     db.session.refresh(case)
-    if transition.action == "approve":
+    if transition.action in APPROVING:
         case.result = wf.approve(case, ctx)
+    if transition.action == "grant":
+        inspection = commitment.open_inspection(identity, case, ctx.today)
+        case.result = {**(case.result or {}), "inspection_id": inspection.id,
+                       "inspection_due": inspection.due.isoformat()}
     data = {"workflow": wf.name, "case_no": case.case_no}
-    if transition.action == "approve":
+    if transition.action in APPROVING:
         data.update(case.result or {})
     audit.record(identity, transition.action, "case", case.id, from_state=source,
                  to_state=transition.target, reason=reason, data=data)
@@ -290,7 +309,7 @@ def clock_values(wf: CaseType, case: Case, transition: Transition, today: dt.dat
         left = (None if case.decision_due is None else
                 max(calendar.shared().working_days_between(today, case.decision_due), 0))
         return {"decision_days_left": left, "deadline": None}
-    if action == "approve" and wf.issuance:
+    if action in APPROVING and wf.issuance:
         issue_due = _deadline(today, deadline_days(wf, "issue"))
         return {"issue_due": issue_due, "deadline": issue_due}
     return {"deadline": None}

@@ -7,20 +7,31 @@ from typing import Any
 
 from flask import current_app
 
+from portal_plugin.core.access import identity
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
-from portal_plugin.core.models import LICENSE_STATUS, License
-from workflows import common, numbering, records
+from portal_plugin.core.models import LICENSE_STATUS, Agency, License
+from workflows import commitment, common, numbering, records
 from workflows.engine import ACCEPT, REVIEW, VIEW, CaseType, Context, RecordList, register
 from workflows.models import Case
 
 
 def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> dict[str, Any]:
-    return common.first_application(
+    payload = common.first_application(
         body, identity, case, workflow="licensing", items="license_items", kind="license_item",
         holds=common.valid_license,
         held="本机构已持有有效的人力资源服务许可证，如需调整许可事项请申请事项变更",
         pending="本机构已有办理中的行政许可申请")
+    # 一般程序 or 告知承诺制 (with the accepted 承诺书): Invalid on procedure / commitment_accepted.
+    return {**payload, **commitment.procedure(common.body_object(body), identity, case)}
+
+
+def form_context(agency: Agency | None) -> dict[str, Any]:
+    """The licensing form's procedure choice: the bureau's texts, and whether the clerk's agency
+    is on the exclusion list (the form says so before it is filled in)."""
+    entry = commitment.active_exclusion(identity().agency_credit_code)
+    return {"procedures": commitment.PROCEDURES, "commitment_texts": commitment.texts(),
+            "excluded": commitment.excluded_message(entry) if entry else None}
 
 
 def approve(case: Case, ctx: Context) -> dict[str, Any]:
@@ -61,6 +72,7 @@ LICENSING = register(CaseType(
     menu_order=10,
     steps=(ACCEPT, REVIEW, VIEW),
     issuance=True,
+    form_context=form_context,
     records=RecordList(
         search=records.search_licenses, number="license_number", number_label="许可证编号",
         granted="issued_on", granted_label="发证日期", result_key="license_id",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,9 +63,10 @@ STEP_STATUSES = {
     "review": ("pending_review", "approved", "refused"),
 }
 # The actions behind a step's own button (受理 opens accept / return / reject).
-STEP_ACTIONS = {"accept": frozenset({"accept", "return", "reject"}),
+STEP_ACTIONS = {"accept": frozenset({"accept", "return", "reject", "grant"}),
                 "review": frozenset({"approve", "refuse"})}
-DONE = {"accept": "已受理", "return": "已退回", "reject": "已作不通过处理", "approve": "已办结",
+DONE = {"grant": "已当场准予许可",
+        "accept": "已受理", "return": "已退回", "reject": "已作不通过处理", "approve": "已办结",
         "refuse": "已办结"}
 PER_PAGE = 20
 
@@ -180,9 +181,13 @@ for _step in STEPS:
     )
 
 
-def decision_buttons(wf: CaseType, dialog: str) -> list[tuple[str, str, bool]]:
-    """(action, button label, needs a reason) for the accept or review dialog."""
+def decision_buttons(wf: CaseType, dialog: str, offered: Collection[str] = ()
+                     ) -> list[tuple[str, str, bool]]:
+    """(action, button label, needs a reason) for the accept or review dialog; 告知承诺 cases'
+    acceptance dialog leads with 【当场准予许可】 (when `offered` has it)."""
     actions = ("accept", "return", "reject") if dialog == "accept" else ("approve", "refuse")
+    if dialog == "accept" and "grant" in offered:
+        actions = ("grant", *actions)
     return [(a, wf.action_label(a), TRANSITIONS[a].reason_required) for a in actions]
 
 
@@ -195,7 +200,7 @@ def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = N
                if any(TRANSITIONS[a].step == d for a in data["actions"] if a in TRANSITIONS)]
     return render_template(
         "hrm/cases/detail.html", wf=wf, case=data, dialogs=dialogs,
-        buttons={d: decision_buttons(wf, d) for d in dialogs}, errors=errors or {},
+        buttons={d: decision_buttons(wf, d, data["actions"]) for d in dialogs}, errors=errors or {},
         message=message, steps={s.step: s for s in STEPS if s.wf == wf.name},
         labels=field_labels(), codes=code_labels(), action_labels=action_labels(wf),
         status_labels=STATUS_LABELS, delivery=DELIVERY, clocks=CLOCKS,
@@ -280,6 +285,7 @@ def code_labels() -> dict[str, dict[str, str]]:
 def action_labels(wf: CaseType) -> dict[str, str]:
     """The 流转记录's words for each action."""
     return {"create": "创建", "edit": "修改", "extend": "延长审批期限", "issue": "登记发证",
+            "commit": "签署告知承诺书", "inspect": "事后核查",
             **{a: wf.action_label(a) for a in TRANSITIONS}}
 
 

@@ -21,7 +21,7 @@ from portal_plugin.core.schemas import (
     one_of,
 )
 from portal_plugin.core.validation import RegistryDate, Text, problem
-from workflows import change, deregistration
+from workflows import change, commitment, deregistration
 from workflows.engine import DELIVERY, STATUS_LABELS
 
 # Which clock a case's `deadline` is (DOMAIN.md "Deadlines").
@@ -68,6 +68,11 @@ class CaseBody(BaseModel):
     branch: AgencyFacts | None = None
     targets: Annotated[list[Target], Field(min_length=1)] | None = None
     ground: code_of("deregistration_ground", "注销原因") | None = None
+    procedure: one_of(commitment.PROCEDURES) | None = Field(
+        None, description="licensing: ordinary (一般程序, the default) or commitment (告知承诺制; "
+                          "refused for an agency on the exclusion list)")
+    commitment_accepted: bool | None = Field(
+        None, description="licensing with commitment: true, the 承诺书 accepted (required)")
     submit: bool = Field(False, description="create only: submit at once")
     version: int | None = Field(None, description="edit only: the version last read")
 

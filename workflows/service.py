@@ -30,7 +30,17 @@ from portal_plugin.core.paging import (
 )
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
-from workflows import branch, calendar, change, deregistration, engine, filing, licensing, state
+from workflows import (
+    branch,
+    calendar,
+    change,
+    commitment,
+    deregistration,
+    engine,
+    filing,
+    licensing,
+    state,
+)
 from workflows.calendar import DUE_SOON_DAYS, deadline_flag
 from workflows.engine import CLERK_STEP, CaseType, apply, case_type, load
 from workflows.models import Case
@@ -62,6 +72,7 @@ def create(wf: CaseType, identity: Identity, body: Mapping[str, Any], *,
         db.session.flush()
         audit.record(identity, "create", "case", case.id, to_state="draft",
                      data={"workflow": wf.name})
+        commitment.record_acceptance(identity, case, None)
         if submit:  # in the same transaction: a failed submission leaves no draft behind
             engine.take(wf, case, engine.TRANSITIONS["submit"], identity)
     return case
@@ -79,6 +90,7 @@ def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any]
         if version is not None and version != case.version:
             raise Conflict(STALE)
         payload = wf.validate(body, identity, case)
+        before = dict(case.payload or {})
         # The engine's guarded state change (the status stays): one conditional UPDATE.
         state.change(Case, case.id, EDITABLE, None, case.version,
                      where=(Case.workflow == wf.name,), payload=payload,
@@ -87,6 +99,7 @@ def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any]
         db.session.refresh(case)
         audit.record(identity, "edit", "case", case.id, from_state=case.status,
                      to_state=case.status, data={"workflow": wf.name})
+        commitment.record_acceptance(identity, case, before)
     return case
 
 
@@ -340,7 +353,7 @@ def allowed_actions(wf: CaseType, case: Case, identity: Identity) -> list[str]:
             and identity.can(wf.permission("accept"))):
         actions.append("issue")
     for name, transition in engine.TRANSITIONS.items():
-        if case.status not in transition.sources:
+        if case.status not in transition.sources or not transition.open_to(case):
             continue
         if transition.step == CLERK_STEP:
             if identity.is_agency_clerk and case.credit_code == identity.agency_credit_code:

@@ -351,6 +351,12 @@ SETTINGS: tuple[Setting, ...] = (
       "年度报告: the day (MM-DD) of the year after the report's year by which it is due; later "
       "first submissions are 逾期报送"),
     S("LICENSE_VALID_YEARS", 5, Integer(min=1, max=50), "years a new 许可证 is valid"),
+    S("INSPECTION_PERIOD_DAYS", 30, Integer(min=1, max=366),
+      "告知承诺制: calendar days from an on-the-spot grant (【当场准予许可】) until its 事后核查 is due"),
+    S("COMMITMENT_TEXTS_FILE", None, Text(optional=True, file=True),
+      "告知承诺制: a JSON file with the bureau's 告知书 / 承诺书 texts (keys `version`, "
+      "`notice_title`, `notice`, `promise`)",
+      default_doc="the texts of `portal_plugin/core/data/commitment.json`"),
     S("NUMBER_FORMATS", {}, Table(keys=NUMBER_KINDS, value=Text()),
       "number formats by kind (`case`, `license`, `decision`, `filing`, `deregistration`); see "
       "`workflows.numbering.DEFAULT_FORMATS` for the placeholders",
