@@ -31,7 +31,8 @@ MUST_ACCEPT = "选择告知承诺制须阅读告知书并勾选承诺"
 
 
 class Exclusion(db.Model):
-    """An agency barred from 告知承诺制 (告知承诺 黑名单) from `starts_on` until `ends_on`."""
+    """An agency barred from 告知承诺制 (告知承诺 黑名单) from `starts_on` until `ends_on`
+    (the first day it no longer holds; 【移除】 sets it to the day of removal)."""
 
     __tablename__ = "commitment_exclusions"
     __table_args__ = (
@@ -108,7 +109,7 @@ def active_exclusion(credit_code: str | None, on: dt.date | None = None) -> Excl
     return db.session.scalar(
         select(Exclusion).where(Exclusion.credit_code == credit_code.upper(),
                                 Exclusion.starts_on <= day,
-                                (Exclusion.ends_on.is_(None)) | (Exclusion.ends_on >= day))
+                                (Exclusion.ends_on.is_(None)) | (Exclusion.ends_on > day))
         .order_by(Exclusion.starts_on, Exclusion.id))
 
 
