@@ -263,10 +263,10 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
             values["case_no"] = numbering.case_number(wf.kind_code, case.division_code, ctx.today)
     elif transition.action == "accept":
         values.update(accepted_at=now)
-    if transition.action == "grant":  # accepted and decided at once
-        values.update(accepted_at=now)
     elif transition.target in TERMINAL_STATUSES or transition.target == "returned":
         values.update(reason=reason, decided_at=now if transition.target != "returned" else None)
+    if transition.action == "grant":  # 受理 and the decision at once
+        values.update(accepted_at=now)
     source = case.status
     state.change(Case, case.id, transition.sources, transition.target, case.version,
                  where=(Case.workflow == wf.name,), **values)
