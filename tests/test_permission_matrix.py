@@ -3,6 +3,7 @@ all × own and foreign district answers as the registry declares (pages and API 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from portal_plugin.core.access import Access, declared
 from portal_plugin.core.extensions import db
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from portal_plugin.history.models import ImportBatch
+from workflows.commitment import Exclusion, Inspection
 from tests.conftest import csrf_token_from
 from tests.kit import (
     CLERK_CODE,
@@ -141,6 +143,22 @@ CALLS: dict[str, Call] = {
     "hrm.revocations.new": get(holders=MANAGER),
     "hrm.revocations_api.list_revocations": get(holders=MANAGER),
     "hrm.revocations_api.create": send("POST", {}, 422, MANAGER),
+    # --- 告知承诺核查 (the exclusion entry has ended already: 【移除】 answers 409)
+    "hrm.inspections.index": get(holders=MANAGER),
+    "hrm.inspections.detail": get(holders=MANAGER, inspection_id=Ref("inspection")),
+    "hrm.inspections.outcome": send("POST", {"outcome": "passed", **STALE}, 409, MANAGER,
+                                    inspection_id=Ref("inspection")),
+    "hrm.inspections.exclusions": get(holders=MANAGER),
+    "hrm.inspections.new_exclusion": get(holders=MANAGER),
+    "hrm.inspections.end_exclusion": send("POST", {}, 409, MANAGER,
+                                          exclusion_id=Ref("exclusion")),
+    "hrm.inspections_api.list_inspections": get(holders=MANAGER),
+    "hrm.inspections_api.inspection_outcome": send("POST", {"outcome": "passed", **STALE}, 409,
+                                                   MANAGER, inspection_id=Ref("inspection")),
+    "hrm.inspections_api.list_exclusions": get(holders=MANAGER),
+    "hrm.inspections_api.create_exclusion": send("POST", {}, 422, MANAGER),
+    "hrm.inspections_api.delete_exclusion": send("DELETE", None, 409, MANAGER,
+                                                 exclusion_id=Ref("exclusion")),
     # --- 年度报告
     "hrm.annual_reports.index": get(holders=MANAGER),
     "hrm.annual_reports.detail": get(holders=MANAGER, report_id=Ref("report")),
@@ -261,11 +279,19 @@ def objects(app: Flask, api: Api, client: FlaskClient, people: People) -> dict[s
         db.session.add(batch)
         db.session.flush()
         agency = add_agency(CLERK_CODE, HP, "津和人力资源服务有限公司", import_batch_id=batch.id)
-        add_license(agency, "津人服证字〔2024〕0101号")
+        licence = add_license(agency, "津人服证字〔2024〕0101号")
         add_filing(agency, "津人服备字〔2024〕0101号")
         add_agency(OTHER_CODE, HX, "河西英才人力资源有限公司")
+        inspection = Inspection(license_id=licence.id, case_id=case["id"], agency_id=agency.id,
+                                division_code=HP, status="open", due=dt.date(2026, 1, 31))
+        ended = Exclusion(credit_code=CLERK_CODE, agency_name=agency.name, division_code=HP,
+                          reason="serious_dishonesty", starts_on=dt.date(2025, 1, 1),
+                          ends_on=dt.date(2025, 6, 1), created_by="matrix",
+                          created_by_name="测试")
+        db.session.add_all([inspection, ended])
         db.session.commit()
-        made = {"case": case["id"], "agency": agency.id, "batch": batch.id}
+        made = {"case": case["id"], "agency": agency.id, "batch": batch.id,
+                "inspection": inspection.id, "exclusion": ended.id}
     report = client.post("/api/v1/annual-reports", json=report_body(submit=True),
                          headers=people.clerk())
     fair = client.post("/api/v1/job-fairs", json=fair_body(), headers=people.clerk())
