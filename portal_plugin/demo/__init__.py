@@ -11,6 +11,7 @@ from portal_plugin.demo import (
     annual_reports,
     cases,
     clocks,
+    commitment,
     history,
     job_fairs,
     revocations,
@@ -29,6 +30,7 @@ def load() -> int:
     job_fairs.load()
     made += annual_reports.load(who)
     revocations.load()
+    made += commitment.load()
     made += agencies.load()
     made += history.load(who("HRM_GL", "120000"))
     return made
