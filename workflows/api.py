@@ -105,7 +105,8 @@ def get_case(wf: str, case_id: int) -> Response:
 @documents(path=CasePath, body=Reason, response=CaseDetail, errors=(409,))
 @requires(*WORKFLOW_ACT)
 def act_on_case(wf: str, case_id: int, action: str) -> Response:
-    """Accept, return, reject, approve or refuse a case."""
+    """Accept, return, reject, approve or refuse a case; grant (告知承诺制 licensing cases only,
+    licensing.accept): 受理 and 准予许可 at once, with the licence, its numbers and a 事后核查."""
     return jsonify(case_json(service.act(case_type(wf), case_id, action, identity(), body())))
 
 
