@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Date, ForeignKey, Index, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal_plugin.core import audit
 from portal_plugin.core.clock import local_zone, today, utcnow
@@ -151,8 +151,13 @@ def procedure(body: Mapping[str, Any], identity: Identity, case: Case | None) ->
     return {"procedure": "commitment", "commitment_accepted": True, "commitment": accepted}
 
 
+# The application's procedure read with every case row: lists defer the payload, and their
+# rows' actions (【当场准予许可】) depend on it.
+Case.procedure = column_property(Case.payload["procedure"].as_string())
+
+
 def is_commitment(case: Case) -> bool:
-    return case.workflow == "licensing" and (case.payload or {}).get("procedure") == "commitment"
+    return case.workflow == "licensing" and case.procedure == "commitment"
 
 
 def record_acceptance(identity: Identity, case: Case, before: Mapping[str, Any] | None) -> None:
