@@ -11,7 +11,7 @@ from portal_plugin.core.models import AuditEvent, License
 from portal_plugin.revocations.models import Revocation
 from tests.inspections.conftest import commitment_body
 from tests.kit import CITY, CLERK_CODE, HP, HX, OTHER_CODE, agency_body, credit_code
-from workflows.commitment import Exclusion, Inspection
+from workflows.commitment import MUST_ACCEPT, Exclusion, Inspection
 
 
 def today() -> dt.date:
@@ -42,7 +42,7 @@ def test_commitment_needs_the_promise_accepted(api):
     for accepted in (None, False, "false"):
         response = api.create("licensing", commitment_body(commitment_accepted=accepted))
         assert response.status_code == 422
-        assert response.json["error"]["fields"]["commitment_accepted"] == "选择告知承诺制须阅读告知书并勾选承诺"
+        assert response.json["error"]["fields"]["commitment_accepted"] == MUST_ACCEPT
     wrong = api.create("licensing", commitment_body(procedure="fast"))
     assert wrong.status_code == 422 and "procedure" in wrong.json["error"]["fields"]
 
@@ -82,7 +82,7 @@ def test_on_the_spot_grant_issues_the_licence_and_opens_the_check(app, api, peop
 def test_inspection_period_is_a_setting(make_app, people):
     from flask.testing import FlaskClient
 
-    from tests.kit import Api, People
+    from tests.kit import Api
     app = make_app(INSPECTION_PERIOD_DAYS=10)
     client: FlaskClient = app.test_client()
     # Tokens are minted per app: use the same people helper over the new client.
