@@ -56,6 +56,7 @@ def test_on_the_spot_grant_through_the_pages(app, login_as):
     done = officer.get(f"/cases/licensing/{case_id}").text
     assert re.search(r"（津）人服证字〔\d{4}〕第0101\d{4}号", done)
     assert "当场准予许可" in done and "登记发证" in done
+    assert "事后核查期限" in done and (today() + dt.timedelta(days=30)).isoformat() in done
     with app.app_context():
         inspection = db.session.scalar(select(Inspection))
         assert inspection.due == today() + dt.timedelta(days=30)
