@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from portal_plugin.core import audit
 from portal_plugin.core.clock import local_zone, today, utcnow
 from portal_plugin.core.config import DATA
-from portal_plugin.core.errors import Invalid
+from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import Agency, License, UTCDateTime
@@ -158,6 +158,18 @@ Case.procedure = column_property(Case.payload["procedure"].as_string())
 
 def is_commitment(case: Case) -> bool:
     return case.workflow == "licensing" and case.procedure == "commitment"
+
+
+def check_grant(case: Case) -> None:
+    """【当场准予许可】 is for 告知承诺 cases of agencies not on the exclusion list (listed since
+    the application: the ordinary procedure's 受理 remains); Conflict says why not."""
+    if not is_commitment(case):
+        raise Conflict(NOT_COMMITMENT)
+    entry = active_exclusion(case.credit_code)
+    if entry is not None:
+        label = EXCLUSION_REASONS.get(entry.reason, entry.reason)
+        raise Conflict(f"该机构已于{entry.starts_on.isoformat()}因{label}被列入告知承诺黑名单，"
+                       "不能当场准予许可，请按一般程序受理审批")
 
 
 def record_acceptance(identity: Identity, case: Case, before: Mapping[str, Any] | None) -> None:

@@ -47,9 +47,10 @@ class Transition:
     step: str  # "accept" / "review" (the workflow permission suffix) or CLERK_STEP
     reason_required: bool = False
     label: str = ""
-    # Only for some cases (告知承诺's grant): whether the case may take it, and the refusal.
+    # Only for some cases (告知承诺's grant): whether the case is offered it, and the check
+    # (Conflict with the reason) when it is taken.
     applies: Callable[[Case], bool] | None = None
-    refusal: str = ""
+    check: Callable[[Case], None] | None = None
 
     def open_to(self, case: Case) -> bool:
         return self.applies is None or self.applies(case)
@@ -66,7 +67,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("refuse", frozenset({"pending_review"}), "refused", "review", True, "不予"),
         # 告知承诺制: 形式审查 at 受理 and the licence on the spot (《人力资源服务机构管理规定》 Art 7).
         Transition("grant", frozenset({"submitted"}), "approved", "accept", label="当场准予许可",
-                   applies=commitment.is_commitment, refusal=commitment.NOT_COMMITMENT),
+                   applies=commitment.is_commitment, check=commitment.check_grant),
     )
 }
 # The transitions that run the case type's approval effect (the licence, its numbers).
@@ -251,8 +252,8 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
          reason: str | None = None, version: int | None = None) -> None:
     """The body of a transition, inside the caller's transaction (apply, or a new case's submit)."""
     state.check(case.status, case.version, transition.sources, version, wf.status_label)
-    if not transition.open_to(case):
-        raise Conflict(transition.refusal)
+    if transition.check is not None:
+        transition.check(case)
     reason = validation.reason(reason, required=transition.reason_required)
     now = utcnow()
     ctx = Context(identity, now, now.astimezone(local_zone()).date())

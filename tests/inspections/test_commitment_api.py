@@ -266,3 +266,15 @@ def test_the_endpoints_need_revocation_manage(api, people):
         headers = people.officer(role, HP) if role != "HRM_JG" else people.clerk()
         assert api.client.get("/api/v1/inspections", headers=headers).status_code == 403
         assert api.client.get("/api/v1/exclusions", headers=headers).status_code == 403
+
+
+def test_grant_is_refused_once_the_agency_is_listed(app, api, people):
+    created = api.create("licensing", commitment_body(), submit=True)
+    api.client.post("/api/v1/exclusions", json={
+        "credit_code": CLERK_CODE, "agency_name": "津和人力资源服务有限公司",
+        "reason": "serious_dishonesty"}, headers=people.officer("HRM_GL", HP))
+    response = api.act("licensing", created.json["id"], "grant", people.officer("HRM_SL", HP))
+    assert response.status_code == 409 and "告知承诺黑名单" in response.json["error"]["message"]
+    # The ordinary 受理 remains.
+    assert api.act("licensing", created.json["id"], "accept",
+                   people.officer("HRM_SL", HP)).status_code == 200
