@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from portal_plugin.core import audit, catalog
@@ -36,6 +36,10 @@ from workflows.commitment import (
     local_day,
 )
 from workflows.models import Case
+from workflows.service import Backlog
+
+# Calendar days before its due date from which an open 事后核查 counts as 临期 on the workbench.
+DUE_SOON = 7
 
 NOT_FOUND = "事后核查不存在，或不在您的管辖范围内"
 EXCLUSION_NOT_FOUND = "黑名单记录不存在，或不在您的管辖范围内"
@@ -74,6 +78,17 @@ def search(identity: Identity, query: InspectionQuery) -> tuple[list[Inspection]
         options=(contains_eager(Inspection.agency), contains_eager(Inspection.license),
                  contains_eager(Inspection.case)))
     return rows, total, page, per_page
+
+
+def backlog(identity: Identity) -> Backlog:
+    """The open 事后核查 of the officer's jurisdiction: how many, due within DUE_SOON days, overdue."""
+    day = today()
+    waiting, soon, late = db.session.execute(
+        select(func.count(), func.count().filter(Inspection.due.between(
+                   day, day + dt.timedelta(days=DUE_SOON))),
+               func.count().filter(Inspection.due < day))
+        .where(scope(Inspection.division_code, identity), Inspection.status == "open")).one()
+    return Backlog(waiting, soon, late)
 
 
 def get(identity: Identity, inspection_id: int, *, lock: bool = False) -> Inspection:

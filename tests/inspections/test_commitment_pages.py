@@ -62,6 +62,8 @@ def test_on_the_spot_grant_through_the_pages(app, login_as):
         assert inspection.due == today() + dt.timedelta(days=30)
     listing = login_as("HRM_GL", HP).get("/inspections").text
     assert "剩余30天" in listing and "待核查" in listing
+    workbench = login_as("HRM_GL", HP).get("/").text
+    assert 'href="/inspections?status=open">待办 <strong>1</strong>' in workbench
 
 
 def test_ordinary_case_has_no_grant_button_and_the_page_refuses_it(login_as):
