@@ -47,7 +47,8 @@ def _search(model: type[License] | type[Filing], number: Any, granted: Any,
     if query.status:
         if query.status not in labels:
             raise Invalid({"status": "不是有效的状态"})
-        stmt = stmt.where(model.status == query.status)
+        stmt = stmt.where(model.status_is(query.status) if model is License
+                          else model.status == query.status)
     if query.division:
         stmt = stmt.where(Agency.division_code == query.division)
     if query.q:
@@ -83,7 +84,8 @@ def search_licenses(identity: Identity, query: RecordQuery) -> tuple[list[dict[s
         {"id": r.id, "license_number": r.license_number, "decision_number": r.decision_number,
          "agency": agency_json(r.agency), "items": r.items, "issued_on": r.issued_on.isoformat(),
          "valid_until": r.valid_until.isoformat() if r.valid_until else None,
-         "status": r.status, "status_label": LICENSE_STATUS[r.status], "source": r.source}
+         "status": r.current_status, "status_label": r.current_status_label,
+         "source": r.source}
         for r in rows
     ], total, page, per_page
 

@@ -350,7 +350,12 @@ SETTINGS: tuple[Setting, ...] = (
     S("ANNUAL_REPORT_DEADLINE", "03-31", MonthDay(),
       "年度报告: the day (MM-DD) of the year after the report's year by which it is due; later "
       "first submissions are 逾期报送"),
-    S("LICENSE_VALID_YEARS", 5, Integer(min=1, max=50), "years a new 许可证 is valid"),
+    S("LICENSE_VALID_YEARS", 5, Integer(min=0, max=50),
+      "years a new 许可证 is valid (and a 延续 extends it by); `0` is 长期: no 有效期至, never "
+      "expires, cannot be renewed"),
+    S("RENEWAL_WINDOW_DAYS", 90, Integer(min=31, max=3650),
+      "延续: calendar days before the 有效期至 from which a renewal may be applied for (it closes "
+      "30 days before it, 《行政许可法》 Art 50)"),
     S("NUMBER_FORMATS", {}, Table(keys=NUMBER_KINDS, value=Text()),
       "number formats by kind (`case`, `license`, `decision`, `filing`, `deregistration`); see "
       "`workflows.numbering.DEFAULT_FORMATS` for the placeholders",
