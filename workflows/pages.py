@@ -280,6 +280,7 @@ def code_labels() -> dict[str, dict[str, str]]:
 def action_labels(wf: CaseType) -> dict[str, str]:
     """The 流转记录's words for each action."""
     return {"create": "创建", "edit": "修改", "extend": "延长审批期限", "issue": "登记发证",
+            "deem": "视为准予延续",
             **{a: wf.action_label(a) for a in TRANSITIONS}}
 
 

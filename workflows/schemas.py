@@ -58,7 +58,7 @@ class Target(BaseModel):
 
 class CaseBody(BaseModel):
     """An application: licensing takes agency + license_items; filing agency + filing_items;
-    change changes; branch branch; deregistration targets + ground. For change, branch and
+    change changes; branch branch; deregistration targets + ground; renewal license_id. For change, branch and
     deregistration the agency is the clerk's registered one."""
 
     agency: AgencyFacts | None = None
@@ -68,6 +68,7 @@ class CaseBody(BaseModel):
     branch: AgencyFacts | None = None
     targets: Annotated[list[Target], Field(min_length=1)] | None = None
     ground: code_of("deregistration_ground", "注销原因") | None = None
+    license_id: Id | None = Field(None, description="renewal: the clerk's own licence in force")
     submit: bool = Field(False, description="create only: submit at once")
     version: int | None = Field(None, description="edit only: the version last read")
 

@@ -30,14 +30,24 @@ from portal_plugin.core.paging import (
 )
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
-from workflows import branch, calendar, change, deregistration, engine, filing, licensing, state
+from workflows import (
+    branch,
+    calendar,
+    change,
+    deregistration,
+    engine,
+    filing,
+    licensing,
+    renewal,
+    state,
+)
 from workflows.calendar import DUE_SOON_DAYS, deadline_flag
 from workflows.engine import CLERK_STEP, CaseType, apply, case_type, load
 from workflows.models import Case
 from workflows.schemas import Issuance
 
-# The five case modules, in the manual's order; importing them registers them with the engine.
-CASE_MODULES = (licensing, filing, change, branch, deregistration)
+# The case modules, in the manual's order (then 延续); importing them registers them.
+CASE_MODULES = (licensing, filing, change, branch, deregistration, renewal)
 
 EDITABLE = frozenset({"draft", "returned"})
 

@@ -252,7 +252,7 @@ class Setting:
 
 
 DAYS = Integer(min=1, max=365)
-WORKFLOWS = ("accept", "licensing", "filing", "change", "branch", "deregistration")
+WORKFLOWS = ("accept", "licensing", "filing", "change", "branch", "deregistration", "renewal")
 NUMBER_KINDS = ("case", "license", "decision", "filing", "deregistration")
 CLOCKS = (*WORKFLOWS, "issue")
 
@@ -335,15 +335,17 @@ SETTINGS: tuple[Setting, ...] = (
     S("JSON_AS_ASCII", False, Flag(), "JSON answers escape non-ASCII characters"),
     S("WORKFLOW_DEADLINES",
       {"accept": 5, "issue": 10, "licensing": 20, "filing": 10, "change": 10, "branch": 10,
-       "deregistration": 10},
+       "deregistration": 10, "renewal": 20},
       Table(keys=CLOCKS, value=DAYS),
       "working days, all from submission (DOMAIN.md \"Deadlines\"): `accept` the 补正告知 period "
       "(《行政许可法》 Art 32; 【退回】 is refused after it), per workflow the decision (licensing: "
-      "20 from receipt, 条例 Art 19; the others the bureau's promised limits), `issue` from "
+      "20 from receipt, 条例 Art 19; renewal: 20, 《行政许可法》 Art 42; the others the bureau's "
+      "promised limits), `issue` from "
       "approval to 【登记发证】 (Art 44); given keys replace the defaults",
       merge=True),
     S("WORKFLOW_EXTENSION_DAYS",
-      {"licensing": 10, "filing": 10, "change": 10, "branch": 10, "deregistration": 10},
+      {"licensing": 10, "filing": 10, "change": 10, "branch": 10, "deregistration": 10,
+       "renewal": 10},
       Table(keys=WORKFLOWS[1:], value=DAYS),
       "working days 【延长审批期限】 adds, once per case (licensing: 10 by 《行政许可法》 Art 42); "
       "given keys replace the defaults", merge=True),
