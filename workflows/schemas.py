@@ -200,6 +200,9 @@ class LicenseQuery(RecordQuery):
     """The licence list's conditions."""
 
     status: one_of(LICENSE_STATUS) | None = None
+    expiring_within: int | None = Field(
+        None, ge=0, le=3650,
+        description="in force and ending within so many calendar days (e.g. 90); 长期 never")
 
 
 class FilingQuery(RecordQuery):
