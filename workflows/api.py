@@ -83,9 +83,7 @@ def list_cases(wf: str) -> Response:
         division=request.args.get("division") or None,
         submitted_from=date_arg("submitted_from"), submitted_to=date_arg("submitted_to"),
         page=int_arg("page", 1), per_page=int_arg("per_page", 20),
-        after=request.args.get("after") or None, before=request.args.get("before") or None,
-        expiring_within=(int_arg("expiring_within", 0) if request.args.get("expiring_within")
-                         else None))
+        after=request.args.get("after") or None, before=request.args.get("before") or None)
     cases, total = service.search(case_type(wf), identity(), query)
     return page_of((cases, total, *page_bounds(query.page, query.per_page, seeking=True)),
                    lambda case: service.to_json(case, identity()))
