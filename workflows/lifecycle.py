@@ -56,6 +56,34 @@ def _due_renewals(today: dt.date) -> list[int]:
     return due
 
 
+def expire(license_: License, today: dt.date, report: Report | None = None) -> bool:
+    """Record one licence past its 有效期至 as 已过期 (through `common.end_record`, like every
+    status change), audited; deregister its agency when nothing valid is left. False when the
+    licence is not (or no longer) stored valid past its end."""
+    if license_.status != "valid" or license_.effective_status(today) != "expired":
+        return False
+    assert license_.valid_until is not None
+    on = license_.valid_until + dt.timedelta(days=1)  # the first day out of force
+    before = common.end_record(license_, "expired", EXPIRED_REASON, on, None)
+    audit.record(SYSTEM, "expire", "license", license_.id, from_state=before,
+                 to_state="expired", reason=EXPIRED_REASON,
+                 data={"license": license_.license_number,
+                       "valid_until": license_.valid_until.isoformat(),
+                       "run_on": today.isoformat()})
+    if report is not None:
+        report.expired.append(license_.license_number)
+    agency = db.session.get(Agency, license_.agency_id, with_for_update=True)
+    if agency is not None and agency.status == "valid" and common.close_agency_if_empty(
+            agency, on):
+        audit.record(SYSTEM, "deregister", "agency", agency.id, from_state="valid",
+                     to_state="deregistered", reason="许可证有效期届满后无有效许可证和业务备案",
+                     data={"license": license_.license_number,
+                           "deregistered_on": on.isoformat()})
+        if report is not None:
+            report.closed.append(agency.credit_code)
+    return True
+
+
 def run(today: dt.date) -> Report:
     """One idempotent run for `today`: a second run on the same day finds nothing to do.
 
@@ -78,24 +106,6 @@ def run(today: dt.date) -> Report:
     for license_id in expiring:
         with atomic():
             license_ = db.session.get(License, license_id, with_for_update=True)
-            if license_ is None or license_.effective_status(today) != "expired" or (
-                    license_.status != "valid"):
-                continue
-            assert license_.valid_until is not None
-            on = license_.valid_until + dt.timedelta(days=1)  # the first day out of force
-            before = common.end_record(license_, "expired", EXPIRED_REASON, on, None)
-            audit.record(SYSTEM, "expire", "license", license_.id, from_state=before,
-                         to_state="expired", reason=EXPIRED_REASON,
-                         data={"license": license_.license_number,
-                               "valid_until": license_.valid_until.isoformat(),
-                               "run_on": today.isoformat()})
-            report.expired.append(license_.license_number)
-            agency = db.session.get(Agency, license_.agency_id, with_for_update=True)
-            if agency is not None and agency.status == "valid" and common.close_agency_if_empty(
-                    agency, on):
-                audit.record(SYSTEM, "deregister", "agency", agency.id, from_state="valid",
-                             to_state="deregistered", reason="许可证有效期届满后无有效许可证和业务备案",
-                             data={"license": license_.license_number,
-                                   "deregistered_on": on.isoformat()})
-                report.closed.append(agency.credit_code)
+            if license_ is not None:
+                expire(license_, today, report)
     return report

@@ -13,6 +13,7 @@ from portal_plugin.demo import (
     clocks,
     history,
     job_fairs,
+    lifecycle,
     revocations,
     statistics,
 )
@@ -31,4 +32,5 @@ def load() -> int:
     revocations.load()
     made += agencies.load()
     made += history.load(who("HRM_GL", "120000"))
+    made += lifecycle.load()
     return made
