@@ -362,3 +362,32 @@ def test_the_renewal_case_page_shows_the_licence_it_renews(
         f"/cases/renewal/{case['id']}").status_code == 404
     menu = login_as("HRM_SL").get("/").get_data(as_text=True)
     assert "行政许可延续受理" in menu
+
+
+def test_annual_report_missing_counts_licences_held_during_the_year_only(
+        app: Flask, client: FlaskClient, people: People) -> None:
+    from tests.kit import YEAR
+    holder(app, dt.date(YEAR - 1, 12, 31))  # expired before the year began
+    holder(app, dt.date(YEAR, 6, 30), code=OTHER_CODE, division=HP,
+           number="（津）人服证字〔2021〕第01010002号")  # held for half of it
+    response = client.get(f"/api/v1/annual-reports/missing?year={YEAR}",
+                          headers=people.officer("HRM_GL"))
+    assert response.status_code == 200, response.json
+    codes = [row["agency"]["credit_code"] if "agency" in row else row.get("credit_code")
+             for row in response.json["items"]]
+    assert codes == [OTHER_CODE]
+
+
+def test_the_demo_holds_an_expiring_an_expired_licence_and_a_renewal_in_progress(
+        app: Flask, runner: Any) -> None:
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    with app.app_context():
+        day = today()
+        licences = db.session.scalars(select(License)).all()
+        statuses = [lic.effective_status(day) for lic in licences]
+        assert "expired" in statuses
+        assert any(lic.status == "expired" for lic in licences)  # one recorded as the run does
+        assert any(lic.is_in_force(day) and renewal.renewable(lic, day) for lic in licences)
+        waiting = db.session.scalars(select(Case).where(Case.workflow == "renewal")).all()
+        assert {c.status for c in waiting} == {"submitted", "pending_review"}
+    assert runner.invoke(args=["demo-data"]).output.strip() == "demo data: already present"
