@@ -166,6 +166,7 @@ class License(db.Model):
                          name="uq_licenses_decision_number"),
         # The daily lifecycle run and the 即将到期 list (migration 0016).
         Index("ix_licenses_status_valid_until", "status", "valid_until"),
+        Index("ix_licenses_status_agency_until", "status", "agency_id", "valid_until"),
         {"sqlite_autoincrement": True},
     )
 
