@@ -43,7 +43,9 @@ def home() -> str:
         license_status=LICENSE_STATUS, filing_status=FILING_STATUS, codes=code_labels(),
         forms=FORMS, held=held, days_left=(held.valid_until - today()).days
         if held is not None and held.valid_until else None,
-        renewable=renewal.renewable(held), renewal_window=renewal.window(held.valid_until)
+        renewable=renewal.renewable(held),
+        renewing=held is not None and renewal.open_renewal(held.id, held.agency.credit_code),
+        renewal_window=renewal.window(held.valid_until)
         if held is not None and held.valid_until else None)
 
 

@@ -57,7 +57,8 @@ def renewable(license_: License | None, today: dt.date | None = None) -> bool:
             and window_problem(license_.valid_until, day) is None)
 
 
-def _open_renewal(license_id: int, credit_code: str, exclude: Case | None) -> bool:
+def open_renewal(license_id: int, credit_code: str, exclude: Case | None = None) -> bool:
+    """Whether a renewal of this licence is in progress (draft, submitted, returned, accepted)."""
     query = select(Case).where(Case.workflow == "renewal", Case.credit_code == credit_code,
                                Case.status.in_(OPEN_STATUSES))
     if exclude is not None:
@@ -91,7 +92,7 @@ def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> 
     problem = window_problem(license_.valid_until, local_today())
     if problem:
         raise Invalid({"license_id": problem})
-    if _open_renewal(license_.id, agency.credit_code, case):
+    if open_renewal(license_.id, agency.credit_code, case):
         raise Invalid({"license_id": "该许可证已有办理中的延续申请"})
     return {"agency": common.snapshot(agency), "license_id": license_.id,
             "license_number": license_.license_number, "items": list(license_.items),

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from portal_plugin.core.clock import today
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, AuditEvent, License
+from tests.conftest import csrf_token_from
 from tests.kit import (
     CLERK_CODE,
     HP,
@@ -344,6 +345,16 @@ def test_the_clerk_home_shows_the_expiry_and_offers_renewal_inside_the_window(
     assert 'class="button" href="/agency/apply/renewal"' in home
     form = clerk.get("/agency/apply/renewal").get_data(as_text=True)
     assert f'value="{license_id}"' in form and "第01010001号" in form
+    token = csrf_token_from(form)
+    saved = clerk.post("/agency/apply/renewal", data={"csrf_token": token,
+                                                     "license_id": str(license_id),
+                                                     "intent": "submit"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    busy = clerk.get("/agency/").get_data(as_text=True)
+    assert "（延续申请办理中）" in busy and 'class="button" href="/agency/apply/renewal"' not in busy
+    with app.app_context():
+        db.session.execute(Case.__table__.delete())
+        db.session.commit()
     with app.app_context():
         db.session.get(License, license_id).valid_until = today() + 200 * DAY
         db.session.commit()
