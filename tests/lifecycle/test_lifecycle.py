@@ -252,7 +252,7 @@ def test_a_draft_submitted_after_the_window_closed_is_refused(app: Flask, api: A
 # --- 延续: approval and deemed approval ----------------------------------------------------
 
 def test_approval_extends_the_same_licence_from_its_old_end_and_numbers_the_decision(
-        app: Flask, api: Api, people: People, client: FlaskClient) -> None:
+        app: Flask, api: Api, people: People, client: FlaskClient, login_as: Any) -> None:
     end = today() + 60 * DAY
     license_id = holder(app, end)
     case = api.bring("renewal", {"license_id": license_id}, "approved")
@@ -269,6 +269,9 @@ def test_approval_extends_the_same_licence_from_its_old_end_and_numbers_the_deci
         (str(license_id), end.isoformat(), new_end.isoformat(), case["decision_number"])]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(License)) == 1
+    page = login_as("HRM_JG").get(f"/agency/cases/renewal/{case['id']}").get_data(as_text=True)
+    assert "准予延续" in page and new_end.isoformat() in page
+    assert case["decision_number"] in page
 
 
 def test_an_undecided_renewal_at_expiry_is_deemed_granted_by_the_command(
