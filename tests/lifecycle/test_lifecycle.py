@@ -405,3 +405,18 @@ def test_the_demo_holds_an_expiring_an_expired_licence_and_a_renewal_in_progress
         waiting = db.session.scalars(select(Case).where(Case.workflow == "renewal")).all()
         assert {c.status for c in waiting} == {"submitted", "pending_review"}
     assert runner.invoke(args=["demo-data"]).output.strip() == "demo data: already present"
+
+
+@pytest.mark.parametrize("recorded", [False, True])
+def test_an_expired_licence_is_still_deregistered_for_expiry_without_renewal(
+        app: Flask, client: FlaskClient, people: People, recorded: bool) -> None:
+    end = today() - 10 * DAY
+    license_id = holder(app, end)
+    if recorded:
+        run(app, today())
+    response = client.post("/api/v1/revocations", headers=people.officer("HRM_GL"),
+                           json={"license_id": license_id, "ground": "R01",
+                                 "decision_date": today().isoformat(), "remarks": "有效期届满未延续"})
+    assert response.status_code == 201, response.json
+    row = licence(app, license_id)
+    assert (row.status, row.status_reason) == ("deregistered", "有效期届满未延续")
