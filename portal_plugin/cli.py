@@ -1,4 +1,5 @@
-"""CLI commands: reference data (`flask seed`) and demo data (`flask demo-data`)."""
+"""CLI commands: reference data (`flask seed`), demo data (`flask demo-data`), the daily
+lifecycle run (`flask lifecycle run`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from portal_plugin import demo
-from portal_plugin.core import seed
+from portal_plugin.core import clock, seed
 from portal_plugin.core.extensions import db
-from workflows import calendar
+from workflows import calendar, lifecycle
 
 
 @click.command("seed")
@@ -38,8 +39,29 @@ def demo_data_command() -> None:
     click.echo(f"demo data: {made} cases created" if made else "demo data: already present")
 
 
+@click.group("lifecycle")
+def lifecycle_group() -> None:
+    """The licence's life: the daily run (expiries, deemed renewals)."""
+
+
+@lifecycle_group.command("run")
+@with_appcontext
+@click.option("--today", "day", default=None, metavar="YYYY-MM-DD",
+              help="the day to run for (default: the bureau's local date); for tests and back-fill")
+def lifecycle_run_command(day: str | None) -> None:
+    """Record expired licences, deem undecided renewals granted, close emptied agencies
+    (idempotent: run it daily from cron or a Kubernetes CronJob)."""
+    try:
+        today = dt.date.fromisoformat(day) if day else clock.today()
+    except ValueError:
+        raise click.BadParameter("应为 YYYY-MM-DD 格式的日期", param_hint="--today") from None
+    for line in lifecycle.run(today).lines():
+        click.echo(line)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(calendar.calendar_command)
     app.cli.add_command(seed.authority_command)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(lifecycle_group)

@@ -110,7 +110,9 @@ STALE = {"version": 0}  # a permitted write answers 409 and changes nothing
 CALLS: dict[str, Call] = {
     # --- the case pages and the clerk's pages
     **{f"hrm.cases.{wf}_{step}": get(holders=frozenset({SL if step == "accept" else SH}))
-       for wf in WORKFLOWS for step in ("accept", "review")},
+       for wf in (*WORKFLOWS, "renewal") for step in ("accept", "review")},
+    # 即将到期: the jurisdiction's licences ending within 90 days (tests/lifecycle: other districts').
+    "hrm.cases.licensing_expiring": get(holders=OFFICERS),
     "hrm.cases.licensing_view": get(holders=OFFICERS),
     "hrm.cases.filing_view": get(holders=OFFICERS),
     "hrm.cases.case_page": get(holders=OFFICERS, **CASE),
@@ -121,7 +123,7 @@ CALLS: dict[str, Call] = {
     "hrm.cases.case_issue": send("POST", {"issued_on": "2026-01-05", "delivery": "counter",
                                           **STALE}, 409, frozenset({SL}), case_id=Ref("case")),
     "hrm.agency.home": get(holders=CLERK),
-    **{f"hrm.agency.apply_{wf}": get(holders=CLERK) for wf in WORKFLOWS},
+    **{f"hrm.agency.apply_{wf}": get(holders=CLERK) for wf in (*WORKFLOWS, "renewal")},
     "hrm.agency.case_page": get(holders=CLERK, **CASE),
     "hrm.pages.workbench": get(),
     # --- 机构管理

@@ -1,4 +1,4 @@
-"""The agency clerk's pages (单位端): the agency's home, the five application forms, its cases."""
+"""The agency clerk's pages (单位端): the agency's home, the application forms, its cases."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from werkzeug.wrappers import Response
 from portal_plugin.core import catalog
 from portal_plugin.core.access import AGENCY_SIDE, MenuItem, identity, requires
 from portal_plugin.core.api import form_version
+from portal_plugin.core.clock import today
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import own_agency
 from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS
 from portal_plugin.core.pages import form_post
 from portal_plugin.core.permissions import AGENCY_PERMISSION
-from workflows import common, service
+from workflows import common, renewal, service
 from workflows.engine import CASE_TYPES, CaseType, case_type
 from workflows.pages import action_labels, code_labels, field_labels
 
@@ -36,10 +37,16 @@ def home() -> str:
     agency = own_agency(who)
     cases = [(case_type(case.workflow), service.to_json(case, who))
              for case in service.own_cases(who)]
+    held = common.valid_license(agency.id) if agency is not None else None
     return render_template(
         "hrm/agency/home.html", agency=agency, credit_code=who.agency_credit_code, cases=cases,
         license_status=LICENSE_STATUS, filing_status=FILING_STATUS, codes=code_labels(),
-        forms=FORMS)
+        forms=FORMS, held=held, days_left=(held.valid_until - today()).days
+        if held is not None and held.valid_until else None,
+        renewable=renewal.renewable(held),
+        renewing=held is not None and renewal.open_renewal(held.id, held.agency.credit_code),
+        renewal_window=renewal.window(held.valid_until)
+        if held is not None and held.valid_until else None)
 
 
 def render_form(wf: CaseType, values: Mapping[str, Any], *, case: dict[str, Any] | None = None,

@@ -151,4 +151,6 @@ def record_query() -> records.RecordQuery:
         division=request.args.get("division") or None,
         granted_from=date_arg("granted_from"), granted_to=date_arg("granted_to"),
         page=int_arg("page", 1), per_page=int_arg("per_page", 20),
-        after=request.args.get("after") or None, before=request.args.get("before") or None)
+        after=request.args.get("after") or None, before=request.args.get("before") or None,
+        expiring_within=(int_arg("expiring_within", 0) if request.args.get("expiring_within")
+                         else None))

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from portal_plugin.core import catalog, schemas
@@ -118,11 +119,12 @@ def open_case_exists(workflow: str, credit_code: str, exclude: Case | None) -> b
     return bool(db.session.scalar(query))
 
 
-def valid_license(agency_id: int | None) -> License | None:
+def valid_license(agency_id: int | None, today: dt.date | None = None) -> License | None:
+    """The agency's licence in force on `today` (an expired one no longer counts)."""
     if agency_id is None:
         return None
     return db.session.scalar(select(License).where(
-        License.agency_id == agency_id, License.status == "valid").order_by(License.id))
+        License.agency_id == agency_id, License.in_force(today)).order_by(License.id))
 
 
 def valid_filing(agency_id: int | None) -> Filing | None:
@@ -145,7 +147,7 @@ def end_record(record: License | Filing, status: str, reason: str | None, on: dt
 def close_agency_if_empty(agency: Agency, on: dt.date) -> bool:
     """Deregister an agency left with no valid licence and no valid filing; True when it was."""
     db.session.flush()
-    if valid_license(agency.id) is not None or valid_filing(agency.id) is not None:
+    if valid_license(agency.id, on) is not None or valid_filing(agency.id) is not None:
         return False
     agency.status, agency.deregistered_on = "deregistered", on
     return True
@@ -201,6 +203,12 @@ def authority(division_code: str) -> tuple[str, str | None]:
     parent = db.session.get(Division, row.parent_code) if row and row.parent_code else None
     name = (parent.name if parent else "") + catalog.division_name(division_code)
     return name + "人力资源和社会保障局", row.authority_credit_code if row else None
+
+
+def license_valid_until(start: dt.date) -> dt.date | None:
+    """The 有效期至 of a licence valid from `start` (LICENSE_VALID_YEARS; 0 is 长期: None)."""
+    years = int(current_app.config["LICENSE_VALID_YEARS"])
+    return add_years(start, years) if years else None
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

@@ -38,7 +38,8 @@ def _targets(check: Checker, body: Mapping[str, Any], agency: Agency) -> list[di
         record = db.session.get(MODELS[kind], ident)
         if record is None or record.agency_id != agency.id:
             check.fail(path, "不是本机构的许可证或业务备案")
-        elif record.status != "valid":
+        elif (record.effective_status() if isinstance(record, License)
+              else record.status) != "valid":
             check.fail(path, "该记录已不是有效状态")
         elif {"kind": kind, "id": ident} in targets:
             check.fail(path, "重复选择")
@@ -101,8 +102,9 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
     done = []
     for target in case.payload["targets"]:
         record = db.session.get(MODELS[target["kind"]], target["id"], with_for_update=True)
-        common.require(record is not None and record.status == "valid",
-                       "所选记录已不是有效状态")
+        common.require(record is not None and (
+            record.effective_status(ctx.today) if isinstance(record, License)
+            else record.status) == "valid", "所选记录已不是有效状态")
         assert record is not None
         common.end_record(record, "deregistered", ground, ctx.today, document)
         done.append(target)

@@ -151,6 +151,9 @@ class CaseType:
     issuance: bool = False
     # Another division whose bureau sees the case without deciding it (a district move's old one).
     origin_of: Callable[[Mapping[str, Any]], str | None] = lambda payload: None
+    # A check of the clean payload at each (re)submission, on that day (e.g. 延续's window);
+    # raises Invalid to refuse it.
+    submit_check: Callable[[Mapping[str, Any], dt.date], None] | None = None
 
     def status_label(self, status: str) -> str:
         return self.status_labels.get(status) or STATUS_LABELS[status]
@@ -259,6 +262,8 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
     ctx = Context(identity, now, now.astimezone(local_zone()).date())
     values: dict[str, Any] = {"updated_at": now, **clock_values(wf, case, transition, ctx.today)}
     if transition.action == "submit":
+        if wf.submit_check is not None:
+            wf.submit_check(case.payload, ctx.today)
         values.update(submitted_at=now, reason=None)
         if case.case_no is None:
             values["case_no"] = numbering.case_number(wf.kind_code, case.division_code, ctx.today)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app
-
 from portal_plugin.core.access import identity
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
@@ -45,7 +43,7 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
         decision_number=numbering.issue("decision", division, ctx.today),
         items=case.payload["license_items"],
         issued_on=ctx.today,
-        valid_until=common.add_years(ctx.today, current_app.config["LICENSE_VALID_YEARS"]),
+        valid_until=common.license_valid_until(ctx.today),
         issuing_authority=common.authority_name(division),
         issuing_division=division,
         source="application",

@@ -20,7 +20,7 @@ from portal_plugin.core.pages import action_post
 from portal_plugin.core.paging import Total, page_count
 from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ, WORKFLOW_REVIEW
 from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
-from workflows import service
+from workflows import records, service
 from workflows.engine import (
     CASE_TYPES,
     DELIVERY,
@@ -181,6 +181,23 @@ for _step in STEPS:
     )
 
 
+EXPIRING_DAYS = 90
+
+
+@bp.get("/licensing/expiring")
+@requires("licensing.view")
+def licensing_expiring() -> str:
+    """即将到期: licences of the jurisdiction in force and ending within 90 days, by 有效期至
+    (`?order=desc` latest first), with the days left."""
+    who = identity()
+    descending = request.args.get("order") == "desc"
+    rows = records.expiring_licenses(who, EXPIRING_DAYS, descending=descending)
+    for row in rows:
+        row["url"] = url_for("hrm.agencies.detail", agency_id=row["agency"]["id"])
+    return render_template("hrm/cases/expiring.html", rows=rows, days=EXPIRING_DAYS,
+                           descending=descending, divisions=districts_of(who))
+
+
 def decision_buttons(wf: CaseType, dialog: str, offered: Collection[str] = ()
                      ) -> list[tuple[str, str, bool]]:
     """(action, button label, needs a reason) for the accept or review dialog; 告知承诺 cases'
@@ -286,6 +303,7 @@ def action_labels(wf: CaseType) -> dict[str, str]:
     """The 流转记录's words for each action."""
     return {"create": "创建", "edit": "修改", "extend": "延长审批期限", "issue": "登记发证",
             "commit": "签署告知承诺书", "inspect": "事后核查",
+            "deem": "视为准予延续",
             **{a: wf.action_label(a) for a in TRANSITIONS}}
 
 

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
+from portal_plugin.core.clock import today as clock_today
 from portal_plugin.core.errors import Invalid
+from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, Agency, Filing, License
@@ -32,6 +34,7 @@ class RecordQuery:
     per_page: int = 20
     after: str | None = None  # the cursors of the pages around, see core.paging.seek_page
     before: str | None = None
+    expiring_within: int | None = None  # licences: in force and ending within so many days
 
 
 def agency_json(agency: Agency) -> dict[str, Any]:
@@ -47,9 +50,12 @@ def _search(model: type[License] | type[Filing], number: Any, granted: Any,
     if query.status:
         if query.status not in labels:
             raise Invalid({"status": "不是有效的状态"})
-        stmt = stmt.where(model.status == query.status)
+        stmt = stmt.where(model.status_is(query.status) if model is License
+                          else model.status == query.status)
     if query.division:
         stmt = stmt.where(Agency.division_code == query.division)
+    if query.expiring_within is not None and model is License:
+        stmt = stmt.where(*expiring(query.expiring_within))
     if query.q:
         term = query.q.strip()
         stmt = stmt.where(or_(Agency.name.like(contains(term)), Agency.credit_code == term.upper(),
@@ -75,6 +81,39 @@ def _search(model: type[License] | type[Filing], number: Any, granted: Any,
     return rows, Total(total, estimated=estimated, after=after, before=before), page, per_page
 
 
+MAX_EXPIRING_DAYS = 3650
+
+
+def expiring(days: int, today: dt.date | None = None) -> tuple[Any, ...]:
+    """SQL: in force today and ending within `days` calendar days (长期 never does)."""
+    if not 0 <= days <= MAX_EXPIRING_DAYS:
+        raise Invalid({"expiring_within": f"应为0至{MAX_EXPIRING_DAYS}之间的天数"})
+    day = today or clock_today()
+    return (License.in_force(day), License.valid_until.is_not(None),
+            License.valid_until <= day + dt.timedelta(days=days))
+
+
+EXPIRING_LIMIT = 1000  # the 即将到期 page lists at most so many (a city's few months' worth)
+
+
+def expiring_licenses(identity: Identity, days: int, *, descending: bool = False
+                      ) -> list[dict[str, Any]]:
+    """Licences of the jurisdiction in force and ending within `days`, by 有效期至, each with
+    its days left."""
+    day = clock_today()
+    order = License.valid_until.desc() if descending else License.valid_until
+    rows = db.session.scalars(
+        select(License).join(Agency, License.agency_id == Agency.id)
+        .where(Agency.division_code.in_(sorted(jurisdiction(identity))), *expiring(days, day))
+        .options(contains_eager(License.agency)).order_by(order, License.id)
+        .limit(EXPIRING_LIMIT)).all()
+    return [{"id": r.id, "license_number": r.license_number, "agency": agency_json(r.agency),
+             "items": r.items, "issued_on": r.issued_on.isoformat(),
+             "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+             "days_left": (r.valid_until - day).days if r.valid_until else None}
+            for r in rows]
+
+
 def search_licenses(identity: Identity, query: RecordQuery) -> tuple[list[dict[str, Any]], int,
                                                                     int, int]:
     rows, total, page, per_page = _search(License, License.license_number, License.issued_on, LICENSE_STATUS,
@@ -83,7 +122,8 @@ def search_licenses(identity: Identity, query: RecordQuery) -> tuple[list[dict[s
         {"id": r.id, "license_number": r.license_number, "decision_number": r.decision_number,
          "agency": agency_json(r.agency), "items": r.items, "issued_on": r.issued_on.isoformat(),
          "valid_until": r.valid_until.isoformat() if r.valid_until else None,
-         "status": r.status, "status_label": LICENSE_STATUS[r.status], "source": r.source}
+         "status": r.current_status, "status_label": r.current_status_label,
+         "source": r.source}
         for r in rows
     ], total, page, per_page
 

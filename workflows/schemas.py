@@ -58,7 +58,7 @@ class Target(BaseModel):
 
 class CaseBody(BaseModel):
     """An application: licensing takes agency + license_items; filing agency + filing_items;
-    change changes; branch branch; deregistration targets + ground. For change, branch and
+    change changes; branch branch; deregistration targets + ground; renewal license_id. For change, branch and
     deregistration the agency is the clerk's registered one."""
 
     agency: AgencyFacts | None = None
@@ -73,6 +73,7 @@ class CaseBody(BaseModel):
                           "refused for an agency on the exclusion list)")
     commitment_accepted: bool | None = Field(
         None, description="licensing with commitment: true, the 承诺书 accepted (required)")
+    license_id: Id | None = Field(None, description="renewal: the clerk's own licence in force")
     submit: bool = Field(False, description="create only: submit at once")
     version: int | None = Field(None, description="edit only: the version last read")
 
@@ -204,6 +205,9 @@ class LicenseQuery(RecordQuery):
     """The licence list's conditions."""
 
     status: one_of(LICENSE_STATUS) | None = None
+    expiring_within: int | None = Field(
+        None, ge=0, le=3650,
+        description="in force and ending within so many calendar days (e.g. 90); 长期 never")
 
 
 class FilingQuery(RecordQuery):

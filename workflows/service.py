@@ -39,6 +39,7 @@ from workflows import (
     engine,
     filing,
     licensing,
+    renewal,
     state,
 )
 from workflows.calendar import DUE_SOON_DAYS, deadline_flag
@@ -46,8 +47,8 @@ from workflows.engine import CLERK_STEP, CaseType, apply, case_type, load
 from workflows.models import Case
 from workflows.schemas import Issuance
 
-# The five case modules, in the manual's order; importing them registers them with the engine.
-CASE_MODULES = (licensing, filing, change, branch, deregistration)
+# The case modules, in the manual's order (then 延续); importing them registers them.
+CASE_MODULES = (licensing, filing, change, branch, deregistration, renewal)
 
 EDITABLE = frozenset({"draft", "returned"})
 

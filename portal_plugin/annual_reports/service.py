@@ -84,8 +84,9 @@ def _late(report: AnnualReport | None, year: int) -> dict[str, Any]:
 
 
 def _numbers(column: Any, model: Any, agency_id: int) -> str | None:
+    in_force = model.in_force() if model is License else model.status == "valid"
     numbers = db.session.scalars(select(column).where(
-        model.agency_id == agency_id, model.status == "valid").order_by(column)).all()
+        model.agency_id == agency_id, in_force).order_by(column)).all()
     return "、".join(numbers) or None
 
 
@@ -302,8 +303,11 @@ def _missing_stmt(identity: Identity, year: int) -> Select[Any]:
     if not identity.can("annual_reports.review"):
         raise Forbidden("您的业务角色无权查阅年度报告")
     end = dt.date(year, 12, 31)
-    licensed = select(License.id).where(License.agency_id == Agency.id, License.status == "valid",
-                                        License.issued_on <= end).exists()
+    # A licence held during the year: not ended otherwise, and not expired before it began.
+    licensed = select(License.id).where(
+        License.agency_id == Agency.id, License.status.in_(("valid", "expired")),
+        or_(License.valid_until.is_(None), License.valid_until >= dt.date(year, 1, 1)),
+        License.issued_on <= end).exists()
     filed = select(Filing.id).where(Filing.agency_id == Agency.id, Filing.status == "valid",
                                     Filing.filed_on <= end).exists()
     reported = select(AnnualReport.id).where(AnnualReport.agency_id == Agency.id,

@@ -252,7 +252,7 @@ class Setting:
 
 
 DAYS = Integer(min=1, max=365)
-WORKFLOWS = ("accept", "licensing", "filing", "change", "branch", "deregistration")
+WORKFLOWS = ("accept", "licensing", "filing", "change", "branch", "deregistration", "renewal")
 NUMBER_KINDS = ("case", "license", "decision", "filing", "deregistration")
 CLOCKS = (*WORKFLOWS, "issue")
 
@@ -335,28 +335,35 @@ SETTINGS: tuple[Setting, ...] = (
     S("JSON_AS_ASCII", False, Flag(), "JSON answers escape non-ASCII characters"),
     S("WORKFLOW_DEADLINES",
       {"accept": 5, "issue": 10, "licensing": 20, "filing": 10, "change": 10, "branch": 10,
-       "deregistration": 10},
+       "deregistration": 10, "renewal": 20},
       Table(keys=CLOCKS, value=DAYS),
       "working days, all from submission (DOMAIN.md \"Deadlines\"): `accept` the 补正告知 period "
       "(《行政许可法》 Art 32; 【退回】 is refused after it), per workflow the decision (licensing: "
-      "20 from receipt, 条例 Art 19; the others the bureau's promised limits), `issue` from "
+      "20 from receipt, 条例 Art 19; renewal: 20, 《行政许可法》 Art 42; the others the bureau's "
+      "promised limits), `issue` from "
       "approval to 【登记发证】 (Art 44); given keys replace the defaults",
       merge=True),
     S("WORKFLOW_EXTENSION_DAYS",
-      {"licensing": 10, "filing": 10, "change": 10, "branch": 10, "deregistration": 10},
+      {"licensing": 10, "filing": 10, "change": 10, "branch": 10, "deregistration": 10,
+       "renewal": 10},
       Table(keys=WORKFLOWS[1:], value=DAYS),
       "working days 【延长审批期限】 adds, once per case (licensing: 10 by 《行政许可法》 Art 42); "
       "given keys replace the defaults", merge=True),
     S("ANNUAL_REPORT_DEADLINE", "03-31", MonthDay(),
       "年度报告: the day (MM-DD) of the year after the report's year by which it is due; later "
       "first submissions are 逾期报送"),
-    S("LICENSE_VALID_YEARS", 5, Integer(min=1, max=50), "years a new 许可证 is valid"),
     S("INSPECTION_PERIOD_DAYS", 30, Integer(min=1, max=366),
       "告知承诺制: calendar days from an on-the-spot grant (【当场准予许可】) until its 事后核查 is due"),
     S("COMMITMENT_TEXTS_FILE", None, Text(optional=True, file=True),
       "告知承诺制: a JSON file with the bureau's 告知书 / 承诺书 texts (keys `version`, "
       "`notice_title`, `notice`, `promise`)",
       default_doc="the texts of `portal_plugin/core/data/commitment.json`"),
+    S("LICENSE_VALID_YEARS", 5, Integer(min=0, max=50),
+      "years a new 许可证 is valid (and a 延续 extends it by); `0` is 长期: no 有效期至, never "
+      "expires, cannot be renewed"),
+    S("RENEWAL_WINDOW_DAYS", 90, Integer(min=31, max=3650),
+      "延续: calendar days before the 有效期至 from which a renewal may be applied for (it closes "
+      "30 days before it, 《行政许可法》 Art 50)"),
     S("NUMBER_FORMATS", {}, Table(keys=NUMBER_KINDS, value=Text()),
       "number formats by kind (`case`, `license`, `decision`, `filing`, `deregistration`); see "
       "`workflows.numbering.DEFAULT_FORMATS` for the placeholders",

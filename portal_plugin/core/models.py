@@ -20,13 +20,16 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
     event,
     func,
+    or_,
     text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal_plugin.core.clock import today as local_today
 from portal_plugin.core.clock import utcnow
 from portal_plugin.core.extensions import db
 
@@ -161,6 +164,9 @@ class License(db.Model):
         # issued twice before migration 0011 stay as they were, told apart by their repeat.
         UniqueConstraint("decision_number", "decision_number_repeat",
                          name="uq_licenses_decision_number"),
+        # The daily lifecycle run and the 即将到期 list (migration 0016).
+        Index("ix_licenses_status_valid_until", "status", "valid_until"),
+        Index("ix_licenses_status_agency_until", "status", "agency_id", "valid_until"),
         {"sqlite_autoincrement": True},
     )
 
@@ -186,6 +192,51 @@ class License(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="licenses")
+
+    # Expiry is computed (DOMAIN.md "The licence's life"): a licence stored as valid whose
+    # 有效期至 has passed IS 已过期 wherever it is read; `flask lifecycle run` records it later.
+    # valid_until NULL is 长期 (no end date). These are the one rule every query uses.
+    @classmethod
+    def in_force(cls, today: dt.date | None = None) -> Any:
+        """SQL: the licence is valid on `today` (stored valid and not past its 有效期至)."""
+        day = today or local_today()
+        return and_(cls.status == "valid", or_(cls.valid_until.is_(None), cls.valid_until >= day))
+
+    @classmethod
+    def expired_on(cls, today: dt.date | None = None) -> Any:
+        """SQL: the licence reads 已过期 on `today` (recorded, or stored valid and past its end)."""
+        day = today or local_today()
+        return or_(cls.status == "expired",
+                   and_(cls.status == "valid", cls.valid_until.is_not(None),
+                        cls.valid_until < day))
+
+    @classmethod
+    def status_is(cls, status: str, today: dt.date | None = None) -> Any:
+        """SQL: the licence's effective status on `today` is `status`."""
+        if status == "valid":
+            return cls.in_force(today)
+        if status == "expired":
+            return cls.expired_on(today)
+        return cls.status == status
+
+    def effective_status(self, today: dt.date | None = None) -> str:
+        """The status as read on `today`: `expired` once a valid licence is past its end."""
+        day = today or local_today()
+        if self.status == "valid" and self.valid_until is not None and self.valid_until < day:
+            return "expired"
+        return self.status
+
+    @property
+    def current_status(self) -> str:
+        """The effective status today (the bureau's local date)."""
+        return self.effective_status()
+
+    @property
+    def current_status_label(self) -> str:
+        return LICENSE_STATUS.get(self.current_status, self.current_status)
+
+    def is_in_force(self, today: dt.date | None = None) -> bool:
+        return self.effective_status(today) == "valid"
 
 
 class Filing(db.Model):

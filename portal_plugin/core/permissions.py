@@ -10,6 +10,7 @@ WORKFLOWS: dict[str, str] = {
     "change": "事项变更",
     "branch": "设立分支机构报告",
     "deregistration": "注销",
+    "renewal": "行政许可延续",
 }
 
 # Per workflow: the label of its acceptance, decision and view functions (the manual's words).
@@ -19,6 +20,7 @@ _WORKFLOW_LABELS: dict[str, tuple[str, str, str]] = {
     "change": ("事项变更受理", "事项变更审批", "事项变更查看"),
     "branch": ("设立分支机构报告受理", "设立分支机构报告审核", "设立分支机构报告查看"),
     "deregistration": ("注销受理", "注销审批", "注销查看"),
+    "renewal": ("行政许可延续受理", "行政许可延续审批", "行政许可延续查看"),
 }
 
 PERMISSIONS: dict[str, str] = {

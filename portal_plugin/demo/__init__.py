@@ -14,6 +14,7 @@ from portal_plugin.demo import (
     commitment,
     history,
     job_fairs,
+    lifecycle,
     revocations,
     statistics,
 )
@@ -33,4 +34,5 @@ def load() -> int:
     made += commitment.load()
     made += agencies.load()
     made += history.load(who("HRM_GL", "120000"))
+    made += lifecycle.load()
     return made

@@ -72,7 +72,8 @@ def revoke(identity: Identity, data: Mapping[str, Any]) -> Revocation:
     clean = validate(data)
     with atomic():
         agency, license_ = _locked(identity, clean["license_id"])
-        if license_.status != "valid":
+        # An expired licence is still deregistered (有效期届满未延续, 《行政许可法》 Art 70).
+        if license_.status not in ("valid", "expired"):
             raise Conflict(f"该许可证已不是有效状态（{LICENSE_STATUS[license_.status]}），"
                            "不能重复注销")
         decided = clean["decision_date"]
@@ -154,10 +155,10 @@ def candidates(identity: Identity, term: str) -> list[tuple[Agency, list[License
                              or_(Agency.name.contains(term, autoescape=True),
                                  Agency.credit_code == term.upper()))
         .where(select(License.id).where(License.agency_id == Agency.id,
-                                        License.status == "valid").exists())
+                                        License.status.in_(("valid", "expired"))).exists())
         .options(selectinload(Agency.licenses))
         .order_by(Agency.name, Agency.id).limit(AGENCY_MATCHES)).all()
-    return [(agency, sorted((lic for lic in agency.licenses if lic.status == "valid"),
+    return [(agency, sorted((lic for lic in agency.licenses if lic.status in ("valid", "expired")),
                             key=lambda lic: lic.id)) for agency in agencies]
 
 
@@ -167,8 +168,8 @@ def to_json(revocation: Revocation) -> dict[str, Any]:
     return {
         "id": revocation.id, "license_id": license_.id,
         "license_number": license_.license_number,
-        "license_status": license_.status,
-        "license_status_label": LICENSE_STATUS.get(license_.status, license_.status),
+        "license_status": license_.current_status,
+        "license_status_label": license_.current_status_label,
         "agency": {"id": agency.id, "credit_code": agency.credit_code, "name": agency.name,
                    "status": agency.status},
         "division": revocation.division_code,

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from portal_plugin.calendar.service import missing_next_year
 from portal_plugin.core.access import current_identity, grouped, menu_entries, signed_in
 from portal_plugin.inspections import service as inspections
-from workflows import service
+from workflows import records, service
 from workflows.service import WAITING_AT
 
 bp = Blueprint("pages", __name__)
@@ -28,5 +28,8 @@ def workbench() -> str:
     # The calendar's keeper is warned while next year has no holiday data (deadlines would
     # count Monday–Friday across its holidays).
     unknown_year = missing_next_year() if identity.can("calendar.manage") else None
+    # The 业务管理岗 sees how many licences of the jurisdiction end within 90 days.
+    expiring = (len(records.expiring_licenses(identity, 90))
+                if identity.can("agencies.manage") and identity.can("licensing.view") else None)
     return render_template("hrm/web/workbench.html", groups=grouped(menu_entries(app, identity)),
-                           work=work, unknown_year=unknown_year)
+                           work=work, unknown_year=unknown_year, expiring=expiring)
