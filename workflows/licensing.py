@@ -34,6 +34,7 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
         decision_number=numbering.issue("decision", division, ctx.today),
         items=case.payload["license_items"],
         issued_on=ctx.today,
+        certificate_issued_on=ctx.today,
         valid_until=common.add_years(ctx.today, current_app.config["LICENSE_VALID_YEARS"]),
         issuing_authority=common.authority_name(division),
         issuing_division=division,
