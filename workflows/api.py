@@ -34,7 +34,6 @@ from workflows.schemas import (
     LicenseQuery,
     LicenseRecord,
     ReissueList,
-    ReissuePath,
     ReissueRequestOut,
     ReissueUpload,
 )
@@ -171,7 +170,7 @@ def list_reissue_requests(license_id: int) -> Response:
 
 
 @bp.post("/reissue-requests/<int:request_id>/<any(reissue, return):action>")
-@documents(path=ReissuePath, body=Reason, response=ReissueRequestOut, errors=(409,))
+@documents(body=Reason, response=ReissueRequestOut, errors=(409,))
 @requires("licensing.accept")
 def decide_reissue_request(request_id: int, action: str) -> Response:
     """【补发】 (the next certificate version) or 【退回】 (with the reason) a 补发 request."""

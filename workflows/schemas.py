@@ -1,7 +1,7 @@
 """The cases API's objects (applications, decisions, cases) and the registry records' lists."""
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
@@ -301,9 +301,3 @@ class ReissueList(Answer):
 
     items: list[ReissueRequestOut]
 
-
-class ReissuePath(BaseModel):
-    """A 补发 request's decision."""
-
-    action: Annotated[Literal["reissue", "return"],
-                      Field(description="reissue: 【补发】; return: 【退回】 (reason required)")]

@@ -6,6 +6,9 @@ Revises: 0013
 Create Date: 2026-12-02 14:00:00
 
 """
+import importlib.util
+import os
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,8 +19,29 @@ branch_labels = None
 depends_on = None
 
 
+def _migration(name):
+    """An earlier migration's module (its helpers), loaded from the file beside this one."""
+    path = os.path.join(os.path.dirname(__file__), name)
+    spec = importlib.util.spec_from_file_location('_hrm_migration_' + name[:4], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _sqlite_triggers(make):
+    """SQLite copies licenses and filings to alter them: migration 0005's statistics triggers
+    go before and come back after (as migration 0011 does)."""
+    if op.get_bind().dialect.name == 'sqlite':
+        _migration('0011_clocks_numbers.py')._sqlite_triggers(make)
+
+
+# The copies stay AUTOINCREMENT tables on SQLite (migration 0011).
+KEEP = {'table_kwargs': {'sqlite_autoincrement': True}}
+
+
 def upgrade():
-    with op.batch_alter_table('licenses', schema=None) as batch_op:
+    _sqlite_triggers(False)
+    with op.batch_alter_table('licenses', schema=None, **KEEP) as batch_op:
         batch_op.add_column(sa.Column('certificate_version', sa.Integer(), nullable=False,
                                       server_default=sa.text('1')))
         batch_op.add_column(sa.Column('certificate_issued_on', sa.Date(), nullable=True))
@@ -25,11 +49,12 @@ def upgrade():
         batch_op.create_foreign_key(op.f('fk_licenses_parent_license_id_licenses'), 'licenses',
                                     ['parent_license_id'], ['id'])
         batch_op.create_index('ix_licenses_parent_license_id', ['parent_license_id'])
-    with op.batch_alter_table('filings', schema=None) as batch_op:
+    with op.batch_alter_table('filings', schema=None, **KEEP) as batch_op:
         batch_op.add_column(sa.Column('parent_filing_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(op.f('fk_filings_parent_filing_id_filings'), 'filings',
                                     ['parent_filing_id'], ['id'])
         batch_op.create_index('ix_filings_parent_filing_id', ['parent_filing_id'])
+    _sqlite_triggers(True)
     op.create_table(
         'license_versions',
         sa.Column('id', sa.Integer(), primary_key=True),
@@ -102,13 +127,15 @@ def downgrade():
     op.drop_index('ix_reissue_requests_division_status', table_name='reissue_requests')
     op.drop_table('reissue_requests')
     op.drop_table('license_versions')
-    with op.batch_alter_table('filings', schema=None) as batch_op:
+    _sqlite_triggers(False)
+    with op.batch_alter_table('filings', schema=None, **KEEP) as batch_op:
         batch_op.drop_index('ix_filings_parent_filing_id')
         batch_op.drop_constraint(op.f('fk_filings_parent_filing_id_filings'), type_='foreignkey')
         batch_op.drop_column('parent_filing_id')
-    with op.batch_alter_table('licenses', schema=None) as batch_op:
+    with op.batch_alter_table('licenses', schema=None, **KEEP) as batch_op:
         batch_op.drop_index('ix_licenses_parent_license_id')
         batch_op.drop_constraint(op.f('fk_licenses_parent_license_id_licenses'), type_='foreignkey')
         batch_op.drop_column('parent_license_id')
         batch_op.drop_column('certificate_issued_on')
         batch_op.drop_column('certificate_version')
+    _sqlite_triggers(True)

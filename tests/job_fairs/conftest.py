@@ -6,11 +6,27 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from tests.kit import CLERK_CODE, HP, HX, fair_body
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency
+from tests.kit import CLERK_CODE, HP, HX, OTHER_CODE, add_license, fair_body
 
 EVIL = "<script>alert(1)</script>招聘会"
+
+
+@pytest.fixture
+def agencies(agencies: None, app: Flask) -> None:
+    """Both clerks' agencies hold a valid licence with 组织开展现场招聘会 (L03): a job fair is
+    a licensed activity."""
+    with app.app_context():
+        for code, number in ((CLERK_CODE, "津人服证字〔2024〕0301号"),
+                             (OTHER_CODE, "津人服证字〔2024〕0302号")):
+            agency = db.session.scalar(select(Agency).where(Agency.credit_code == code))
+            add_license(agency, number, items=["L01", "L03"])
+        db.session.commit()
 
 
 @pytest.fixture
