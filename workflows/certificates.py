@@ -256,14 +256,14 @@ def decide(identity: Identity, request_id: int, action: str,
            reason: str | None) -> ReissueRequest:
     """【补发】 issues the next certificate version; 【退回】 returns the request with a reason."""
     reason = (reason or "").strip()
-    if action == "return" and not reason:
-        raise Invalid({"reason": "请填写退回原因"})
-    if len(reason) > 1000:
-        raise Invalid({"reason": "不能超过1000个字"})
     with atomic():
         request = request_for(identity, request_id, lock=True)
         if request.status != "pending":
             raise Conflict(f"该补发申请已处理（{REISSUE_STATUS[request.status]}）")
+        if action == "return" and not reason:
+            raise Invalid({"reason": "请填写退回原因"})
+        if len(reason) > 1000:
+            raise Invalid({"reason": "不能超过1000个字"})
         license_ = db.session.get(License, request.license_id, with_for_update=True,
                                   populate_existing=True)
         assert license_ is not None

@@ -128,6 +128,7 @@ def enter_permit(identity: Identity, fair_id: int, data: Mapping[str, Any]) -> J
     """The clerk enters (or corrects) its fair's police permit number; 待补安全许可 ends."""
     if not identity.is_agency_clerk or identity.is_officer:
         raise NotFound("招聘会不存在，或不在您的管辖范围内")
+    get(identity, fair_id)  # another agency's fair is 404 before its input is judged
     check = Checker()
     clean = check.model(PolicePermit, data)
     check.raise_any()
