@@ -39,6 +39,18 @@ def _sqlite_triggers(make):
 KEEP = {'table_kwargs': {'sqlite_autoincrement': True}}
 
 
+LINKS = (('licenses', 'parent_license_id'), ('filings', 'parent_filing_id'))
+
+
+def backfill(table, column):
+    """Link each branch record (of an agency with a parent) to its parent's valid record."""
+    return (f"UPDATE {table} SET {column} = (SELECT p.id FROM {table} p JOIN agencies a "
+            f"ON a.parent_id = p.agency_id WHERE a.id = {table}.agency_id "
+            f"AND p.status = 'valid' ORDER BY p.id LIMIT 1) "
+            f"WHERE {column} IS NULL AND agency_id IN "
+            f"(SELECT id FROM agencies WHERE parent_id IS NOT NULL)")
+
+
 def upgrade():
     _sqlite_triggers(False)
     with op.batch_alter_table('licenses', schema=None, **KEEP) as batch_op:
@@ -111,13 +123,8 @@ def upgrade():
     # Every licence so far is its certificate's first version, issued with it.
     conn.execute(sa.text("UPDATE licenses SET certificate_issued_on = issued_on"))
     # Branch records of a parent agency with a valid record follow that record.
-    for table, column in (('licenses', 'parent_license_id'), ('filings', 'parent_filing_id')):
-        conn.execute(sa.text(
-            f"UPDATE {table} SET {column} = (SELECT p.id FROM {table} p JOIN agencies a "
-            f"ON a.parent_id = p.agency_id WHERE a.id = {table}.agency_id "
-            f"AND p.status = 'valid' ORDER BY p.id LIMIT 1) "
-            f"WHERE {column} IS NULL AND agency_id IN "
-            f"(SELECT id FROM agencies WHERE parent_id IS NOT NULL)"))
+    for table, column in LINKS:
+        conn.execute(sa.text(backfill(table, column)))
 
 
 def downgrade():
