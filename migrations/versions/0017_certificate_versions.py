@@ -128,9 +128,15 @@ def upgrade():
 
 
 def downgrade():
+    # The old rule needs a permit number from 1000 visitors: a fair still 待补安全许可 gets a
+    # placeholder that says so (the old schema cannot tell it otherwise).
+    op.execute("UPDATE job_fairs SET police_permit_no = '待补安全许可' "
+               "WHERE expected_visitors >= 1000 AND police_permit_no IS NULL")
     with op.batch_alter_table('job_fairs', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_job_fairs_sessions'), type_='check')
         batch_op.drop_column('sessions')
+        batch_op.create_check_constraint(op.f('ck_job_fairs_police_permit'),
+                                         'expected_visitors < 1000 or police_permit_no is not null')
     op.drop_index('ix_reissue_requests_division_status', table_name='reissue_requests')
     op.drop_table('reissue_requests')
     op.drop_table('license_versions')
