@@ -188,6 +188,7 @@ def request_reissue(identity: Identity, license_id: int, cause: str | None, reas
     if not identity.is_agency_clerk or identity.is_officer:
         raise NotFound(NOT_FOUND)
     errors: dict[str, str] = {}
+    cause = cause or "lost"  # CONTRACT's multipart is `reason` and `file`; 遗失 unless told
     if cause not in REISSUE_CAUSES:
         errors["cause"] = "请选择遗失或损坏"
     reason = (reason or "").strip()

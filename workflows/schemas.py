@@ -269,7 +269,7 @@ class LicenseDetail(LicenseRecord):
 class ReissueUpload(BaseModel):
     """A 补发 request: lost or damaged, why, and the 遗失声明 (PDF, JPG or PNG)."""
 
-    cause: one_of(REISSUE_CAUSES)
+    cause: one_of(REISSUE_CAUSES) = Field("lost", description="遗失 (lost, the default) or 损坏")
     reason: str = Field(max_length=1000)
     file: bytes = Field(json_schema_extra={"format": "binary"})
 

@@ -217,3 +217,12 @@ def test_the_pages_report_decide_and_show_the_history(app, client, people, regis
     assert "第2版（现行）" in shown
     records = officer.get("/licensing/records").text
     assert f"/licenses/{license_id}" in records and "许可证补发申请" in records
+
+
+def test_a_report_without_a_cause_is_a_loss(client, people, registered):
+    registered()
+    license_id = license_of(client, people)["id"]
+    response = client.post(f"/api/v1/licenses/{license_id}/reissue-requests",
+                           data={"reason": "遗失", "file": (io.BytesIO(PDF), "x.pdf")},
+                           content_type="multipart/form-data", headers=people.clerk())
+    assert response.status_code == 201 and response.json["cause"] == "lost"
