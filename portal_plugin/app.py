@@ -25,7 +25,7 @@ from sso import session as plugin_session
 from sso.auth import SSO
 from sso.claims import ClaimNames
 from sso.session import PluginSessionInterface
-from workflows import agency_pages
+from workflows import agency_pages, certificate_pages
 from workflows import api as case_api
 from workflows import pages as case_pages
 
@@ -36,8 +36,9 @@ STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 # The modules that hand over blueprints (as CKAN plugins do): the web face, the case workflows,
 # the feature packages, the login. Each blueprint is nested under the bundle's "hrm" blueprint.
-VIEWS = (workbench, case_pages, agency_pages, history, statistics, job_fairs, revocations, agencies,
-         inspections, annual_reports, calendar, portal, metrics, login, case_api, api)
+VIEWS = (workbench, case_pages, agency_pages, certificate_pages, history, statistics, job_fairs,
+         revocations, agencies, inspections, annual_reports, calendar, portal, metrics, login,
+         case_api, api)
 FEATURES: tuple[Blueprint, ...] = tuple(bp for module in VIEWS for bp in module.BLUEPRINTS)
 
 

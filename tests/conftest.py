@@ -36,7 +36,8 @@ MUTABLE_TABLES = ("audit_events", "cases", "counters", "issued_numbers", "calend
                   "calendar_years",
                   "job_fairs", "annual_reports", "revocations", "filings", "licenses",
                   "agencies", "import_batches", "stored_files", "plugin_sessions",
-                  "used_logout_tokens", "commitment_exclusions", "inspections")
+                  "used_logout_tokens", "commitment_exclusions", "inspections",
+                  "license_versions", "reissue_requests")
 
 
 def postgres_reachable() -> str | None:

@@ -13,6 +13,7 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from portal_plugin.core import files
 from portal_plugin.core.access import Access, declared
 from portal_plugin.core.extensions import db
 from portal_plugin.core.permissions import DEFAULT_ROLES
@@ -35,6 +36,7 @@ from tests.kit import (
     report_body,
 )
 from workflows.commitment import Exclusion, Inspection
+from workflows.models import ReissueRequest
 
 NO_ROLE = "PORTAL_ONLY"  # a portal user whose roles grant nothing here
 FOREIGN = "120102"  # 河东区: outside a 和平区 officer's jurisdiction
@@ -204,6 +206,9 @@ CALLS: dict[str, Call] = {
     "hrm.job_fairs_api.create": send("POST", {}, 422, CLERK),
     "hrm.job_fairs_api.list_fairs": get(holders=EVERYONE),
     "hrm.job_fairs_api.get_fair": get(holders=EVERYONE, fair_id=Ref("fair")),
+    "hrm.job_fairs_api.put_permit": send("PUT", {"police_permit_no": ""}, 422, CLERK,
+                                         fair_id=Ref("fair")),
+    "hrm.agency_job_fairs.permit": send("POST", {}, 422, CLERK, fair_id=Ref("fair")),
     # --- 统计分析
     "hrm.statistics.statistics_new": get(holders=ANALYSTS),
     "hrm.statistics.statistics_deregistered": get(holders=ANALYSTS),
@@ -246,6 +251,20 @@ CALLS: dict[str, Call] = {
                                            **STALE}, 409, frozenset({SL}),
                                   case_id=Ref("case")),
     "hrm.api.list_licenses": get(holders=OFFICERS),
+    "hrm.api.get_license": get(holders=OFFICERS, license_id=Ref("license")),
+    "hrm.api.create_reissue_request": send("POST", {}, 422, CLERK, license_id=Ref("license")),
+    "hrm.api.list_reissue_requests": get(holders=EVERYONE, license_id=Ref("license")),
+    # The fixture's request is decided already: a permitted decision is 409 and changes nothing.
+    "hrm.api.decide_reissue_request": send("POST", {}, 409, frozenset({SL}),
+                                           request_id=Ref("reissue"), action="reissue"),
+    # --- licence pages (换发 / 补发)
+    "hrm.licenses.detail": get(holders=OFFICERS, license_id=Ref("license")),
+    "hrm.licenses.pending": get(holders=frozenset({SL})),
+    "hrm.licenses.statement": get(holders=EVERYONE, request_id=Ref("reissue")),
+    "hrm.licenses.decide": send("POST", {}, 409, frozenset({SL}), request_id=Ref("reissue"),
+                                action="return"),
+    "hrm.agency_licenses.own": get(holders=CLERK, license_id=Ref("license")),
+    "hrm.agency_licenses.report": send("POST", {}, 422, CLERK, license_id=Ref("license")),
     "hrm.api.list_filings": get(holders=OFFICERS),
     "hrm.api_root.get_catalog": get(),
     "hrm.api_root.openapi": get(),
@@ -281,7 +300,8 @@ def objects(app: Flask, api: Api, client: FlaskClient, people: People) -> dict[s
         db.session.add(batch)
         db.session.flush()
         agency = add_agency(CLERK_CODE, HP, "津和人力资源服务有限公司", import_batch_id=batch.id)
-        licence = add_license(agency, "津人服证字〔2024〕0101号")
+        # The licence allows job fairs (组织开展现场招聘会) and has a 补发 request returned already.
+        licence = add_license(agency, "津人服证字〔2024〕0101号", items=["L01", "L03"])
         add_filing(agency, "津人服备字〔2024〕0101号")
         add_agency(OTHER_CODE, HX, "河西英才人力资源有限公司")
         inspection = Inspection(license_id=licence.id, case_id=case["id"], agency_id=agency.id,
@@ -290,10 +310,18 @@ def objects(app: Flask, api: Api, client: FlaskClient, people: People) -> dict[s
                           reason="serious_dishonesty", starts_on=dt.date(2025, 1, 1),
                           ends_on=dt.date(2025, 6, 1), created_by="matrix",
                           created_by_name="测试")
-        db.session.add_all([inspection, ended])
+        files.put("reissue/matrix.pdf", b"%PDF-1.4 matrix", name="遗失声明.pdf",
+                  content_type="application/pdf")
+        reissue = ReissueRequest(
+            license_id=licence.id, agency_id=agency.id, division_code=HP, cause="lost",
+            reason="遗失", file_key="reissue/matrix.pdf", file_name="遗失声明.pdf",
+            status="returned", decision_reason="声明未登报", created_by="matrix",
+            created_by_name="测试")
+        db.session.add_all([inspection, ended, reissue])
         db.session.commit()
         made = {"case": case["id"], "agency": agency.id, "batch": batch.id,
-                "inspection": inspection.id, "exclusion": ended.id}
+                "inspection": inspection.id, "exclusion": ended.id,
+                "license": licence.id, "reissue": reissue.id}
     report = client.post("/api/v1/annual-reports", json=report_body(submit=True),
                          headers=people.clerk())
     fair = client.post("/api/v1/job-fairs", json=fair_body(), headers=people.clerk())

@@ -18,7 +18,7 @@ from portal_plugin.core.permissions import (
     WORKFLOW_REVIEW,
 )
 from portal_plugin.core.schemas import Page, Reason
-from workflows import records, service
+from workflows import certificates, records, service
 from workflows.engine import OFFICER_ACTIONS, case_type
 from workflows.schemas import (
     Case,
@@ -30,8 +30,12 @@ from workflows.schemas import (
     FilingQuery,
     FilingRecord,
     Issuance,
+    LicenseDetail,
     LicenseQuery,
     LicenseRecord,
+    ReissueList,
+    ReissueRequestOut,
+    ReissueUpload,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -133,6 +137,49 @@ def issue_license(case_id: int) -> Response:
 def list_licenses() -> Response:
     """List licences in the caller's jurisdiction."""
     return page_of(records.search_licenses(identity(), record_query()))
+
+
+@bp.get("/licenses/<int:license_id>")
+@documents(response=LicenseDetail)
+@requires("licensing.view")
+def get_license(license_id: int) -> Response:
+    """One licence with its certificate's versions (换发 / 补发 history)."""
+    return jsonify(certificates.license_json(certificates.license_for(identity(), license_id)))
+
+
+@bp.post("/licenses/<int:license_id>/reissue-requests")
+@documents(body=ReissueUpload, form=True, response=ReissueRequestOut, status=201,
+           errors=(409, 413))
+@requires(AGENCY_PERMISSION)
+def create_reissue_request(license_id: int) -> tuple[Response, int]:
+    """补发: the holder's clerk reports the certificate lost or damaged (multipart `cause`,
+    `reason`, `file` — the 遗失声明, PDF/JPG/PNG by content)."""
+    upload = request.files.get("file")
+    made = certificates.request_reissue(
+        identity(), license_id, request.form.get("cause"), request.form.get("reason"),
+        upload.filename if upload else None, upload.read() if upload else None)
+    return jsonify(certificates.request_json(made)), 201
+
+
+@bp.get("/licenses/<int:license_id>/reissue-requests")
+@documents(response=ReissueList)
+@requires("licensing.view", AGENCY_PERMISSION)
+def list_reissue_requests(license_id: int) -> Response:
+    """A licence's 补发 requests (its officers, or the holder's clerk)."""
+    rows = certificates.requests_of(identity(), license_id)
+    return jsonify({"items": [certificates.request_json(r) for r in rows]})
+
+
+@bp.post("/reissue-requests/<int:request_id>/<any(reissue, return):action>")
+@documents(body=Reason, response=ReissueRequestOut, errors=(409,))
+@requires("licensing.accept")
+def decide_reissue_request(request_id: int, action: str) -> Response:
+    """【补发】 (the next certificate version) or 【退回】 (with the reason) a 补发 request."""
+    data = body()
+    reason = data.get("reason") if isinstance(data, dict) else None
+    decided = certificates.decide(identity(), request_id, action,
+                                  reason if isinstance(reason, str) else None)
+    return jsonify(certificates.request_json(decided))
 
 
 @bp.get("/filings")

@@ -57,6 +57,7 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
             agency_id=branch.id, items=list(parent_license.items), issued_on=ctx.today,
             license_number=numbering.issue("license", division, ctx.today),
             valid_until=parent_license.valid_until, issuing_division=division,
+            certificate_issued_on=ctx.today, parent_license_id=parent_license.id,
             issuing_authority=common.authority_name(division), source="application")
         db.session.add(license_)
         db.session.flush()
@@ -65,6 +66,7 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
     if parent_filing is not None:
         filing = Filing(agency_id=branch.id, items=list(parent_filing.items),
                         filed_on=ctx.today, source="application",
+                        parent_filing_id=parent_filing.id,
                         filing_number=numbering.issue("filing", division, ctx.today))
         db.session.add(filing)
         db.session.flush()

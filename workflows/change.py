@@ -13,7 +13,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import Agency
 from portal_plugin.core.validation import Checker, Codes
-from workflows import common, forms
+from workflows import certificates, common, forms
 from workflows.engine import CaseType, Context, register
 from workflows.models import Case
 
@@ -119,15 +119,22 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
             # A district move takes the agency's licences, filings and cases' registry view
             # with it: they hang off the agency, whose district is what every scope reads.
             setattr(agency, common.AGENCY_COLUMNS[field], changes[field])
-    for field, record in (("license_items", common.valid_license(agency.id)),
+    license_ = common.valid_license(agency.id)
+    for field, record in (("license_items", license_),
                           ("filing_items", common.valid_filing(agency.id))):
         if field in changes:
             common.require(record is not None, "该机构已没有可变更事项的有效记录")
             record.items = changes[field]  # type: ignore[union-attr]
     db.session.flush()
     case.agency_id = agency.id
-    return {"agency_id": agency.id, "before": {f: before[f] for f in changes},
-            "after": dict(changes)}
+    result: dict[str, Any] = {"agency_id": agency.id, "before": {f: before[f] for f in changes},
+                              "after": dict(changes)}
+    # A change of what the certificate prints reissues it (换发): same number, next version.
+    version = certificates.after_change(license_, set(changes), before, ctx.identity, ctx.today,
+                                        case.id)
+    if version is not None and license_ is not None:
+        result.update(license_id=license_.id, certificate_version=version.version)
+    return result
 
 
 CHANGE = register(CaseType(

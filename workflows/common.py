@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal_plugin.core import catalog, schemas
+from portal_plugin.core import audit, catalog, schemas
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
@@ -134,14 +134,45 @@ def valid_filing(agency_id: int | None) -> Filing | None:
         Filing.agency_id == agency_id, Filing.status == "valid").order_by(Filing.id))
 
 
+# What a branch's record reads when it ends with its parent's (by the parent's new status).
+ENDED_WITH_PARENT = "随总机构{record}{how}终止"
+ENDING_WORDS = {"deregistered": "注销", "revoked": "撤销", "cancelled": "吊销", "expired": "过期"}
+SYSTEM = Identity(user_id="system", name="系统", division=None, roles=(), permissions=frozenset())
+
+
 def end_record(record: License | Filing, status: str, reason: str | None, on: dt.date,
-               document: str | None) -> str:
-    """Take a licence or filing out of force (reason, date, 文号 for a licence); returns its old status."""
+               document: str | None, actor: Identity | None = None) -> str:
+    """Take a licence or filing out of force (reason, date, 文号 for a licence); returns its old status.
+
+    Every ending goes through here (注销, 撤销 / 吊销, 过期), so the branches' records linked to
+    this one end with it, in the same transaction, each audited (by `actor`, else the system),
+    and a branch agency left with nothing valid closes.
+    """
     before = record.status
     record.status, record.status_reason, record.status_changed_on = status, reason, on
     if isinstance(record, License):
         record.status_document_no = document
+    _end_branches(record, status, on, document, actor or SYSTEM)
     return before
+
+
+def _end_branches(record: License | Filing, status: str, on: dt.date, document: str | None,
+                  actor: Identity) -> None:
+    model: type[License] | type[Filing] = type(record)
+    link = License.parent_license_id if model is License else Filing.parent_filing_id
+    noun, kind = ("许可证", "license") if model is License else ("业务备案", "filing")
+    reason = ENDED_WITH_PARENT.format(record=noun, how=ENDING_WORDS.get(status, ""))
+    children = db.session.scalars(select(model).where(link == record.id, model.status == "valid")
+                                  .order_by(model.id).with_for_update()).all()
+    for child in children:
+        before = end_record(child, status, reason, on, document, actor)
+        audit.record(actor, "end_with_parent", kind, child.id, from_state=before, to_state=status,
+                     reason=reason, data={"parent": record.id, "document": document})
+        agency = db.session.get(Agency, child.agency_id)
+        if agency is not None and agency.status == "valid" and close_agency_if_empty(agency, on):
+            audit.record(actor, "deregister", "agency", agency.id, from_state="valid",
+                         to_state="deregistered", reason=reason,
+                         data={"deregistered_on": on.isoformat()})
 
 
 def close_agency_if_empty(agency: Agency, on: dt.date) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal_plugin.core import catalog
+from portal_plugin.core import audit, catalog
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
@@ -106,7 +106,11 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
             record.effective_status(ctx.today) if isinstance(record, License)
             else record.status) == "valid", "所选记录已不是有效状态")
         assert record is not None
-        common.end_record(record, "deregistered", ground, ctx.today, document)
+        before = common.end_record(record, "deregistered", ground, ctx.today, document,
+                                   ctx.identity)
+        audit.record(ctx.identity, "deregister", target["kind"], record.id, from_state=before,
+                     to_state="deregistered", reason=ground,
+                     data={"case": case.id, "document": document})
         done.append(target)
     agency_closed = common.close_agency_if_empty(agency, ctx.today)
     case.agency_id = agency.id

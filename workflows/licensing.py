@@ -43,6 +43,7 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
         decision_number=numbering.issue("decision", division, ctx.today),
         items=case.payload["license_items"],
         issued_on=ctx.today,
+        certificate_issued_on=ctx.today,
         valid_until=common.license_valid_until(ctx.today),
         issuing_authority=common.authority_name(division),
         issuing_division=division,

@@ -5,12 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal_plugin.core.clock import utcnow
 from portal_plugin.core.extensions import db
-from portal_plugin.core.models import Agency, UTCDateTime
+from portal_plugin.core.models import Agency, License, UTCDateTime
 
 
 class Case(db.Model):
@@ -92,3 +102,72 @@ class IssuedNumber(db.Model):
     kind: Mapped[str] = mapped_column(String(30))
     division_code: Mapped[str | None] = mapped_column(String(6))
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# A certificate version's cause: 首次发证, 换发 (an approved 事项变更 of a printed fact), 补发.
+VERSION_KINDS = {"issue": "首次发证", "change": "换发", "replacement": "补发"}
+
+
+class LicenseVersion(db.Model):
+    """One version of a licence's certificate (same 许可证编号): what it showed and why it was
+    issued. The licence's current version is licenses.certificate_version."""
+
+    __tablename__ = "license_versions"
+    __table_args__ = (
+        UniqueConstraint("license_id", "version"),
+        CheckConstraint("kind in ('issue', 'change', 'replacement')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    license_id: Mapped[int] = mapped_column(ForeignKey("licenses.id"))
+    version: Mapped[int]
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    # The certificate's facts at this version.
+    holder_name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    legal_rep: Mapped[str] = mapped_column(String(100))
+    items: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What caused it: the 事项变更 case, or the 补发 request.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    reissue_request_id: Mapped[int | None]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_by_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+REISSUE_CAUSES = {"lost": "遗失", "damaged": "损坏"}
+REISSUE_STATUS = {"pending": "待补发", "reissued": "已补发", "returned": "已退回"}
+
+
+class ReissueRequest(db.Model):
+    """A clerk's report of a lost or damaged certificate (补发), with its 遗失声明 file."""
+
+    __tablename__ = "reissue_requests"
+    __table_args__ = (
+        CheckConstraint("cause in ('lost', 'damaged')", name="cause"),
+        CheckConstraint("status in ('pending', 'reissued', 'returned')", name="status"),
+        Index("ix_reissue_requests_division_status", "division_code", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    license_id: Mapped[int] = mapped_column(ForeignKey("licenses.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    # The holder's district when reported: whose bureau decides.
+    division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"))
+    cause: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    file_key: Mapped[str] = mapped_column(String(255))
+    file_name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    # The certificate version the 补发 issued.
+    version: Mapped[int | None]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_by_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_name: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    license: Mapped[License] = relationship()

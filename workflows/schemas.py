@@ -10,6 +10,7 @@ from portal_plugin.core.permissions import WORKFLOWS
 from portal_plugin.core.schemas import (
     AGENCY_FACTS,
     AgencyFacts,
+    AgencyRef,
     Answer,
     DivisionCode,
     Event,
@@ -23,6 +24,7 @@ from portal_plugin.core.schemas import (
 from portal_plugin.core.validation import RegistryDate, Text, problem
 from workflows import change, commitment, deregistration
 from workflows.engine import DELIVERY, STATUS_LABELS
+from workflows.models import REISSUE_CAUSES, REISSUE_STATUS, VERSION_KINDS
 
 # Which clock a case's `deadline` is (DOMAIN.md "Deadlines").
 CLOCKS = {"accept": "受理期限", "decision": "审批期限", "issue": "发证期限"}
@@ -242,3 +244,69 @@ class FilingRecord(Answer):
     status: one_of(FILING_STATUS)
     status_label: str
     source: one_of(RECORD_SOURCE)
+
+
+class CertificateVersion(Answer):
+    """One version of a licence's certificate (首次发证, 换发 or 补发) and what it showed."""
+
+    version: int
+    issued_on: dt.date
+    kind: one_of(VERSION_KINDS)
+    kind_label: str
+    reason: str | None
+    holder_name: str
+    address: str
+    legal_rep: str
+    items: list[str]
+    case_id: int | None = Field(description="the 事项变更 case of a 换发")
+    reissue_request_id: int | None = Field(description="the 补发 request of a 补发")
+    current: bool
+
+
+class LicenseDetail(LicenseRecord):
+    """One licence with its certificate's versions (the current one last)."""
+
+    item_labels: list[str]
+    status_reason: str | None
+    issuing_authority: str | None
+    certificate_version: int
+    certificate_issued_on: dt.date
+    parent_license_id: int | None = Field(description="a branch's licence: the parent's licence")
+    versions: list[CertificateVersion]
+
+
+class ReissueUpload(BaseModel):
+    """A 补发 request: lost or damaged, why, and the 遗失声明 (PDF, JPG or PNG)."""
+
+    cause: one_of(REISSUE_CAUSES) = Field("lost", description="遗失 (lost, the default) or 损坏")
+    reason: str = Field(max_length=1000)
+    file: bytes = Field(json_schema_extra={"format": "binary"})
+
+
+class ReissueRequestOut(Answer):
+    """A 补发 request and its outcome."""
+
+    id: int
+    license_id: int
+    license_number: str
+    agency: AgencyRef
+    division: str
+    cause: one_of(REISSUE_CAUSES)
+    cause_label: str
+    reason: str
+    file_name: str
+    status: one_of(REISSUE_STATUS)
+    status_label: str
+    decision_reason: str | None
+    version: int | None = Field(description="the certificate version a 补发 issued")
+    created_by_name: str
+    created_at: dt.datetime
+    decided_by_name: str | None
+    decided_at: dt.datetime | None
+
+
+class ReissueList(Answer):
+    """A licence's 补发 requests, the latest first."""
+
+    items: list[ReissueRequestOut]
+

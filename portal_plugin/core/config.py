@@ -375,6 +375,8 @@ SETTINGS: tuple[Setting, ...] = (
     S("HISTORY_IMPORT_MAX_UNZIPPED_BYTES", 256 * 1024 * 1024, Integer(min=1024, max=16 * 1024**3),
       "历史数据采集: the uncompressed size an upload's zip may declare (zip bombs are refused "
       "from the directory)"),
+    S("REISSUE_STATEMENT_MAX_BYTES", 5 * 1024 * 1024, Integer(min=1024, max=1024**3),
+      "补发: the largest 遗失声明 (PDF, JPG or PNG) a clerk may upload, in bytes"),
     S("LIST_EXACT_TOTAL_MAX", 10_000, Integer(min=100, max=10_000_000),
       "lists count their total exactly up to this many rows; above it they show the planner's "
       "estimate (约 N 条), so a city-wide list costs what a district's does"),

@@ -186,6 +186,12 @@ class License(db.Model):
     status_reason: Mapped[str | None] = mapped_column(String(500))
     status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
     status_document_no: Mapped[str | None] = mapped_column(String(60))
+    # The certificate's version (1 at issue; +1 at every 换发 / 补发) and its issue date; the
+    # versions' history is workflows.models.LicenseVersion.
+    certificate_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    certificate_issued_on: Mapped[dt.date | None] = mapped_column(Date)
+    # A branch's licence follows its parent agency's (it ends with it: workflows.common).
+    parent_license_id: Mapped[int | None] = mapped_column(ForeignKey("licenses.id"), index=True)
     source: Mapped[str] = mapped_column(String(20), default="application")
     # The 历史数据采集 batch that created the record (source history_import), if any.
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
@@ -253,6 +259,8 @@ class Filing(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="valid", index=True)
     status_reason: Mapped[str | None] = mapped_column(String(500))
     status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
+    # A branch's filing follows its parent agency's (it ends with it: workflows.common).
+    parent_filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"), index=True)
     source: Mapped[str] = mapped_column(String(20), default="application")
     # The 历史数据采集 batch that created the record (source history_import), if any.
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)

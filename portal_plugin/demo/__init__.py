@@ -1,4 +1,4 @@
-"""Demo data for `make run`: agencies across districts, cases in every state, job fairs, reports.
+"""Demo data for `make run`: agencies, cases in every state, job fairs, reports, 补发 requests.
 
 Everything goes through the same services as real use (validation, engine, numbering, audit),
 acting as the dev portal's demo users, so the demo registry is consistent by construction.
@@ -10,6 +10,7 @@ from portal_plugin.demo import (
     agencies,
     annual_reports,
     cases,
+    certificates,
     clocks,
     commitment,
     history,
@@ -29,6 +30,7 @@ def load() -> int:
     made += clocks.load()
     made += statistics.load()
     job_fairs.load()
+    made += certificates.load()
     made += annual_reports.load(who)
     revocations.load()
     made += commitment.load()

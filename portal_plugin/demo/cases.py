@@ -48,8 +48,10 @@ def load() -> int:
 
     def register(code: str, division: str) -> None:
         nonlocal index, made
-        bring("licensing", {"agency": agency(code, division, index),
-                            "license_items": ["L01", "L02", "L03"][: 1 + index % 3]},
+        # The demo clerks' agencies may hold job fairs (组织开展现场招聘会 is a licensed item).
+        items = (["L01", "L02", "L03"] if code in (CLERK_HP, CLERK_HX)
+                 else ["L01", "L02", "L03"][: 1 + index % 3])
+        bring("licensing", {"agency": agency(code, division, index), "license_items": items},
               "approved", code, division)
         bring("filing", {"agency": agency(code, division, index),
                          "filing_items": ["F01", "F03", "F05"][: 1 + index % 3]},

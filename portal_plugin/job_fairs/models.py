@@ -20,8 +20,8 @@ class JobFair(db.Model):
         CheckConstraint("end_at > start_at", name="period"),
         CheckConstraint("booths >= 0 and expected_employers >= 0 and expected_positions >= 0 "
                         "and expected_visitors >= 0", name="counts"),
-        CheckConstraint("expected_visitors < 1000 or police_permit_no is not null",
-                        name="police_permit"),
+        # A fair at the permit threshold may be registered before its permit (待补安全许可).
+        CheckConstraint("sessions >= 1", name="sessions"),
         Index("ix_job_fairs_division_start", "division_code", "start_at"),
     )
 
@@ -39,7 +39,10 @@ class JobFair(db.Model):
     booths: Mapped[int]
     expected_employers: Mapped[int]
     expected_positions: Mapped[int]
+    # The total over every session; the police-permit threshold counts one session's share.
     expected_visitors: Mapped[int]
+    # 场次: one a day unless the organiser says otherwise.
+    sessions: Mapped[int] = mapped_column(default=1, server_default="1")
     safety_officer: Mapped[str] = mapped_column(String(100))
     safety_phone: Mapped[str] = mapped_column(String(20))
     contact: Mapped[str] = mapped_column(String(100))

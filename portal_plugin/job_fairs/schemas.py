@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import Field, create_model
+from pydantic import BaseModel, Field, create_model
 
 from portal_plugin.core.pii import MASKED_NOTE
 from portal_plugin.core.schemas import (
@@ -19,9 +19,14 @@ from portal_plugin.core.validation import MAX_COUNT, Count, Moment, Text
 from portal_plugin.job_fairs.models import JobFair
 
 KIND = "job_fair_kind"
-# From this many expected visitors a fair needs the public-security permit (大型群众性活动).
+# From this many expected visitors PER SESSION a fair needs the public-security permit
+# (《大型群众性活动安全管理条例》 Art 2: one event of 1000 people or more).
 POLICE_PERMIT_FROM = 1000
 MAX_DAYS = 30
+MAX_SESSIONS = 3 * (MAX_DAYS + 1)  # up to three sessions a day (上午 / 下午 / 晚间)
+# The licence item a 现场招聘会's organiser must hold (组织开展现场招聘会), found by its label.
+FAIR_ITEM_LABEL = "组织开展现场招聘会"
+PERMIT_PENDING = "待补安全许可"
 TEXT_FIELDS = (  # field, max length, required
     ("name", 200, True), ("organizer", 200, True), ("co_organizer", 200, False),
     ("venue", 200, True), ("venue_address", 300, True), ("safety_officer", 100, True),
@@ -37,6 +42,7 @@ LABELS = {
     "expected_positions": "预计岗位数", "expected_visitors": "预计入场人数",
     "safety_officer": "安全责任人", "safety_phone": "安全责任人电话", "contact": "联系人",
     "contact_phone": "联系人电话", "police_permit_no": "公安机关安全许可文号",
+    "sessions": "场次",
 }
 
 
@@ -54,8 +60,12 @@ _FIELDS: dict[str, Any] = {
     **{key: (Count(MAX_COUNT, LABELS[key]), ...) for key in COUNT_FIELDS},
     "start_at": (_labelled(Moment, "start_at", "local time unless an offset is given"), ...),
     "end_at": (_labelled(Moment, "end_at", f"after start_at, at most {MAX_DAYS} days"), ...),
+    "sessions": (Annotated[Count(MAX_SESSIONS, LABELS["sessions"]) | None, Field(
+        description="场次 (at least 1); default one a day from start_at to end_at")], None),
     "police_permit_no": (Annotated[text(JobFair.police_permit_no, LABELS["police_permit_no"]) | None, Field(
-        description=f"required from {POLICE_PERMIT_FROM} expected visitors")], None),
+        description=f"needed from {POLICE_PERMIT_FROM} expected visitors per session "
+                    "(ceil(expected_visitors / sessions)); without it such a fair is "
+                    f"registered {PERMIT_PENDING} until PUT …/police-permit")], None),
 }
 
 JobFairIn = create_model("JobFairIn", __doc__="A job fair to register for the clerk's agency.",
@@ -69,6 +79,10 @@ class JobFairOut(JobFairIn, Answer):
     safety_phone: str = Field(title=LABELS["safety_phone"], description=MASKED_NOTE)
     contact_phone: str = Field(title=LABELS["contact_phone"], description=MASKED_NOTE)
     id: int
+    sessions: int
+    visitors_per_session: int = Field(description="ceil(expected_visitors / sessions)")
+    permit_required: bool = Field(description=f"from {POLICE_PERMIT_FROM} visitors per session")
+    permit_pending: bool = Field(description=f"{PERMIT_PENDING}: required and not yet entered")
     kind_label: str
     division_name: str
     agency: AgencyRef
@@ -84,3 +98,12 @@ class JobFairQuery(Paging):
     division: DivisionCode | None = Field(None, description="the venue's district")
     held_from: dt.date | None = Field(None, description="fairs still going on that day")
     held_to: dt.date | None = Field(None, description="fairs begun by that day")
+    permit_pending: bool | None = Field(None, description=f"only fairs {PERMIT_PENDING} (true) "
+                                                          "or not (false)")
+
+
+class PolicePermit(BaseModel):
+    """The police permit number of a registered fair (ends 待补安全许可)."""
+
+    police_permit_no: Annotated[text(JobFair.police_permit_no, LABELS["police_permit_no"]),
+                                Field(description="公安机关安全许可文号")]

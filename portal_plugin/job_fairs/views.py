@@ -26,6 +26,7 @@ from portal_plugin.job_fairs.schemas import (
     JobFairIn,
     JobFairOut,
     JobFairQuery,
+    PolicePermit,
 )
 
 PERMISSION = "job_fairs.view"
@@ -44,11 +45,23 @@ def query_from(args: Mapping[str, str], per_page: int | None = None) -> job_fair
     query = job_fairs.FairQuery(
         name=args.get("name") or None, organizer=args.get("organizer") or None,
         division=args.get("division") or None, held_from=date_arg(args, "held_from", errors),
-        held_to=date_arg(args, "held_to", errors), page=int_arg(args, "page", 1, errors),
+        held_to=date_arg(args, "held_to", errors),
+        permit_pending=_bool_arg(args, "permit_pending", errors),
+        page=int_arg(args, "page", 1, errors),
         per_page=per_page or int_arg(args, "per_page", PER_PAGE, errors))
     if errors:
         raise Invalid(errors)
     return query
+
+
+def _bool_arg(args: Mapping[str, str], key: str, errors: dict[str, str]) -> bool | None:
+    value = args.get(key) or None
+    if value is None:
+        return None
+    if value not in ("true", "false"):
+        errors[key] = "应为 true 或 false"
+        return None
+    return value == "true"
 
 
 def _list_page(template: str, **extra: Any) -> tuple[str, int]:
@@ -103,13 +116,30 @@ def new() -> Response | tuple[str, int]:
         lambda errors, status: render_form(values, errors, status))
 
 
-@agency_bp.get("/<int:fair_id>")
-@requires(AGENCY_PERMISSION)
-def detail_own(fair_id: int) -> str:
-    """Show one of the agency's job fairs."""
+def render_own(fair_id: int, errors: Mapping[str, str] | None = None,
+               status: int = 200) -> tuple[str, int]:
     fair = job_fairs.to_json(job_fairs.get(identity(), fair_id))
     return render_template("hrm/job_fairs/detail.html", fair=fair, labels=LABELS,
-                           back=url_for(".own"))
+                           back=url_for(".own"), errors=errors or {},
+                           permit_form=fair["permit_required"]), status
+
+
+@agency_bp.get("/<int:fair_id>")
+@requires(AGENCY_PERMISSION)
+def detail_own(fair_id: int) -> tuple[str, int]:
+    """Show one of the agency's job fairs (with the permit number's form when one is needed)."""
+    return render_own(fair_id)
+
+
+@agency_bp.post("/<int:fair_id>/police-permit")
+@requires(AGENCY_PERMISSION)
+def permit(fair_id: int) -> Response | tuple[str, int]:
+    """Enter the fair's police permit number (ends 待补安全许可)."""
+    values = {"police_permit_no": request.form.get("police_permit_no", "").strip() or None}
+    return form_post(
+        lambda: job_fairs.enter_permit(identity(), fair_id, values),
+        lambda fair: ("已录入公安机关安全许可文号", url_for(".detail_own", fair_id=fair.id)),
+        lambda errors, status: render_own(fair_id, errors, status))
 
 
 @api_bp.post("")
@@ -134,3 +164,11 @@ def list_fairs() -> Response:
 def get_fair(fair_id: int) -> Response:
     """One job fair in scope."""
     return jsonify(job_fairs.to_json(job_fairs.get(identity(), fair_id)))
+
+
+@api_bp.put("/<int:fair_id>/police-permit")
+@documents(body=PolicePermit, response=JobFairOut)
+@requires(AGENCY_PERMISSION)
+def put_permit(fair_id: int) -> Response:
+    """Enter the police permit number of the clerk's fair (a 待补安全许可 fair becomes complete)."""
+    return jsonify(job_fairs.to_json(job_fairs.enter_permit(identity(), fair_id, body())))

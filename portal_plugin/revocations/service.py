@@ -93,7 +93,7 @@ def revoke(identity: Identity, data: Mapping[str, Any]) -> Revocation:
         db.session.flush()
         ground = catalog.labels(GROUND_KIND)[clean["ground"]]
         status = STATUS_BY_GROUND.get(clean["ground"], "deregistered")
-        before = common.end_record(license_, status, ground, decided, document)
+        before = common.end_record(license_, status, ground, decided, document, identity)
         audit.record(identity, "revoke", "revocation", revocation.id, to_state="recorded",
                      reason=ground, data={"license": license_.license_number,
                                           "agency": agency.credit_code, "document": document,

@@ -6,16 +6,40 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from tests.kit import CLERK_CODE, HP, HX, fair_body
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency, License
+from tests.kit import CLERK_CODE, HP, HX, OTHER_CODE, add_license, fair_body
 
 EVIL = "<script>alert(1)</script>招聘会"
 
 
+def license_organisers(app: Flask) -> None:
+    """Both clerks' agencies hold a valid licence with 组织开展现场招聘会 (L03): a job fair is
+    a licensed activity. Idempotent."""
+    with app.app_context():
+        for code, number in ((CLERK_CODE, "津人服证字〔2024〕0301号"),
+                             (OTHER_CODE, "津人服证字〔2024〕0302号")):
+            agency = db.session.scalar(select(Agency).where(Agency.credit_code == code))
+            if agency is not None and not db.session.scalar(
+                    select(License.id).where(License.license_number == number)):
+                add_license(agency, number, items=["L01", "L03"])
+        db.session.commit()
+
+
 @pytest.fixture
-def register(client: FlaskClient, clerk, agencies) -> Callable[..., dict[str, Any]]:
-    """Register a fair through the API; returns its JSON."""
+def agencies(agencies: None, app: Flask) -> None:
+    """The registry's two agencies, licensed to hold job fairs."""
+    license_organisers(app)
+
+
+@pytest.fixture
+def register(app: Flask, client: FlaskClient, clerk, agencies) -> Callable[..., dict[str, Any]]:
+    """Register a fair through the API (the organisers licensed); returns its JSON."""
+    license_organisers(app)
 
     def make(division: str = HP, code: str = CLERK_CODE, **overrides: Any) -> dict[str, Any]:
         response = client.post("/api/v1/job-fairs", json=fair_body(division, **overrides),

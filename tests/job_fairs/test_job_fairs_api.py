@@ -55,8 +55,8 @@ def test_clerk_registers_a_fair_and_it_is_audited(app, client, clerk, agencies):
     ({"end_at": "2027-02-28T18:00"}, "end_at", "结束时间应晚于开始时间"),
     ({"end_at": "2027-05-01T18:00"}, "end_at", "举办时间不能超过30天"),
     ({"venue_address": "a\x00b"}, "venue_address", "包含不允许的控制字符"),
-    ({"expected_visitors": 1000}, "police_permit_no",
-     "预计入场人数达到1000人的招聘会须填写公安机关安全许可文号"),
+    ({"sessions": 0}, "sessions", "场次至少为1"),
+    ({"sessions": "两场"}, "sessions", "应为整数"),
 ])
 def test_bad_input_is_422_naming_the_field(client, clerk, agencies, overrides, field, message):
     response = client.post(URL, json=fair_body(**overrides), headers=clerk())
@@ -64,19 +64,94 @@ def test_bad_input_is_422_naming_the_field(client, clerk, agencies, overrides, f
     assert response.json["error"]["fields"][field] == message
 
 
-def test_police_permit_from_1000_visitors(client, clerk, agencies):
-    assert client.post(URL, json=fair_body(expected_visitors=999), headers=clerk()).status_code == 201
+def test_police_permit_counts_visitors_per_session(client, clerk, agencies):
+    """One session a day unless told: 2900 over three days is 967 a session (no permit); 2900
+    in two sessions is 1450 a session (permit needed, 待补安全许可 until it is entered)."""
+    small = client.post(URL, json=fair_body(expected_visitors=999), headers=clerk()).json
+    assert (small["sessions"], small["permit_required"], small["permit_pending"]) == (1, False, False)
+    three_days = client.post(URL, json=fair_body(expected_visitors=2900,
+                                                 end_at="2027-03-03T16:00"), headers=clerk())
+    assert three_days.status_code == 201, three_days.json
+    assert (three_days.json["sessions"], three_days.json["visitors_per_session"]) == (3, 967)
+    assert three_days.json["permit_pending"] is False
+    two = client.post(URL, json=fair_body(expected_visitors=2900, end_at="2027-03-03T16:00",
+                                          sessions=2), headers=clerk()).json
+    assert (two["visitors_per_session"], two["permit_required"], two["permit_pending"]) == (
+        1450, True, True)
+    exactly = client.post(URL, json=fair_body(expected_visitors=1000), headers=clerk()).json
+    assert exactly["permit_pending"] is True
     permit = "津公(治)许字[2027]第012号"
     big = client.post(URL, json=fair_body(expected_visitors=5000, police_permit_no=permit),
                       headers=clerk())
     assert big.status_code == 201 and big.json["police_permit_no"] == permit
+    assert big.json["permit_pending"] is False
+
+
+def test_a_pending_fair_is_listed_until_its_permit_is_entered(app, client, clerk, auth_header,
+                                                             agencies):
+    pending = client.post(URL, json=fair_body(expected_visitors=3000), headers=clerk()).json
+    done = client.post(URL, json=fair_body(expected_visitors=100), headers=clerk()).json
+    listed = client.get(URL + "?permit_pending=true", headers=auth_header("HRM_SL", HP)).json
+    assert [f["id"] for f in listed["items"]] == [pending["id"]]
+    others = client.get(URL + "?permit_pending=false", headers=clerk()).json
+    assert [f["id"] for f in others["items"]] == [done["id"]]
+    assert client.get(URL + "?permit_pending=maybe", headers=clerk()).status_code == 422
+    put = f"{URL}/{pending['id']}/police-permit"
+    assert client.put(put, json={"police_permit_no": ""}, headers=clerk()).status_code == 422
+    assert client.put(put, json={"police_permit_no": "津公许字[2027]第1号"},
+                      headers=clerk(OTHER_CODE)).status_code == 404
+    assert client.put(put, json={"police_permit_no": "津公许字[2027]第1号"},
+                      headers=auth_header("HRM_GL", HP)).status_code == 403
+    entered = client.put(put, json={"police_permit_no": "津公许字[2027]第1号"}, headers=clerk())
+    assert entered.status_code == 200, entered.json
+    assert entered.json["permit_pending"] is False
+    assert client.get(URL + "?permit_pending=true", headers=clerk()).json["items"] == []
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "enter_permit"))
+        assert (event.object_id, event.from_state, event.to_state) == (
+            str(pending["id"]), "permit_pending", "registered")
+
+
+@pytest.mark.parametrize(("items", "reason"), [
+    (None, "本机构没有有效的人力资源服务许可证"),
+    (["L01", "L02"], "未包含许可事项“组织开展现场招聘会”"),
+])
+def test_a_fair_needs_a_licence_with_the_fair_item(app, client, clerk, items, reason):
+    from portal_plugin.core.models import Agency
+    from tests.kit import CLERK_CODE, add_agency, add_license
+
+    with app.app_context():
+        agency = add_agency(CLERK_CODE, HP, "津和人力资源服务有限公司")
+        if items is not None:
+            add_license(agency, "津人服证字〔2024〕0909号", items=items)
+        db.session.commit()
+        assert db.session.get(Agency, agency.id) is not None
+    response = client.post(URL, json=fair_body(), headers=clerk())
+    assert response.status_code == 422
+    assert reason in response.json["error"]["fields"]["agency"]
+    with app.app_context():
+        assert db.session.scalar(select(JobFair.id)) is None
+
+
+def test_an_expired_or_revoked_licence_does_not_license_a_fair(app, client, clerk):
+    import datetime as dt
+
+    from tests.kit import CLERK_CODE, add_agency, add_license
+
+    with app.app_context():
+        agency = add_agency(CLERK_CODE, HP, "津和人力资源服务有限公司")
+        add_license(agency, "津人服证字〔2020〕0001号", items=["L03"],
+                    valid_until=dt.date.today() - dt.timedelta(days=1))
+        db.session.commit()
+    response = client.post(URL, json=fair_body(), headers=clerk())
+    assert response.status_code == 422 and "agency" in response.json["error"]["fields"]
 
 
 def test_every_problem_is_reported_at_once_and_nothing_is_stored(app, client, clerk, agencies):
     response = client.post(URL, json={"expected_visitors": 3000}, headers=clerk())
     assert response.status_code == 422
     assert set(response.json["error"]["fields"]) >= {"name", "kind", "organizer", "start_at",
-                                                     "division", "booths", "police_permit_no"}
+                                                     "division", "booths"}
     with app.app_context():
         assert db.session.scalar(select(JobFair.id)) is None
 
@@ -175,3 +250,4 @@ def test_reading_needs_job_fairs_view_or_the_clerks_own(client, auth_header, fai
 def test_the_api_is_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert {"post", "get"} <= set(paths["/job-fairs"]) and "get" in paths["/job-fairs/{fair_id}"]
+    assert "put" in paths["/job-fairs/{fair_id}/police-permit"]

@@ -82,7 +82,7 @@ def test_form_shows_each_problem_beside_its_field_and_keeps_the_input(app, login
                      safety_phone="abc", division="120108", name="") | {"csrf_token": token}
     response = browser.post("/agency/job-fairs/new", data=data)
     assert response.status_code == 422
-    for field, message in (("police_permit_no", "须填写公安机关安全许可文号"), ("booths", "不能为负数"),
+    for field, message in (("booths", "不能为负数"),
                            ("end_at", "结束时间应晚于开始时间"), ("safety_phone", "电话号码格式不正确"),
                            ("division", "不是有效的区级行政区划代码"), ("name", "必填")):
         assert re.search(rf'id="err-{field}">[^<]*{message}', response.text), field
@@ -113,3 +113,27 @@ def test_clerk_of_an_agency_not_in_the_registry_is_told_so_on_the_form(login_as,
     token = csrf_token_from(browser.get("/agency/job-fairs/new").text)
     response = browser.post("/agency/job-fairs/new", data=form_data() | {"csrf_token": token})
     assert response.status_code == 409 and "本机构不在登记册中或已注销" in response.text
+
+
+def test_a_fair_without_its_permit_is_marked_and_the_clerk_enters_it(app, login_as, register):
+    pending = register(expected_visitors=2500)
+    register(name="小型招聘会", expected_visitors=200)
+    officer = login_as("HRM_SL", HP)
+    listed = officer.get("/job-fairs?permit_pending=true")
+    assert listed.status_code == 200 and "待补安全许可" in listed.text
+    assert "小型招聘会" not in listed.text
+    assert officer.get("/job-fairs?permit_pending=x").status_code == 422
+    clerk = login_as("HRM_JG", HP)
+    page = clerk.get(f"/agency/job-fairs/{pending['id']}")
+    assert page.status_code == 200 and "补录安全许可文号" in page.text
+    token = csrf_token_from(page.text)
+    empty = clerk.post(f"/agency/job-fairs/{pending['id']}/police-permit",
+                       data={"csrf_token": token, "police_permit_no": ""})
+    assert empty.status_code == 422 and 'id="err-police_permit_no"' in empty.text
+    saved = clerk.post(f"/agency/job-fairs/{pending['id']}/police-permit",
+                       data={"csrf_token": token, "police_permit_no": "津公许字[2027]第7号"})
+    assert saved.status_code == 302
+    shown = clerk.get(saved.headers["Location"]).text
+    assert "津公许字[2027]第7号" in shown and "badge warning" not in shown
+    with app.app_context():
+        assert db.session.get(JobFair, pending["id"]).police_permit_no == "津公许字[2027]第7号"
