@@ -19,7 +19,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import MAX_ID, Agency
 from portal_plugin.core.transaction import atomic
-from workflows import calendar, forms, numbering, state
+from workflows import calendar, forms, numbering, publicity, state
 from workflows.models import Case
 
 CLERK_STEP = "agency"  # the step of the transitions the applicant's clerk performs
@@ -258,6 +258,8 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
     db.session.refresh(case)
     if transition.action == "approve":
         case.result = wf.approve(case, ctx)
+    if transition.action in ("approve", "refuse"):  # 双公示: queued in the decision's transaction
+        publicity.on_decision(wf.name, case, transition.action, ctx.today)
     data = {"workflow": wf.name, "case_no": case.case_no}
     if transition.action == "approve":
         data.update(case.result or {})
