@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from portal_plugin.calendar.service import missing_next_year
 from portal_plugin.core.access import current_identity, grouped, menu_entries, signed_in
+from portal_plugin.publicity import service as publicity
 from workflows import service
 from workflows.service import WAITING_AT
 
@@ -22,6 +23,8 @@ def workbench() -> str:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     work = {url_for(f"hrm.cases.{wf}_{step}"): (load, WAITING_AT[step])
             for (wf, step), load in service.backlog(identity).items()}
+    if identity.can("revocation.manage"):  # 双公示: decisions waiting for publication
+        work[url_for("hrm.publicity.index")] = (publicity.backlog(identity), "pending")
     # The calendar's keeper is warned while next year has no holiday data (deadlines would
     # count Monday–Friday across its holidays).
     unknown_year = missing_next_year() if identity.can("calendar.manage") else None
