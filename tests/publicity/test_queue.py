@@ -103,7 +103,8 @@ def test_a_refusal_and_a_revocation_enter_the_queue_too(app, client, api, people
     assert refusal["record"]["备注"] == "材料不齐全" and refusal["record"]["许可编号"] == ""
     assert refusal["record"]["行政许可决定文书号"] == refused["case_no"]
     revocation = by[("revocation", "revoke")]
-    assert revocation["decision_date"] == "2026-09-21" and revocation["due_date"] == "2026-10-08"  # 国庆 01–07
+    # 22, 23, 24, 28, 29, 30, — 国庆 10-01..07 —, 10-08.
+    assert (revocation["decision_date"], revocation["due_date"]) == ("2026-09-21", "2026-10-08")
     assert revocation["record"]["行政许可决定文书号"] == revoked.json["document_number"]
     assert revocation["record"]["当前状态"] == "已注销"
     assert revocation["record"]["行政许可决定文书名称"] == "注销行政许可决定书"
