@@ -13,6 +13,7 @@ from portal_plugin.demo import (
     clocks,
     history,
     job_fairs,
+    publicity,
     revocations,
     statistics,
 )
@@ -29,6 +30,7 @@ def load() -> int:
     job_fairs.load()
     made += annual_reports.load(who)
     revocations.load()
+    made += publicity.load()
     made += agencies.load()
     made += history.load(who("HRM_GL", "120000"))
     return made
