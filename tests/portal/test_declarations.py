@@ -17,7 +17,7 @@ BUREAU_MENU = [
 ]
 
 # CONTRACT.md: functions beyond the manual add items of their own labels, after the manual's.
-BEYOND_MANUAL = ["工作日历"]
+BEYOND_MANUAL = ["双公示", "工作日历"]  # CONTRACT.md: functions beyond the manual, after it
 
 AGENCY_MENU = ["本机构信息", "申请行政许可", "申请业务备案", "申请事项变更", "报告设立分支机构", "申请注销",
                "现场招聘会登记", "年度报告填报"]
