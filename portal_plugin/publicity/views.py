@@ -108,7 +108,7 @@ def render_index(errors: Mapping[str, str] | None = None, status: int = 200
 
 
 @bp.get("")
-@requires(PERMISSION, menu=MenuItem("双公示", "机构监管", 850))
+@requires(PERMISSION, menu=MenuItem("双公示", "信息公示", 850))
 def index() -> tuple[str, int]:
     """双公示: licensing decisions to publish within 7 working days, due / overdue marked."""
     return render_index()
