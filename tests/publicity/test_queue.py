@@ -224,3 +224,25 @@ def test_the_page_publishes_the_ticked_items(client, api, people, year_2026, on,
     assert items(client, people.officer("HRM_GL")) == []
     sheet = browser.get("/publicity/export", query_string={"ids": item["id"]})
     assert sheet.status_code == 200 and sheet.mimetype.endswith("sheet")
+
+
+def test_the_answers_fit_the_openapi_document(app, client, api, people, year_2026, on):
+    from jsonschema import Draft202012Validator
+
+    from portal_plugin.web import openapi
+
+    on(FRIDAY)
+    licensing(api, 32, "approved")
+    document = openapi.document(app)
+    manager = people.officer("HRM_GL")
+
+    def conforms(name: str, instance) -> None:
+        root = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+        assert not [e.message for e in Draft202012Validator(root).iter_errors(instance)], name
+
+    queue = client.get(QUEUE, headers=manager).json
+    conforms("Page_PublicityItemOut_", queue)
+    made = client.post(BATCHES, json={"ids": [queue["items"][0]["id"]]}, headers=manager)
+    conforms("BatchOut", made.json)
+    conforms("Page_PublicityItemOut_", client.get(QUEUE, query_string={"status": "published"},
+                                                  headers=manager).json)
