@@ -55,3 +55,8 @@ class PublicityItemOut(Answer):
     published_at: str | None
     record: dict[str, str] = Field(description="the credit platform's fields, frozen at the "
                                                "decision (数据导出时间 is set at export)")
+
+
+class ExportOut(Answer):
+    fields: list[str] = Field(description="the 27 field names, in the credit platform's order")
+    items: list[dict[str, str]]

@@ -20,6 +20,7 @@ from portal_plugin.publicity import service
 from portal_plugin.publicity.schemas import (
     BatchIn,
     BatchOut,
+    ExportOut,
     ExportQuery,
     PublicityItemOut,
     QueueQueryIn,
@@ -158,7 +159,7 @@ def queue_api() -> Response:
 
 
 @api_bp.get("/export")
-@documents(query=ExportQuery, response=(XLSX,))
+@documents(query=ExportQuery, response=(XLSX, ExportOut), errors=(404,))
 @requires(PERMISSION)
 def export_api() -> Response:
     """The 27-field export (?format=xlsx|json, &ids=1,2; without ids: every pending item)."""
@@ -169,7 +170,7 @@ def export_api() -> Response:
 
 
 @api_bp.post("/batches")
-@documents(body=BatchIn, response=BatchOut, status=201, errors=(409,))
+@documents(body=BatchIn, response=BatchOut, status=201, errors=(404, 409))
 @requires(PERMISSION)
 def publish_api() -> tuple[Response, int]:
     """Mark the chosen items published as one batch."""
