@@ -224,6 +224,9 @@ def test_the_page_publishes_the_ticked_items(client, api, people, year_2026, on,
     assert items(client, people.officer("HRM_GL")) == []
     sheet = browser.get("/publicity/export", query_string={"ids": item["id"]})
     assert sheet.status_code == 200 and sheet.mimetype.endswith("sheet")
+    posted = browser.post("/publicity/export", data={"csrf_token": token, "ids": item["id"]})
+    assert posted.status_code == 200 and posted.mimetype.endswith("sheet")
+    assert browser.post("/publicity/export", data={"ids": item["id"]}).status_code == 400
 
 
 def test_the_answers_fit_the_openapi_document(app, client, api, people, year_2026, on):
