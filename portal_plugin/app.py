@@ -17,6 +17,7 @@ from portal_plugin.core.extensions import csrf, db, migrate
 from portal_plugin.history import views as history
 from portal_plugin.inspections import views as inspections
 from portal_plugin.job_fairs import views as job_fairs
+from portal_plugin.publicity import views as publicity
 from portal_plugin.revocations import views as revocations
 from portal_plugin.statistics import views as statistics
 from portal_plugin.web import api, errors, hooks, logs, metrics, openapi, portal, workbench
@@ -37,8 +38,8 @@ STATIC = Path(__file__).resolve().parent / "web" / "static"
 # The modules that hand over blueprints (as CKAN plugins do): the web face, the case workflows,
 # the feature packages, the login. Each blueprint is nested under the bundle's "hrm" blueprint.
 VIEWS = (workbench, case_pages, agency_pages, certificate_pages, history, statistics, job_fairs,
-         revocations, agencies, inspections, annual_reports, calendar, portal, metrics, login,
-         case_api, api)
+         revocations, publicity, agencies, inspections, annual_reports, calendar, portal, metrics,
+         login, case_api, api)
 FEATURES: tuple[Blueprint, ...] = tuple(bp for module in VIEWS for bp in module.BLUEPRINTS)
 
 

@@ -37,7 +37,7 @@ MUTABLE_TABLES = ("audit_events", "cases", "counters", "issued_numbers", "calend
                   "job_fairs", "annual_reports", "revocations", "filings", "licenses",
                   "agencies", "import_batches", "stored_files", "plugin_sessions",
                   "used_logout_tokens", "commitment_exclusions", "inspections",
-                  "license_versions", "reissue_requests")
+                  "license_versions", "reissue_requests", "publicity_items", "publicity_batches")
 
 
 def postgres_reachable() -> str | None:

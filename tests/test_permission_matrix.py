@@ -163,6 +163,16 @@ CALLS: dict[str, Call] = {
     "hrm.inspections_api.create_exclusion": send("POST", {}, 422, MANAGER),
     "hrm.inspections_api.delete_exclusion": send("DELETE", None, 409, MANAGER,
                                                  exclusion_id=Ref("exclusion")),
+    # --- 双公示 and the public list (条例 Art 22: public, no login)
+    "hrm.publicity.index": get(holders=MANAGER),
+    "hrm.publicity.export": get(holders=MANAGER),
+    "hrm.publicity.publish": send("POST", {}, 422, MANAGER),
+    "hrm.publicity_api.queue_api": get(holders=MANAGER),
+    "hrm.publicity_api.export_api": get(holders=MANAGER, format="xlsx"),
+    "hrm.publicity_api.publish_api": send("POST", {}, 422, MANAGER),
+    "hrm.public.agencies": get(),
+    "hrm.public.agencies_json": get(),
+    "hrm.public.agencies_xlsx": get(),
     # --- 年度报告
     "hrm.annual_reports.index": get(holders=MANAGER),
     "hrm.annual_reports.detail": get(holders=MANAGER, report_id=Ref("report")),

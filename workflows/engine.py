@@ -19,7 +19,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import MAX_ID, Agency
 from portal_plugin.core.transaction import atomic
-from workflows import calendar, commitment, forms, numbering, state
+from workflows import calendar, commitment, forms, numbering, publicity, state
 from workflows.models import Case
 
 CLERK_STEP = "agency"  # the step of the transitions the applicant's clerk performs
@@ -283,6 +283,9 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
         inspection = commitment.open_inspection(identity, case, ctx.today)
         case.result = {**(case.result or {}), "inspection_id": inspection.id,
                        "inspection_due": inspection.due.isoformat()}
+    if transition.action in ("approve", "refuse", "grant"):  # 双公示, in the decision's transaction
+        publicity.on_decision(wf.name, case, "refuse" if transition.action == "refuse"
+                              else "approve", ctx.today)
     data = {"workflow": wf.name, "case_no": case.case_no}
     if transition.action in APPROVING:
         data.update(case.result or {})

@@ -368,6 +368,9 @@ SETTINGS: tuple[Setting, ...] = (
       "number formats by kind (`case`, `license`, `decision`, `filing`, `deregistration`); see "
       "`workflows.numbering.DEFAULT_FORMATS` for the placeholders",
       default_doc="the formats of `workflows/numbering.py`", merge=True),
+    S("PUBLIC_RATE_LIMIT", 60, Integer(min=1, max=100_000),
+      "requests a minute one client address may make to the public pages (`/public/…`, "
+      "`/verify/…`), counted per worker process (core/ratelimit.py)"),
     S("HISTORY_IMPORT_MAX_ROWS", 20_000, Integer(min=1, max=1_000_000),
       "历史数据采集: the most data rows one upload may have"),
     S("HISTORY_IMPORT_MAX_BYTES", 20 * 1024 * 1024, Integer(min=1024, max=1024**3),

@@ -16,6 +16,7 @@ from portal_plugin.demo import (
     history,
     job_fairs,
     lifecycle,
+    publicity,
     revocations,
     statistics,
 )
@@ -34,6 +35,7 @@ def load() -> int:
     made += annual_reports.load(who)
     revocations.load()
     made += commitment.load()
+    made += publicity.load()
     made += agencies.load()
     made += history.load(who("HRM_GL", "120000"))
     made += lifecycle.load()

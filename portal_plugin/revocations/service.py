@@ -21,7 +21,7 @@ from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from portal_plugin.revocations.models import STATUS_BY_GROUND, Revocation
 from portal_plugin.revocations.schemas import GROUND_KIND, RevocationIn
-from workflows import common, numbering
+from workflows import common, numbering, publicity
 
 # The 注销文号 series (shared with approved 注销 cases of the same division).
 NUMBER_KIND = "deregistration"
@@ -101,6 +101,8 @@ def revoke(identity: Identity, data: Mapping[str, Any]) -> Revocation:
         audit.record(identity, "revoke", "license", license_.id, from_state=before,
                      to_state=status, reason=ground,
                      data={"revocation": revocation.id, "document": document})
+        publicity.on_revocation(revocation.id, agency, license_, agency.division_code, decided,
+                                document, ground)
         if common.close_agency_if_empty(agency, decided):
             audit.record(identity, "deregister", "agency", agency.id, from_state="valid",
                          to_state="deregistered", reason="注销单位行政许可后无有效许可证和业务备案",

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from portal_plugin.calendar.service import missing_next_year
 from portal_plugin.core.access import current_identity, grouped, menu_entries, signed_in
 from portal_plugin.inspections import service as inspections
+from portal_plugin.publicity import service as publicity
 from workflows import records, service
 from workflows.service import WAITING_AT
 
@@ -25,6 +26,8 @@ def workbench() -> str:
             for (wf, step), load in service.backlog(identity).items()}
     if identity.can("revocation.manage"):  # 告知承诺核查: the open 事后核查
         work[url_for("hrm.inspections.index")] = (inspections.backlog(identity), "open")
+    if identity.can("revocation.manage"):  # 双公示: decisions waiting for publication
+        work[url_for("hrm.publicity.index")] = (publicity.backlog(identity), "pending")
     # The calendar's keeper is warned while next year has no holiday data (deadlines would
     # count Monday–Friday across its holidays).
     unknown_year = missing_next_year() if identity.can("calendar.manage") else None
