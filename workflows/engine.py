@@ -19,7 +19,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import MAX_ID, Agency
 from portal_plugin.core.transaction import atomic
-from workflows import calendar, forms, numbering, state
+from workflows import calendar, documents, forms, numbering, state
 from workflows.models import Case
 
 CLERK_STEP = "agency"  # the step of the transitions the applicant's clerk performs
@@ -258,9 +258,12 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
     db.session.refresh(case)
     if transition.action == "approve":
         case.result = wf.approve(case, ctx)
+    issued = documents.issue_for(wf, case, transition.action, ctx)
     data = {"workflow": wf.name, "case_no": case.case_no}
     if transition.action == "approve":
         data.update(case.result or {})
+    if issued:
+        data["documents"] = [{"kind": d.kind, "number": d.number} for d in issued]
     audit.record(identity, transition.action, "case", case.id, from_state=source,
                  to_state=transition.target, reason=reason, data=data)
 

@@ -253,7 +253,8 @@ class Setting:
 
 DAYS = Integer(min=1, max=365)
 WORKFLOWS = ("accept", "licensing", "filing", "change", "branch", "deregistration")
-NUMBER_KINDS = ("case", "license", "decision", "filing", "deregistration")
+NUMBER_KINDS = ("case", "license", "decision", "filing", "deregistration", "acceptance",
+                "correction", "non_acceptance", "refusal", "change")
 CLOCKS = (*WORKFLOWS, "issue")
 
 S = Setting

@@ -76,7 +76,7 @@ def count(app: Flask, model: type, *where: Any) -> int:
 
 
 def registry_state(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
-    """Every registry row and registry number counter (case numbers aside), for comparisons."""
+    """Every registry row and registry number counter (case and document numbers aside)."""
     with app.app_context():
         def rows(model: type) -> list[tuple[Any, ...]]:
             table = model.__table__
@@ -85,7 +85,9 @@ def registry_state(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
                 select(*keys).order_by(*table.primary_key.columns)).all()]
 
         state = {model.__name__: rows(model) for model in (Agency, License, Filing, Counter)}
-        state["Counter"] = [row for row in state["Counter"] if not row[0].startswith("case:")]
+        # The series of the documents a decision issues (受理通知书 …) are not registry numbers.
+        documents = ("case:", "acceptance:", "correction:", "non_acceptance:", "refusal:")
+        state["Counter"] = [row for row in state["Counter"] if not row[0].startswith(documents)]
         return state
 
 
