@@ -351,6 +351,11 @@ SETTINGS: tuple[Setting, ...] = (
     S("ANNUAL_REPORT_DEADLINE", "03-31", MonthDay(),
       "年度报告: the day (MM-DD) of the year after the report's year by which it is due; later "
       "first submissions are 逾期报送"),
+    S("PUBLIC_BASE_URL", None, Text(optional=True, url=True),
+      "the public origin + path under which `/verify/…` and `/public/…` are reachable from "
+      "outside (printed in the certificates' QR codes)", default_doc="the request's own URL"),
+    S("VERIFY_RATE_LIMIT", 60, Integer(min=1, max=100_000),
+      "scan-to-verify: requests per minute one client address may make (per worker process)"),
     S("LICENSE_VALID_YEARS", 5, Integer(min=1, max=50), "years a new 许可证 is valid"),
     S("NUMBER_FORMATS", {}, Table(keys=NUMBER_KINDS, value=Text()),
       "number formats by kind (`case`, `license`, `decision`, `filing`, `deregistration`); see "
