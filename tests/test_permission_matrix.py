@@ -3,6 +3,7 @@ all × own and foreign district answers as the registry declares (pages and API 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from portal_plugin.core.access import Access, declared
 from portal_plugin.core.extensions import db
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from portal_plugin.history.models import ImportBatch
+from workflows.documents import Document
 from tests.conftest import csrf_token_from
 from tests.kit import (
     CLERK_CODE,
@@ -226,6 +228,13 @@ CALLS: dict[str, Call] = {
                                            **STALE}, 409, frozenset({SL}),
                                   case_id=Ref("case")),
     "hrm.api.list_licenses": get(holders=OFFICERS),
+    # --- documents (as the case / the licence) and the public scan-to-verify page
+    "hrm.documents_api.case_documents": get(holders=EVERYONE, **CASE),
+    "hrm.documents_api.pdf": get(holders=EVERYONE, document_id=Ref("document")),
+    "hrm.documents_api.license_detail": get(holders=EVERYONE, license_id=Ref("license")),
+    "hrm.documents_api.certificate": get(holders=EVERYONE, license_id=Ref("license")),
+    "hrm.verify.page": get(404, key="unknown-key"),
+    "hrm.verify.json_facts": get(404, key="unknown-key"),
     "hrm.api.list_filings": get(holders=OFFICERS),
     "hrm.api_root.get_catalog": get(),
     "hrm.api_root.openapi": get(),
@@ -261,11 +270,23 @@ def objects(app: Flask, api: Api, client: FlaskClient, people: People) -> dict[s
         db.session.add(batch)
         db.session.flush()
         agency = add_agency(CLERK_CODE, HP, "津和人力资源服务有限公司", import_batch_id=batch.id)
-        add_license(agency, "津人服证字〔2024〕0101号")
+        license_ = add_license(agency, "津人服证字〔2024〕0101号")
         add_filing(agency, "津人服备字〔2024〕0101号")
         add_agency(OTHER_CODE, HX, "河西英才人力资源有限公司")
+        made_on = dt.date(2024, 3, 1)
+        notice = Document(kind="acceptance_notice", number="津人社许受字〔2024〕0101-1号",
+                          case_id=case["id"], credit_code=CLERK_CODE, division_code=HP,
+                          authority_name="天津市和平区人力资源和社会保障局", issued_on=made_on,
+                          facts={"title": "受理通知书", "items": []})
+        certificate = Document(kind="certificate", number=license_.license_number,
+                               license_id=license_.id, credit_code=CLERK_CODE, division_code=HP,
+                               authority_name="天津市和平区人力资源和社会保障局",
+                               issued_on=made_on, facts={"title": "人力资源服务许可证",
+                                                         "items": [], "version": 1})
+        db.session.add_all([notice, certificate])
         db.session.commit()
-        made = {"case": case["id"], "agency": agency.id, "batch": batch.id}
+        made = {"case": case["id"], "agency": agency.id, "batch": batch.id,
+                "document": notice.id, "license": license_.id}
     report = client.post("/api/v1/annual-reports", json=report_body(submit=True),
                          headers=people.clerk())
     fair = client.post("/api/v1/job-fairs", json=fair_body(), headers=people.clerk())
@@ -283,6 +304,8 @@ def snapshot(app: Flask) -> dict[str, list[str]]:
             query = select(table)
             if table.name == "audit_events":
                 query = query.where(table.c.action.not_in(("export", "read_personal_data")))
+            if table.name == "stored_files":  # the rendered PDFs' cache is derived, not data
+                query = query.where(table.c.key.not_like("documents/%"))
             rows[table.name] = sorted(repr(tuple(row)) for row in db.session.execute(query))
         return rows
 

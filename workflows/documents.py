@@ -1,4 +1,4 @@
-"""Written decisions (文书): the documents a transition issues, numbered and snapshotted in its transaction."""
+"""Written decisions (文书): what each transition issues, numbered and snapshotted in its transaction."""
 
 from __future__ import annotations
 

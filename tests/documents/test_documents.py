@@ -17,7 +17,7 @@ from sqlalchemy import select
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import License
 from portal_plugin.documents import service
-from tests.kit import CLERK_CODE, HP, HX, ID_NO, agency_body, credit_code
+from tests.kit import CLERK_CODE, HX, ID_NO, agency_body, credit_code
 from workflows.documents import REMEDY, Document
 
 HP_AUTHORITY = "天津市和平区人力资源和社会保障局"
