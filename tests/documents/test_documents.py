@@ -220,3 +220,14 @@ def test_unknown_key_is_404_and_the_page_is_rate_limited(make_app):
     assert client.get("/verify/x").status_code == 404
     limited = client.get("/verify/x")
     assert limited.status_code == 429 and limited.headers["Retry-After"] == "60"
+
+
+def test_case_pages_list_the_documents_with_print_and_download(app, api, login_as):
+    case, code = licensed(api, 510)
+    officer = login_as("HRM_SL").get(f"/cases/licensing/{case['id']}").get_data(as_text=True)
+    clerk = login_as("HRM_JG", org_credit_code=code).get(
+        f"/agency/cases/licensing/{case['id']}").get_data(as_text=True)
+    for html in (officer, clerk):
+        for expected in ("受理通知书", "准予行政许可决定书", case["result"]["decision_number"],
+                         "【打印】", "【下载】", "许可证（正本）", "许可证（副本）"):
+            assert expected in html, expected
