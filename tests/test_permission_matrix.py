@@ -17,7 +17,6 @@ from portal_plugin.core.access import Access, declared
 from portal_plugin.core.extensions import db
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from portal_plugin.history.models import ImportBatch
-from workflows.documents import Document
 from tests.conftest import csrf_token_from
 from tests.kit import (
     CLERK_CODE,
@@ -35,6 +34,7 @@ from tests.kit import (
     fair_body,
     report_body,
 )
+from workflows.documents import Document
 
 NO_ROLE = "PORTAL_ONLY"  # a portal user whose roles grant nothing here
 FOREIGN = "120102"  # 河东区: outside a 和平区 officer's jurisdiction
