@@ -17,7 +17,7 @@ from sqlalchemy import select
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import License
 from portal_plugin.documents import service
-from tests.kit import CLERK_CODE, HX, ID_NO, agency_body, credit_code
+from tests.kit import CLERK_CODE, HX, ID_NO, add_agency, add_license, agency_body, credit_code
 from workflows.documents import REMEDY, Document
 
 HP_AUTHORITY = "天津市和平区人力资源和社会保障局"
@@ -231,3 +231,33 @@ def test_case_pages_list_the_documents_with_print_and_download(app, api, login_a
         for expected in ("受理通知书", "准予行政许可决定书", case["result"]["decision_number"],
                          "【打印】", "【下载】", "许可证（正本）", "许可证（副本）"):
             assert expected in html, expected
+
+
+def test_demo_data_issues_documents_once(app, runner):
+    """`flask demo-data` goes through the engine: its decisions come with their documents, and
+    a second run adds none."""
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    with app.app_context():
+        kinds = {d.kind for d in db.session.scalars(select(Document))}
+        made = len(list(db.session.scalars(select(Document.id))))
+    assert {"acceptance_notice", "license_grant", "certificate"} <= kinds
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    with app.app_context():
+        assert len(list(db.session.scalars(select(Document.id)))) == made
+
+
+def test_every_record_gets_its_own_key_however_it_is_created(app):
+    """The ORM default and a Core executemany (the history import) both set a fresh key."""
+    with app.app_context():
+        agency = add_agency(credit_code(611), HX, "核验码测试机构")
+        one = add_license(agency, "（津）人服证字〔2024〕第01030001号")
+        db.session.execute(License.__table__.insert(), [
+            {"agency_id": agency.id, "license_number": f"（津）人服证字〔2024〕第0103000{n}号",
+             "items": ["L01"], "issued_on": dt.date(2024, 1, 1), "status": "valid",
+             "source": "history_import", "decision_number_repeat": 0}
+            for n in (2, 3)])
+        keys = [row.verify_key for row in db.session.scalars(
+            select(License).where(License.agency_id == agency.id))]
+        assert one.verify_key in keys and len(set(keys)) == 3
+        assert all(len(k) >= 32 for k in keys)
+        db.session.rollback()
