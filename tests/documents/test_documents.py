@@ -37,6 +37,13 @@ def text_of(data: bytes) -> str:
     return re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
 
 
+def fonts_of(data: bytes) -> set[str]:
+    """The base names of the fonts the PDF embeds (a CJK one, or the glyphs are missing)."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return {str(font["/BaseFont"]) for page in reader.pages
+            for font in page["/Resources"]["/Font"].values()}
+
+
 def docs(api, wf: str, case: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
     response = api.client.get(f"/api/v1/cases/{wf}/{case['id']}/documents", headers=headers)
     assert response.status_code == 200, response.json
@@ -73,6 +80,7 @@ def test_licensing_issues_acceptance_decision_and_certificate(app, api, people):
                      "职业中介活动", "开展网络招聘服务", case["case_no"]):
         assert expected in text, expected
     assert REMEDY not in text
+    assert any("CJK" in font for font in fonts_of(response.data)), fonts_of(response.data)
     # Rendered once, then served from core.files, identical bytes.
     again = api.client.get(found["license_grant"]["url"], headers=clerk)
     assert again.data == response.data
