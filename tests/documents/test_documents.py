@@ -269,3 +269,12 @@ def test_every_record_gets_its_own_key_however_it_is_created(app):
         assert one.verify_key in keys and len(set(keys)) == 3
         assert all(len(k) >= 32 for k in keys)
         db.session.rollback()
+
+
+def test_verify_page_styles_load_under_the_content_security_policy(app):
+    """No inline style (CSP default-src 'self'): the stylesheet is a static file, cookie-free."""
+    client = app.test_client()
+    html = client.get("/verify/no-such-key").get_data(as_text=True)
+    assert "<style" not in html and "verify.css" in html
+    css = client.get(re.search(r'href="([^"]*verify\.css)"', html).group(1))
+    assert css.status_code == 200 and "Set-Cookie" not in css.headers
