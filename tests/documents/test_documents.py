@@ -200,6 +200,8 @@ def test_verification_page_follows_the_licence(app, api, people):
     assert block["持证主体"] == {"名称": body["name"], "统一社会信用代码": code}
     assert re.fullmatch(r"11120000HRMXK\.120101\.\d+\.[0-9X]", block["标识"])
     assert ID_NO not in meta.get_data(as_text=True)
+    negotiated = client.get(f"/verify/{key}", headers={"Accept": "application/json"})
+    assert negotiated.json["number"] == case["result"]["license_number"]
     # Revoked through the revocations API: the same URL says 已撤销.
     revoked = api.client.post("/api/v1/revocations", headers=people.officer("HRM_GL"), json={
         "license_id": license_id, "ground": "R03", "decision_date": today(), "remarks": "撤销"})
@@ -235,6 +237,8 @@ def test_case_pages_list_the_documents_with_print_and_download(app, api, login_a
     officer = login_as("HRM_SL").get(f"/cases/licensing/{case['id']}").get_data(as_text=True)
     clerk = login_as("HRM_JG", org_credit_code=code).get(
         f"/agency/cases/licensing/{case['id']}").get_data(as_text=True)
+    home = login_as("HRM_JG", org_credit_code=code).get("/agency/").get_data(as_text=True)
+    assert f"/api/v1/licenses/{case['result']['license_id']}/certificate.pdf?copy=duplicate" in home
     for html in (officer, clerk):
         for expected in ("受理通知书", "准予行政许可决定书", case["result"]["decision_number"],
                          "【打印】", "【下载】", "许可证（正本）", "许可证（副本）"):
