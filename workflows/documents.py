@@ -72,13 +72,13 @@ KINDS: dict[str, Kind] = {
     "license_refusal": Kind("不予行政许可决定书", "refusal", True),
     "certificate": Kind("人力资源服务许可证", None),  # the 许可证编号
     "filing_receipt": Kind("备案回执", None),  # the 备案编号
-    "filing_refusal": Kind("不予备案决定书", "refusal", True),
+    "filing_refusal": Kind("不予备案决定书", "filing_refusal", True),
     "deregistration_grant": Kind("准予注销决定书", None),  # the 注销文号
-    "deregistration_refusal": Kind("不予注销决定书", "refusal", True),
+    "deregistration_refusal": Kind("不予注销决定书", "deregistration_refusal", True),
     "change_grant": Kind("准予变更决定书", "change"),
-    "change_refusal": Kind("不予变更决定书", "refusal", True),
-    "branch_grant": Kind("准予分支机构设立决定书", "change"),
-    "branch_refusal": Kind("不予分支机构设立决定书", "refusal", True),
+    "change_refusal": Kind("不予变更决定书", "change_refusal", True),
+    "branch_grant": Kind("准予分支机构设立决定书", "branch"),
+    "branch_refusal": Kind("不予分支机构设立决定书", "branch_refusal", True),
 }
 
 # Which documents each transition issues: (workflow or "*", action) → kinds. 【退回】 issues a
@@ -100,6 +100,10 @@ AT_STEP: dict[tuple[str, str], tuple[str, ...]] = {
     ("branch", "approve"): ("branch_grant",),
     ("branch", "refuse"): ("branch_refusal",),
 }
+
+
+# The number series the documents take (each kind its own; numbering.DEFAULT_FORMATS).
+SERIES = tuple(k.series for k in KINDS.values() if k.series)
 
 
 def certificate_version(license_: License) -> int:

@@ -253,8 +253,10 @@ class Setting:
 
 DAYS = Integer(min=1, max=365)
 WORKFLOWS = ("accept", "licensing", "filing", "change", "branch", "deregistration")
+# The registry's numbers, then the documents' own series (workflows/documents.py).
 NUMBER_KINDS = ("case", "license", "decision", "filing", "deregistration", "acceptance",
-                "correction", "non_acceptance", "refusal", "change")
+                "correction", "non_acceptance", "refusal", "filing_refusal",
+                "deregistration_refusal", "change", "change_refusal", "branch", "branch_refusal")
 CLOCKS = (*WORKFLOWS, "issue")
 
 S = Setting
@@ -358,7 +360,8 @@ SETTINGS: tuple[Setting, ...] = (
       "scan-to-verify: requests per minute one client address may make (per worker process)"),
     S("LICENSE_VALID_YEARS", 5, Integer(min=1, max=50), "years a new 许可证 is valid"),
     S("NUMBER_FORMATS", {}, Table(keys=NUMBER_KINDS, value=Text()),
-      "number formats by kind (`case`, `license`, `decision`, `filing`, `deregistration`); see "
+      "number formats by kind (`case`, `license`, `decision`, `filing`, `deregistration`, and "
+      "the documents' series `acceptance`, `correction`, `non_acceptance`, `refusal`, … ); see "
       "`workflows.numbering.DEFAULT_FORMATS` for the placeholders",
       default_doc="the formats of `workflows/numbering.py`", merge=True),
     S("HISTORY_IMPORT_MAX_ROWS", 20_000, Integer(min=1, max=1_000_000),

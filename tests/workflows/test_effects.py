@@ -15,6 +15,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, AuditEvent, Filing, License
 from tests.kit import CITY, CLERK_CODE, HP, HX, OTHER_CODE, WORKFLOWS, People, agency_body, credit_code
 from workflows import numbering
+from workflows.documents import SERIES
 from workflows.models import Counter
 
 
@@ -86,8 +87,9 @@ def registry_state(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
 
         state = {model.__name__: rows(model) for model in (Agency, License, Filing, Counter)}
         # The series of the documents a decision issues (受理通知书 …) are not registry numbers.
-        documents = ("case:", "acceptance:", "correction:", "non_acceptance:", "refusal:")
-        state["Counter"] = [row for row in state["Counter"] if not row[0].startswith(documents)]
+        documents = ("case", *SERIES)
+        state["Counter"] = [row for row in state["Counter"]
+                            if row[0].split(":", 1)[0] not in documents]
         return state
 
 
