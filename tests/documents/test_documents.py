@@ -282,3 +282,28 @@ def test_verify_page_styles_load_under_the_content_security_policy(app):
     assert "<style" not in html and "verify.css" in html
     css = client.get(re.search(r'href="([^"]*verify\.css)"', html).group(1))
     assert css.status_code == 200 and "Set-Cookie" not in css.headers
+
+
+@pytest.mark.parametrize("wf", ["licensing", "filing", "change", "branch", "deregistration"])
+@pytest.mark.parametrize("state", ["approved", "refused", "rejected", "returned"])
+def test_every_decision_issues_its_documents(app, api, people, case_in, wf, state):
+    """Each workflow's steps issue AT_STEP's kinds, with the deciding bureau as authority and
+    the applicant as addressee; refusals carry the 复议/诉讼 sentence."""
+    from workflows.documents import KINDS, kinds_for
+
+    case, code = case_in(wf, state)
+    actions = {"approved": ("accept", "approve"), "refused": ("accept", "refuse"),
+               "rejected": ("reject",), "returned": ("return",)}[state]
+    want = [k for action in actions for k in kinds_for(wf, action)]
+    found = docs(api, wf, case, people.clerk(code))
+    assert list(found) == want
+    # A branch report is decided where the branch is (河西区), the others in 和平区.
+    division, authority = (HX, "天津市河西区人力资源和社会保障局") if wf == "branch" else (
+        "120101", HP_AUTHORITY)
+    with app.app_context():
+        for document in db.session.scalars(select(Document).where(Document.case_id == case["id"])):
+            assert (document.division_code, document.authority_name) == (division, authority)
+            assert document.credit_code == code and document.issued_on == service.today()
+            assert document.facts["number"] == document.number
+            assert (document.facts.get("remedy") == REMEDY) == (
+                KINDS[document.kind].refusal or document.kind == "non_acceptance")
