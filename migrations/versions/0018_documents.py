@@ -26,8 +26,10 @@ def upgrade():
     bind = op.get_bind()
     sqlite = bind.dialect.name == 'sqlite'
     for table in TABLES:
-        # A plain ADD COLUMN: SQLite's batch mode would recreate the tables (their statistics
-        # triggers and AUTOINCREMENT with them); there the key stays nullable, unique by index.
+        # A plain ADD COLUMN, nullable (migrations only add: the previous release, still
+        # running while the hosts reload, creates rows without a key; the model's default sets
+        # one from this release on). SQLite's batch mode would recreate the tables (their
+        # statistics triggers and AUTOINCREMENT with them), so there uniqueness is an index.
         op.add_column(table, sa.Column('verify_key', sa.String(43), nullable=True))
         rows = bind.execute(sa.text(f'SELECT id FROM {table} WHERE verify_key IS NULL')).all()
         for (row_id,) in rows:
@@ -36,7 +38,6 @@ def upgrade():
         if sqlite:
             op.create_index(f'uq_{table}_verify_key', table, ['verify_key'], unique=True)
         else:
-            op.alter_column(table, 'verify_key', existing_type=sa.String(43), nullable=False)
             op.create_unique_constraint(f'uq_{table}_verify_key', table, ['verify_key'])
     op.create_table(
         'documents',

@@ -192,7 +192,9 @@ class License(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The public scan-to-verify key (/verify/<key>): set by the default wherever a record is
     # created (applications, branches, direct entry, the history import); migration 0018.
-    verify_key: Mapped[str] = mapped_column(String(43), unique=True, default=new_verify_key)
+    # Nullable only for rows a previous release wrote during an upgrade's rolling reload.
+    verify_key: Mapped[str | None] = mapped_column(String(43), unique=True,
+                                                   default=new_verify_key)
 
     agency: Mapped[Agency] = relationship(back_populates="licenses")
 
@@ -217,7 +219,9 @@ class Filing(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The public scan-to-verify key (/verify/<key>): set by the default wherever a record is
     # created (applications, branches, direct entry, the history import); migration 0018.
-    verify_key: Mapped[str] = mapped_column(String(43), unique=True, default=new_verify_key)
+    # Nullable only for rows a previous release wrote during an upgrade's rolling reload.
+    verify_key: Mapped[str | None] = mapped_column(String(43), unique=True,
+                                                   default=new_verify_key)
 
     agency: Mapped[Agency] = relationship(back_populates="filings")
 

@@ -43,5 +43,5 @@ class LicenseDetail(Answer):
     status: str
     issuing_authority: str | None
     versions: list[CertificateVersion]
-    verify_url: str
+    verify_url: str | None  # null only for a row written before its key existed
     documents: list[DocumentOut]

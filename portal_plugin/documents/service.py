@@ -75,8 +75,10 @@ def document_for(document_id: int, identity: Identity) -> Document:
     return document
 
 
-def verify_url(key: str) -> str:
+def verify_url(key: str | None) -> str | None:
     """{PUBLIC_BASE_URL or the request's root}/verify/{key}: what the QR code holds."""
+    if not key:
+        return None
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
         return f"{str(base).rstrip('/')}/verify/{key}"
@@ -94,8 +96,7 @@ def document_json(document: Document) -> dict[str, Any]:
 
 
 def verify_url_of(document: Document) -> str | None:
-    key = document.facts.get("verify_key")
-    return verify_url(key) if key else None
+    return verify_url(document.facts.get("verify_key"))
 
 
 def license_json(license_: License) -> dict[str, Any]:

@@ -307,3 +307,16 @@ def test_every_decision_issues_its_documents(app, api, people, case_in, wf, stat
             assert document.facts["number"] == document.number
             assert (document.facts.get("remedy") == REMEDY) == (
                 KINDS[document.kind].refusal or document.kind == "non_acceptance")
+
+
+def test_public_base_url_names_the_verification_address(make_app, people):
+    app = make_app(PUBLIC_BASE_URL="https://hrm.example.gov.cn/hrm/")
+    from tests.kit import Api
+
+    api = Api(app.test_client(), people)
+    case, code = licensed(api, 512)
+    with app.app_context():
+        key = db.session.get(License, case["result"]["license_id"]).verify_key
+    detail = api.client.get(f"/api/v1/licenses/{case['result']['license_id']}",
+                            headers=people.clerk(code))
+    assert detail.json["verify_url"] == f"https://hrm.example.gov.cn/hrm/verify/{key}"
