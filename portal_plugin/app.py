@@ -14,6 +14,7 @@ from portal_plugin.annual_reports import views as annual_reports
 from portal_plugin.calendar import views as calendar
 from portal_plugin.core import access, config, dbguard
 from portal_plugin.core.extensions import csrf, db, migrate
+from portal_plugin.documents import views as documents
 from portal_plugin.history import views as history
 from portal_plugin.inspections import views as inspections
 from portal_plugin.job_fairs import views as job_fairs
@@ -38,8 +39,8 @@ STATIC = Path(__file__).resolve().parent / "web" / "static"
 # The modules that hand over blueprints (as CKAN plugins do): the web face, the case workflows,
 # the feature packages, the login. Each blueprint is nested under the bundle's "hrm" blueprint.
 VIEWS = (workbench, case_pages, agency_pages, certificate_pages, history, statistics, job_fairs,
-         revocations, publicity, agencies, inspections, annual_reports, calendar, portal, metrics,
-         login, case_api, api)
+         revocations, publicity, agencies, inspections, annual_reports, calendar, documents, portal,
+         metrics, login, case_api, api)
 FEATURES: tuple[Blueprint, ...] = tuple(bp for module in VIEWS for bp in module.BLUEPRINTS)
 
 

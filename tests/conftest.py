@@ -32,7 +32,7 @@ from tests.kit import CLERK_CODE, HP, HX, OTHER_CODE, Api, People, add_agency
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql:///test")
 # Tables a test may write; reference data (divisions, codes) is seeded once per run.
-MUTABLE_TABLES = ("audit_events", "cases", "counters", "issued_numbers", "calendar_days",
+MUTABLE_TABLES = ("audit_events", "documents", "cases", "counters", "issued_numbers", "calendar_days",
                   "calendar_years",
                   "job_fairs", "annual_reports", "revocations", "filings", "licenses",
                   "agencies", "import_batches", "stored_files", "plugin_sessions",

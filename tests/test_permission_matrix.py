@@ -36,6 +36,7 @@ from tests.kit import (
     report_body,
 )
 from workflows.commitment import Exclusion, Inspection
+from workflows.documents import Document
 from workflows.models import ReissueRequest
 
 NO_ROLE = "PORTAL_ONLY"  # a portal user whose roles grant nothing here
@@ -261,7 +262,6 @@ CALLS: dict[str, Call] = {
                                            **STALE}, 409, frozenset({SL}),
                                   case_id=Ref("case")),
     "hrm.api.list_licenses": get(holders=OFFICERS),
-    "hrm.api.get_license": get(holders=OFFICERS, license_id=Ref("license")),
     "hrm.api.create_reissue_request": send("POST", {}, 422, CLERK, license_id=Ref("license")),
     "hrm.api.list_reissue_requests": get(holders=EVERYONE, license_id=Ref("license")),
     # The fixture's request is decided already: a permitted decision is 409 and changes nothing.
@@ -275,6 +275,13 @@ CALLS: dict[str, Call] = {
                                 action="return"),
     "hrm.agency_licenses.own": get(holders=CLERK, license_id=Ref("license")),
     "hrm.agency_licenses.report": send("POST", {}, 422, CLERK, license_id=Ref("license")),
+    # --- documents (as the case / the licence) and the public scan-to-verify page
+    "hrm.documents_api.case_documents": get(holders=EVERYONE, **CASE),
+    "hrm.documents_api.pdf": get(holders=EVERYONE, document_id=Ref("document")),
+    "hrm.documents_api.license_detail": get(holders=EVERYONE, license_id=Ref("license")),
+    "hrm.documents_api.certificate": get(holders=EVERYONE, license_id=Ref("license")),
+    "hrm.verify.page": get(404, key="unknown-key"),
+    "hrm.verify.json_facts": get(404, key="unknown-key"),
     "hrm.api.list_filings": get(holders=OFFICERS),
     "hrm.api_root.get_catalog": get(),
     "hrm.api_root.openapi": get(),
@@ -327,11 +334,21 @@ def objects(app: Flask, api: Api, client: FlaskClient, people: People) -> dict[s
             reason="遗失", file_key="reissue/matrix.pdf", file_name="遗失声明.pdf",
             status="returned", decision_reason="声明未登报", created_by="matrix",
             created_by_name="测试")
-        db.session.add_all([inspection, ended, reissue])
+        made_on = dt.date(2024, 3, 1)
+        notice = Document(kind="acceptance_notice", number="津人社许受字〔2024〕0101-1号",
+                          case_id=case["id"], credit_code=CLERK_CODE, division_code=HP,
+                          authority_name="天津市和平区人力资源和社会保障局", issued_on=made_on,
+                          facts={"title": "受理通知书", "items": []})
+        certificate = Document(kind="certificate", number=licence.license_number,
+                               license_id=licence.id, credit_code=CLERK_CODE, division_code=HP,
+                               authority_name="天津市和平区人力资源和社会保障局",
+                               issued_on=made_on, facts={"title": "人力资源服务许可证",
+                                                         "items": [], "version": 1})
+        db.session.add_all([inspection, ended, reissue, notice, certificate])
         db.session.commit()
         made = {"case": case["id"], "agency": agency.id, "batch": batch.id,
                 "inspection": inspection.id, "exclusion": ended.id,
-                "license": licence.id, "reissue": reissue.id}
+                "license": licence.id, "reissue": reissue.id, "document": notice.id}
     report = client.post("/api/v1/annual-reports", json=report_body(submit=True),
                          headers=people.clerk())
     fair = client.post("/api/v1/job-fairs", json=fair_body(), headers=people.clerk())
@@ -349,6 +366,8 @@ def snapshot(app: Flask) -> dict[str, list[str]]:
             query = select(table)
             if table.name == "audit_events":
                 query = query.where(table.c.action.not_in(("export", "read_personal_data")))
+            if table.name == "stored_files":  # the rendered PDFs' cache is derived, not data
+                query = query.where(table.c.key.not_like("documents/%"))
             rows[table.name] = sorted(repr(tuple(row)) for row in db.session.execute(query))
         return rows
 

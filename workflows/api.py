@@ -30,7 +30,6 @@ from workflows.schemas import (
     FilingQuery,
     FilingRecord,
     Issuance,
-    LicenseDetail,
     LicenseQuery,
     LicenseRecord,
     ReissueList,
@@ -137,14 +136,6 @@ def issue_license(case_id: int) -> Response:
 def list_licenses() -> Response:
     """List licences in the caller's jurisdiction."""
     return page_of(records.search_licenses(identity(), record_query()))
-
-
-@bp.get("/licenses/<int:license_id>")
-@documents(response=LicenseDetail)
-@requires("licensing.view")
-def get_license(license_id: int) -> Response:
-    """One licence with its certificate's versions (换发 / 补发 history)."""
-    return jsonify(certificates.license_json(certificates.license_for(identity(), license_id)))
 
 
 @bp.post("/licenses/<int:license_id>/reissue-requests")

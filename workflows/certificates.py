@@ -16,6 +16,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import in_jurisdiction, own_agency, scope
 from portal_plugin.core.models import LICENSE_STATUS, MAX_ID, Agency, License
 from portal_plugin.core.transaction import atomic
+from workflows import documents
 from workflows.models import (
     REISSUE_CAUSES,
     REISSUE_STATUS,
@@ -93,11 +94,13 @@ def reissue(license_: License, kind: str, reason: str, identity: Identity, on: d
         created_by=identity.user_id, created_by_name=identity.name)
     db.session.add(version)
     db.session.flush()
+    document = documents.reissue_certificate(license_, utcnow(), on, case_id)
     audit.record(identity, "reissue", "license", license_.id, from_state=str(old),
                  to_state=str(old + 1), reason=reason,
                  data={"kind": kind, "kind_label": VERSION_KINDS[kind],
                        "license_number": license_.license_number, "case": case_id,
-                       "reissue_request": request_id, "issued_on": on.isoformat()})
+                       "reissue_request": request_id, "issued_on": on.isoformat(),
+                       "document_id": document.id})
     return version
 
 
@@ -166,7 +169,7 @@ def license_json(license_: License) -> dict[str, Any]:
         "item_labels": [catalog.labels("license_item").get(i, i) for i in license_.items],
         "issued_on": license_.issued_on.isoformat(),
         "valid_until": license_.valid_until.isoformat() if license_.valid_until else None,
-        "status": license_.status, "status_label": LICENSE_STATUS[license_.status],
+        "status": license_.current_status, "status_label": license_.current_status_label,
         "status_reason": license_.status_reason,
         "issuing_authority": license_.issuing_authority,
         "certificate_version": license_.certificate_version,

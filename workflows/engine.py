@@ -19,7 +19,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import MAX_ID, Agency
 from portal_plugin.core.transaction import atomic
-from workflows import calendar, commitment, forms, numbering, publicity, state
+from workflows import calendar, commitment, documents, forms, numbering, publicity, state
 from workflows.models import Case
 
 CLERK_STEP = "agency"  # the step of the transitions the applicant's clerk performs
@@ -279,6 +279,9 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
     db.session.refresh(case)
     if transition.action in APPROVING:
         case.result = wf.approve(case, ctx)
+    # An on-the-spot grant (告知承诺) is accepted and approved at once: an approval's documents.
+    issued = documents.issue_for(wf, case, "approve" if transition.action == "grant"
+                                 else transition.action, ctx)
     if transition.action == "grant":
         inspection = commitment.open_inspection(identity, case, ctx.today)
         case.result = {**(case.result or {}), "inspection_id": inspection.id,
@@ -289,6 +292,8 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
     data = {"workflow": wf.name, "case_no": case.case_no}
     if transition.action in APPROVING:
         data.update(case.result or {})
+    if issued:
+        data["documents"] = [{"kind": d.kind, "number": d.number} for d in issued]
     audit.record(identity, transition.action, "case", case.id, from_state=source,
                  to_state=transition.target, reason=reason, data=data)
 

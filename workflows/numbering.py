@@ -25,6 +25,17 @@ DEFAULT_FORMATS = {
     "decision": "津人社许准字〔{year}〕{district}-{seq}号",
     "filing": "津人服备字〔{year}〕第{district}{seq:04d}号",
     "deregistration": "津人社许注字〔{year}〕{district}-{seq}号",
+    # The documents' own series (workflows/documents.py).
+    "acceptance": "津人社许受字〔{year}〕{district}-{seq}号",
+    "correction": "津人社许补字〔{year}〕{district}-{seq}号",
+    "non_acceptance": "津人社不受字〔{year}〕{district}-{seq}号",
+    "refusal": "津人社不许字〔{year}〕{district}-{seq}号",
+    "filing_refusal": "津人社不备字〔{year}〕{district}-{seq}号",
+    "deregistration_refusal": "津人社不注字〔{year}〕{district}-{seq}号",
+    "change": "津人社许变字〔{year}〕{district}-{seq}号",
+    "change_refusal": "津人社不变字〔{year}〕{district}-{seq}号",
+    "branch": "津人社分设字〔{year}〕{district}-{seq}号",
+    "branch_refusal": "津人社不分字〔{year}〕{district}-{seq}号",
 }
 DUPLICATE = "文号{number}已经使用过，不能重复发出（请检查文号格式配置是否含有行政区划部分）"
 

@@ -253,7 +253,10 @@ class Setting:
 
 DAYS = Integer(min=1, max=365)
 WORKFLOWS = ("accept", "licensing", "filing", "change", "branch", "deregistration", "renewal")
-NUMBER_KINDS = ("case", "license", "decision", "filing", "deregistration")
+# The registry's numbers, then the documents' own series (workflows/documents.py).
+NUMBER_KINDS = ("case", "license", "decision", "filing", "deregistration", "acceptance",
+                "correction", "non_acceptance", "refusal", "filing_refusal",
+                "deregistration_refusal", "change", "change_refusal", "branch", "branch_refusal")
 CLOCKS = (*WORKFLOWS, "issue")
 
 S = Setting
@@ -352,6 +355,9 @@ SETTINGS: tuple[Setting, ...] = (
     S("ANNUAL_REPORT_DEADLINE", "03-31", MonthDay(),
       "年度报告: the day (MM-DD) of the year after the report's year by which it is due; later "
       "first submissions are 逾期报送"),
+    S("PUBLIC_BASE_URL", None, Text(optional=True, url=True),
+      "the public origin + path under which `/verify/…` and `/public/…` are reachable from "
+      "outside (printed in the certificates' QR codes)", default_doc="the request's own URL"),
     S("INSPECTION_PERIOD_DAYS", 30, Integer(min=1, max=366),
       "告知承诺制: calendar days from an on-the-spot grant (【当场准予许可】) until its 事后核查 is due"),
     S("COMMITMENT_TEXTS_FILE", None, Text(optional=True, file=True),
@@ -365,7 +371,8 @@ SETTINGS: tuple[Setting, ...] = (
       "延续: calendar days before the 有效期至 from which a renewal may be applied for (it closes "
       "30 days before it, 《行政许可法》 Art 50)"),
     S("NUMBER_FORMATS", {}, Table(keys=NUMBER_KINDS, value=Text()),
-      "number formats by kind (`case`, `license`, `decision`, `filing`, `deregistration`); see "
+      "number formats by kind (`case`, `license`, `decision`, `filing`, `deregistration`, and "
+      "the documents' series `acceptance`, `correction`, `non_acceptance`, `refusal`, … ); see "
       "`workflows.numbering.DEFAULT_FORMATS` for the placeholders",
       default_doc="the formats of `workflows/numbering.py`", merge=True),
     S("PUBLIC_RATE_LIMIT", 60, Integer(min=1, max=100_000),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +57,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value
+
+
+def new_verify_key() -> str:
+    """An unguessable public key (192 random bits, URL-safe) naming a licence or filing."""
+    return secrets.token_urlsafe(24)
 
 
 class Division(db.Model):
@@ -196,6 +202,11 @@ class License(db.Model):
     # The 历史数据采集 batch that created the record (source history_import), if any.
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The public scan-to-verify key (/verify/<key>): set by the default wherever a record is
+    # created (applications, branches, direct entry, the history import); migration 0018.
+    # Nullable only for rows a previous release wrote during an upgrade's rolling reload.
+    verify_key: Mapped[str | None] = mapped_column(String(43), unique=True,
+                                                   default=new_verify_key)
 
     agency: Mapped[Agency] = relationship(back_populates="licenses")
 
@@ -265,6 +276,11 @@ class Filing(db.Model):
     # The 历史数据采集 batch that created the record (source history_import), if any.
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The public scan-to-verify key (/verify/<key>): set by the default wherever a record is
+    # created (applications, branches, direct entry, the history import); migration 0018.
+    # Nullable only for rows a previous release wrote during an upgrade's rolling reload.
+    verify_key: Mapped[str | None] = mapped_column(String(43), unique=True,
+                                                   default=new_verify_key)
 
     agency: Mapped[Agency] = relationship(back_populates="filings")
 

@@ -18,8 +18,10 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import AGENCY_STATUS
 from portal_plugin.core.schemas import AGENCY_LABELS
 from portal_plugin.core.validation import MAX_REASON
+from portal_plugin.documents import service as document_service
 from portal_plugin.web import metrics
 from sso.auth import uses_bearer
+from workflows import documents as issued_documents
 
 # An incoming X-Request-ID is kept when it is a sane token (a proxy's or the portal's id).
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
@@ -105,5 +107,10 @@ def template_helpers() -> dict[str, Any]:
             return []
         return access.grouped(access.menu_entries(current_app._get_current_object(), who))
 
+    def case_documents(case_id: int) -> list[dict[str, Any]]:
+        """The documents of a case the page already showed (its access is checked there)."""
+        return [document_service.document_json(d) for d in issued_documents.of_case(case_id)]
+
     return {"hrm_identity": identity, "hrm_menu": menu, "agency_status": AGENCY_STATUS,
-            "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON}
+            "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON,
+            "case_documents": case_documents}
