@@ -70,7 +70,7 @@ def exclusion_query(args: Mapping[str, str], per_page: int | None = None
 # --- pages ---------------------------------------------------------------------------------
 
 @bp.get("")
-@requires(PERMISSION, menu=MenuItem("告知承诺核查", "机构监管", 135))
+@requires(PERMISSION, menu=MenuItem("告知承诺核查", "告知承诺制", 220))
 def index() -> tuple[str, int]:
     """The 事后核查 of on-the-spot 告知承诺 grants in the officer's jurisdiction, with the clock."""
     return list_page(

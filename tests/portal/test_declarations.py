@@ -17,8 +17,7 @@ BUREAU_MENU = [
 ]
 
 # CONTRACT.md: functions beyond the manual add items of their own labels, after the manual's.
-# CONTRACT.md: functions beyond the manual, after it
-BEYOND_MANUAL = ["行政许可延续受理", "行政许可延续审批", "双公示", "工作日历"]
+BEYOND_MANUAL = ["行政许可延续受理", "行政许可延续审批", "告知承诺核查", "双公示", "工作日历"]
 
 AGENCY_MENU = ["本机构信息", "申请行政许可", "申请业务备案", "申请事项变更", "报告设立分支机构", "申请注销",
                "申请延续", "现场招聘会登记", "年度报告填报"]
