@@ -36,7 +36,7 @@ MUTABLE_TABLES = ("audit_events", "cases", "counters", "issued_numbers", "calend
                   "calendar_years",
                   "job_fairs", "annual_reports", "revocations", "filings", "licenses",
                   "agencies", "import_batches", "stored_files", "plugin_sessions",
-                  "used_logout_tokens")
+                  "used_logout_tokens", "case_materials")
 
 
 def postgres_reachable() -> str | None:

@@ -33,6 +33,7 @@ from tests.kit import (
     fair_body,
     report_body,
 )
+from workflows.materials import CaseMaterial
 
 NO_ROLE = "PORTAL_ONLY"  # a portal user whose roles grant nothing here
 FOREIGN = "120102"  # 河东区: outside a 和平区 officer's jurisdiction
@@ -225,6 +226,12 @@ CALLS: dict[str, Call] = {
     "hrm.api.issue_license": send("POST", {"issued_on": "2026-01-05", "delivery": "counter",
                                            **STALE}, 409, frozenset({SL}),
                                   case_id=Ref("case")),
+    "hrm.api.upload_material": send("POST", {}, 409, CLERK, **CASE),
+    "hrm.api.list_materials": get(holders=EVERYONE, **CASE),
+    "hrm.api.get_material": get(holders=EVERYONE, **CASE, material_id=Ref("material")),
+    "hrm.api.delete_material": send("DELETE", None, 409, CLERK, **CASE,
+                                    material_id=Ref("material")),
+    "hrm.cases.material_file": get(holders=EVERYONE, **CASE, material_id=Ref("material")),
     "hrm.api.list_licenses": get(holders=OFFICERS),
     "hrm.api.list_filings": get(holders=OFFICERS),
     "hrm.api_root.get_catalog": get(),
@@ -265,7 +272,9 @@ def objects(app: Flask, api: Api, client: FlaskClient, people: People) -> dict[s
         add_filing(agency, "津人服备字〔2024〕0101号")
         add_agency(OTHER_CODE, HX, "河西英才人力资源有限公司")
         db.session.commit()
-        made = {"case": case["id"], "agency": agency.id, "batch": batch.id}
+        made = {"case": case["id"], "agency": agency.id, "batch": batch.id,
+                "material": db.session.scalar(select(CaseMaterial.id).where(
+                    CaseMaterial.case_id == case["id"]))}
     report = client.post("/api/v1/annual-reports", json=report_body(submit=True),
                          headers=people.clerk())
     fair = client.post("/api/v1/job-fairs", json=fair_body(), headers=people.clerk())

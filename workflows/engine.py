@@ -19,7 +19,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import MAX_ID, Agency
 from portal_plugin.core.transaction import atomic
-from workflows import calendar, forms, numbering, state
+from workflows import calendar, forms, materials, numbering, state
 from workflows.models import Case
 
 CLERK_STEP = "agency"  # the step of the transitions the applicant's clerk performs
@@ -245,6 +245,7 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
     ctx = Context(identity, now, now.astimezone(local_zone()).date())
     values: dict[str, Any] = {"updated_at": now, **clock_values(wf, case, transition, ctx.today)}
     if transition.action == "submit":
+        materials.require_complete(case)
         values.update(submitted_at=now, reason=None)
         if case.case_no is None:
             values["case_no"] = numbering.case_number(wf.kind_code, case.division_code, ctx.today)
