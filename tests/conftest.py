@@ -37,7 +37,8 @@ MUTABLE_TABLES = ("audit_events", "documents", "cases", "counters", "issued_numb
                   "job_fairs", "annual_reports", "revocations", "filings", "licenses",
                   "agencies", "import_batches", "stored_files", "plugin_sessions",
                   "used_logout_tokens", "commitment_exclusions", "inspections",
-                  "license_versions", "reissue_requests", "publicity_items", "publicity_batches")
+                  "license_versions", "reissue_requests", "publicity_items", "publicity_batches",
+                  "case_materials")
 
 
 def postgres_reachable() -> str | None:

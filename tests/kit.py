@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask.testing import FlaskClient
@@ -17,6 +20,28 @@ HP, HX, CITY = "120101", "120103", "120000"  # 和平区, 河西区, 天津市
 CLERK_CODE = "91120101MA05R7XQ0P"  # 津和 (和平区)
 OTHER_CODE = "91120103MA06B1TN4Q"  # 河西英才 (河西区)
 ID_NO = "11010519491231002X"
+# A licensing application's 专职工作人员 (three full-time, as Art 6 requires).
+STAFF = [{"name": name, "id_type": "resident_id", "id_no": ID_NO, "position": "招聘专员",
+          "full_time": True} for name in ("赵敏", "钱进", "孙丽")]
+STAFF_FORM = {f"staff.{i}.{key}": value for i, member in enumerate(STAFF)
+              for key, value in {**member, "full_time": "1"}.items()}
+CATALOG_FILE = Path(__file__).resolve().parents[1] / "portal_plugin/core/data/catalog.json"
+
+
+def required_materials(wf: str, procedure: str = "ordinary") -> list[str]:
+    """The material kinds the seeded catalogue requires of a workflow's procedure."""
+    rules = json.loads(CATALOG_FILE.read_text(encoding="utf-8"))["materials"]
+    return [m["code"] for m in rules.get(wf, {}).get(procedure, ()) if m["required"]]
+
+
+def materials_form(wf: str, procedure: str = "ordinary") -> dict[str, Any]:
+    """A page form's file fields carrying every required material (fresh streams each call)."""
+    return {f"materials.{kind}": (io.BytesIO(PDF), f"{kind}.pdf")
+            for kind in required_materials(wf, procedure)}
+
+
+# The smallest file the materials accept as a PDF (they are told by their first bytes).
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 # The states a case passes through, and the actions that lead there from a new draft.
 PATHS: dict[str, tuple[str, ...]] = {
@@ -103,8 +128,36 @@ class Api:
         self.people = people
 
     def create(self, wf: str, body: dict[str, Any], clerk: str = CLERK_CODE, **extra: Any):
-        return self.client.post(f"/api/v1/cases/{wf}", json={**body, **extra},
-                                headers=self.people.clerk(clerk))
+        """Create a case with the materials its procedure requires (and a licensing
+        application's staff list); with "submit", submit it once they are attached — the
+        answer of a one-shot create (201) when all went well, else the failing one."""
+        data = {**body, **extra}
+        if wf == "licensing":
+            data.setdefault("staff", STAFF)
+        submit = data.pop("submit", False) is True
+        created = self.client.post(f"/api/v1/cases/{wf}", json=data, headers=self.people.clerk(clerk))
+        if created.status_code != 201:
+            return created
+        self.attach_required(wf, created.json["id"], clerk, data.get("procedure") or "ordinary")
+        if not submit:
+            return created
+        submitted = self.client.post(f"/api/v1/cases/{wf}/{created.json['id']}/submit", json={},
+                                     headers=self.people.clerk(clerk))
+        if submitted.status_code == 200:
+            submitted.status_code = 201
+        return submitted
+
+    def attach_required(self, wf: str, case_id: int, clerk: str = CLERK_CODE,
+                        procedure: str = "ordinary") -> None:
+        for kind in required_materials(wf, procedure):
+            answer = self.upload(wf, case_id, kind, clerk)
+            assert answer.status_code == 201, answer.json
+
+    def upload(self, wf: str, case_id: int, kind: str, clerk: str = CLERK_CODE,
+               data: bytes = PDF, name: str = "材料.pdf"):
+        return self.client.post(f"/api/v1/cases/{wf}/{case_id}/materials",
+                                data={"kind": kind, "file": (io.BytesIO(data), name)},
+                                headers=self.people.clerk(clerk), content_type="multipart/form-data")
 
     def act(self, wf: str, case_id: int, action: str, headers: dict[str, str],
             **body: Any):

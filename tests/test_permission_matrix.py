@@ -37,6 +37,7 @@ from tests.kit import (
 )
 from workflows.commitment import Exclusion, Inspection
 from workflows.documents import Document
+from workflows.materials import CaseMaterial
 from workflows.models import ReissueRequest
 
 NO_ROLE = "PORTAL_ONLY"  # a portal user whose roles grant nothing here
@@ -261,6 +262,12 @@ CALLS: dict[str, Call] = {
     "hrm.api.issue_license": send("POST", {"issued_on": "2026-01-05", "delivery": "counter",
                                            **STALE}, 409, frozenset({SL}),
                                   case_id=Ref("case")),
+    "hrm.api.upload_material": send("POST", {}, 409, CLERK, **CASE),
+    "hrm.api.list_materials": get(holders=EVERYONE, **CASE),
+    "hrm.api.get_material": get(holders=EVERYONE, **CASE, material_id=Ref("material")),
+    "hrm.api.delete_material": send("DELETE", None, 409, CLERK, **CASE,
+                                    material_id=Ref("material")),
+    "hrm.cases.material_file": get(holders=EVERYONE, **CASE, material_id=Ref("material")),
     "hrm.api.list_licenses": get(holders=OFFICERS),
     "hrm.api.create_reissue_request": send("POST", {}, 422, CLERK, license_id=Ref("license")),
     "hrm.api.list_reissue_requests": get(holders=EVERYONE, license_id=Ref("license")),
@@ -348,7 +355,9 @@ def objects(app: Flask, api: Api, client: FlaskClient, people: People) -> dict[s
         db.session.commit()
         made = {"case": case["id"], "agency": agency.id, "batch": batch.id,
                 "inspection": inspection.id, "exclusion": ended.id,
-                "license": licence.id, "reissue": reissue.id, "document": notice.id}
+                "license": licence.id, "reissue": reissue.id, "document": notice.id,
+                "material": db.session.scalar(select(CaseMaterial.id).where(
+                    CaseMaterial.case_id == case["id"]))}
     report = client.post("/api/v1/annual-reports", json=report_body(submit=True),
                          headers=people.clerk())
     fair = client.post("/api/v1/job-fairs", json=fair_body(), headers=people.clerk())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog
@@ -53,8 +53,12 @@ def render_form(wf: CaseType, values: Mapping[str, Any], *, case: dict[str, Any]
                 errors: Mapping[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     who = identity()
     agency = own_agency(who)
+    have = {m["kind"]: m for m in (case or {}).get("materials", ())}
+    checklist = [{"code": m.code, "label": m.label, "required": m.required, "file": have.get(m.code)}
+                 for m in catalog.materials(wf.name, values.get("procedure") or "ordinary")]
     return render_template(
         wf.form_template, wf=wf, values=values, case=case, errors=errors or {}, agency=agency,
+        checklist=checklist,
         labels=field_labels(), choices=_choices(), codes=code_labels(),
         action_labels=action_labels(wf), credit_code=who.agency_credit_code,
         **wf.form_context(agency),
@@ -72,6 +76,23 @@ def _choices() -> dict[str, dict[str, str]]:
     }
 
 
+def uploads() -> dict[str, tuple[str, bytes]]:
+    """The materials the form brings (file inputs `materials.<kind>`); a file over the size
+    limit is refused here with its field, before anything is stored."""
+    limit = int(current_app.config["MATERIAL_MAX_BYTES"])
+    found, too_large = {}, {}
+    for key, file in request.files.items(multi=False):
+        if not key.startswith("materials.") or not file.filename:
+            continue
+        data = file.stream.read(limit + 1)
+        if len(data) > limit:
+            too_large[key] = f"文件超过{limit // (1024 * 1024) or 1} MB的上限，请压缩后重新上传"
+        found[key.split(".", 1)[1]] = (file.filename, data)
+    if too_large:
+        raise Invalid(too_large)
+    return found
+
+
 def _defaults(wf: CaseType, identity: Identity) -> dict[str, Any]:
     """A new form starts from what the registry already knows about the agency."""
     agency = own_agency(identity)
@@ -87,7 +108,8 @@ def apply_view(wf_name: str) -> Callable[[], Response | tuple[str, int]]:
             return render_form(wf, _defaults(wf, who))
         body = wf.form_body(request.form, own_agency(who))
         return form_post(
-            lambda: service.create(wf, who, body, submit=request.form.get("intent") == "submit"),
+            lambda: service.create(wf, who, body, submit=request.form.get("intent") == "submit",
+                                   uploads=uploads()),
             lambda case: (f"{wf.label}申请已{'提交' if case.status == 'submitted' else '保存为草稿'}",
                           url_for(".case_page", wf=wf.name, case_id=case.id)),
             lambda errors, status: render_form(wf, body, errors=errors, status=status))
@@ -116,7 +138,7 @@ def case_page(wf: str, case_id: int) -> Response | tuple[str, int]:
         return render_form(workflow, case.payload, case=data)
     body = workflow.form_body(request.form, own_agency(who))
     try:
-        service.edit(workflow, case_id, who, body, version=form_version())
+        service.edit(workflow, case_id, who, body, version=form_version(), uploads=uploads())
         if request.form.get("intent") == "submit":
             service.act(workflow, case_id, "submit", who)
     except Invalid as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from portal_plugin.core.access import identity, requires
@@ -18,7 +18,7 @@ from portal_plugin.core.permissions import (
     WORKFLOW_REVIEW,
 )
 from portal_plugin.core.schemas import Page, Reason
-from workflows import certificates, records, service
+from workflows import certificates, materials, records, service
 from workflows.engine import OFFICER_ACTIONS, case_type
 from workflows.schemas import (
     Case,
@@ -32,6 +32,9 @@ from workflows.schemas import (
     Issuance,
     LicenseQuery,
     LicenseRecord,
+    Material,
+    MaterialPath,
+    MaterialUpload,
     ReissueList,
     ReissueRequestOut,
     ReissueUpload,
@@ -192,3 +195,48 @@ def record_query() -> records.RecordQuery:
         after=request.args.get("after") or None, before=request.args.get("before") or None,
         expiring_within=(int_arg("expiring_within", 0) if request.args.get("expiring_within")
                          else None))
+
+
+@bp.post("/cases/<wf>/<int:case_id>/materials")
+@documents(path=CasePath, body=MaterialUpload, form=True, response=Material, status=201,
+           errors=(409, 413))
+@requires(AGENCY_PERMISSION)
+def upload_material(wf: str, case_id: int) -> tuple[Response, int]:
+    """Upload (or replace) one application material of a draft or returned case."""
+    file = request.files.get("file")
+    upload = (file.filename, material_bytes(file.stream)) if file and file.filename else None
+    material = service.add_material(case_type(wf), case_id, identity(), request.form.get("kind"),
+                                    upload)
+    return jsonify(materials.to_json(material)), 201
+
+
+def material_bytes(stream: Any) -> bytes:
+    """An upload's bytes, read no further than one past the size limit (the service refuses)."""
+    return stream.read(int(current_app.config["MATERIAL_MAX_BYTES"]) + 1)
+
+
+@bp.get("/cases/<wf>/<int:case_id>/materials")
+@documents(path=CasePath, response=Material)
+@requires(*WORKFLOW_READ, AGENCY_PERMISSION)
+def list_materials(wf: str, case_id: int) -> Response:
+    """List the case's application materials."""
+    return jsonify([materials.to_json(m)
+                    for m in service.case_materials(case_type(wf), case_id, identity())])
+
+
+@bp.get("/cases/<wf>/<int:case_id>/materials/<int:material_id>")
+@documents(path=MaterialPath, response=("application/pdf", "image/jpeg", "image/png"))
+@requires(*WORKFLOW_READ, AGENCY_PERMISSION)
+def get_material(wf: str, case_id: int, material_id: int) -> Response:
+    """Open one material inline (each read audited)."""
+    return materials.response(*service.read_material(case_type(wf), case_id, material_id,
+                                                    identity()))
+
+
+@bp.delete("/cases/<wf>/<int:case_id>/materials/<int:material_id>")
+@documents(path=MaterialPath, status=204, errors=(409,))
+@requires(AGENCY_PERMISSION)
+def delete_material(wf: str, case_id: int, material_id: int) -> tuple[str, int]:
+    """Remove one material of a draft or returned case."""
+    service.delete_material(case_type(wf), case_id, material_id, identity())
+    return "", 204

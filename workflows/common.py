@@ -67,14 +67,15 @@ def registered_facts_kept(check: Checker, given: Mapping[str, Any] | None,
 
 def first_application(body: Any, identity: Identity, case: Case | None, *, workflow: str,
                       items: str, kind: str, holds: Callable[[int | None], Any],
-                      held: str, pending: str) -> dict[str, Any]:
+                      held: str, pending: str, also: Checker | None = None) -> dict[str, Any]:
     """A licence or filing application: the clerk's agency, the items, and no duplicate.
 
     `holds` finds the agency's valid record of this kind; `held` / `pending` are the refusals
-    when it has one already or another application is in progress.
+    when it has one already or another application is in progress; `also` brings the problems
+    the case type found in its own fields, reported with these.
     """
     body = body_object(body)
-    check = Checker()
+    check = also or Checker()
     agency = applicant(check, body, identity)
     chosen = check.value(Codes(kind), body, items)
     check.raise_any()

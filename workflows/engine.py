@@ -19,7 +19,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import MAX_ID, Agency
 from portal_plugin.core.transaction import atomic
-from workflows import calendar, commitment, documents, forms, numbering, publicity, state
+from workflows import calendar, commitment, documents, forms, materials, numbering, publicity, state
 from workflows.models import Case
 
 CLERK_STEP = "agency"  # the step of the transitions the applicant's clerk performs
@@ -262,6 +262,7 @@ def take(wf: CaseType, case: Case, transition: Transition, identity: Identity, *
     ctx = Context(identity, now, now.astimezone(local_zone()).date())
     values: dict[str, Any] = {"updated_at": now, **clock_values(wf, case, transition, ctx.today)}
     if transition.action == "submit":
+        materials.require_complete(case)
         if wf.submit_check is not None:
             wf.submit_check(case.payload, ctx.today)
         values.update(submitted_at=now, reason=None)

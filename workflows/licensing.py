@@ -5,23 +5,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
+
 from portal_plugin.core.access import identity
+from portal_plugin.core.check_digits import id_number_problem
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import LICENSE_STATUS, Agency, License
-from workflows import commitment, common, numbering, records
+from portal_plugin.core.validation import MESSAGES, Checker
+from workflows import commitment, common, forms, numbering, records
 from workflows.engine import ACCEPT, REVIEW, VIEW, CaseType, Context, RecordList, register
 from workflows.models import Case
+from workflows.schemas import MIN_FULL_TIME_STAFF, StaffMember
 
 
 def validate(body: Mapping[str, Any], identity: Identity, case: Case | None) -> dict[str, Any]:
+    body = common.body_object(body)
+    check = Checker()
+    # 告知承诺制: the applicant promises the conditions (Art 7) instead of proving them here.
+    ordinary = body.get("procedure") != "commitment"
+    members = staff(check, body.get("staff")) if ordinary or body.get("staff") else []
     payload = common.first_application(
         body, identity, case, workflow="licensing", items="license_items", kind="license_item",
         holds=common.valid_license,
         held="本机构已持有有效的人力资源服务许可证，如需调整许可事项请申请事项变更",
-        pending="本机构已有办理中的行政许可申请")
+        pending="本机构已有办理中的行政许可申请", also=check)
     # 一般程序 or 告知承诺制 (with the accepted 承诺书): Invalid on procedure / commitment_accepted.
-    return {**payload, **commitment.procedure(common.body_object(body), identity, case)}
+    return {**payload, "staff": members,
+            **commitment.procedure(body, identity, case)}
 
 
 def form_context(agency: Agency | None) -> dict[str, Any]:
@@ -30,6 +41,44 @@ def form_context(agency: Agency | None) -> dict[str, Any]:
     entry = commitment.active_exclusion(identity().agency_credit_code)
     return {"procedures": commitment.PROCEDURES, "commitment_texts": commitment.texts(),
             "excluded": commitment.excluded_message(entry) if entry else None}
+
+
+def form_body(form: MultiDict[str, str], agency: Agency | None = None) -> dict[str, Any]:
+    """The licensing form: its staff table's rows (`staff.<n>.<field>`) as the body's list,
+    blank rows left out and 是否专职 a checkbox."""
+    body = forms.nested(form, agency)
+    rows = body.get("staff")
+    if isinstance(rows, Mapping):
+        ordered = [rows[k] for k in sorted(rows, key=lambda k: (len(k), k)) if isinstance(rows[k], Mapping)]
+        body["staff"] = [{**row, "full_time": row.get("full_time") == "1"} for row in ordered
+                         if any(row.get(f) for f in ("name", "id_no", "position"))]
+    return body
+
+
+TOO_FEW_STAFF = f"专职工作人员不少于{MIN_FULL_TIME_STAFF}名（《人力资源服务机构管理规定》第六条）"
+
+
+def staff(check: Checker, rows: Any) -> list[dict[str, Any]]:
+    """The 专职工作人员 list: each member's facts (a 居民身份证 with its check digit), and at
+    least three of them full-time."""
+    if not isinstance(rows, list):
+        check.fail("staff", TOO_FEW_STAFF if rows in (None, "") else MESSAGES["list_type"])
+        return []
+    members = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            check.fail(f"staff.{i}", MESSAGES["object_type"])
+            continue
+        member = check.model(StaffMember, row, f"staff.{i}")
+        if member.get("id_type") == "resident_id" and member.get("id_no"):
+            member["id_no"] = member["id_no"].upper()
+            wrong = id_number_problem(member["id_no"])
+            if wrong:
+                check.fail(f"staff.{i}.id_no", wrong)
+        members.append(member)
+    if sum(1 for m in members if m.get("full_time") is True) < MIN_FULL_TIME_STAFF:
+        check.fail("staff", TOO_FEW_STAFF)
+    return members
 
 
 def approve(case: Case, ctx: Context) -> dict[str, Any]:
@@ -63,6 +112,7 @@ LICENSING = register(CaseType(
     kind_code="XK",
     validate=validate,
     approve=approve,
+    form_body=form_body,
     status_labels={"approved": "通过", "refused": "不通过"},
     action_labels={"approve": "准予许可", "refuse": "不予许可"},
     apply_label="申请行政许可",

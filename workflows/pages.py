@@ -18,9 +18,14 @@ from portal_plugin.core.errors import Invalid
 from portal_plugin.core.models import RECORD_SOURCE
 from portal_plugin.core.pages import action_post
 from portal_plugin.core.paging import Total, page_count
-from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ, WORKFLOW_REVIEW
+from portal_plugin.core.permissions import (
+    AGENCY_PERMISSION,
+    WORKFLOW_ACT,
+    WORKFLOW_READ,
+    WORKFLOW_REVIEW,
+)
 from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
-from workflows import records, service
+from workflows import materials, records, service
 from workflows.engine import (
     CASE_TYPES,
     DELIVERY,
@@ -232,6 +237,14 @@ def case_page(wf: str, case_id: int) -> tuple[str, int]:
     return render_case(case_type(wf), case_id)
 
 
+@bp.get("/cases/<wf>/<int:case_id>/materials/<int:material_id>")
+@requires(*WORKFLOW_READ, AGENCY_PERMISSION)
+def material_file(wf: str, case_id: int, material_id: int) -> Response:
+    """Open one application material inline (the read audited)."""
+    return materials.response(*service.read_material(case_type(wf), case_id, material_id,
+                                                     identity()))
+
+
 @bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")
 @requires(*WORKFLOW_ACT)
 def case_action(wf: str, case_id: int, action: str) -> Response | tuple[str, int]:
@@ -304,6 +317,7 @@ def action_labels(wf: CaseType) -> dict[str, str]:
     return {"create": "创建", "edit": "修改", "extend": "延长审批期限", "issue": "登记发证",
             "commit": "签署告知承诺书", "inspect": "事后核查",
             "deem": "视为准予延续",
+            "material_upload": "上传申请材料", "material_delete": "删除申请材料",
             **{a: wf.action_label(a) for a in TRANSITIONS}}
 
 

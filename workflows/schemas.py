@@ -58,6 +58,23 @@ class Target(BaseModel):
     id: Id
 
 
+# The licensing form's 专职工作人员 list (《人力资源服务机构管理规定》 Art 6: three or more).
+STAFF_LABELS = {"name": "姓名", "id_type": "证件类型", "id_no": "证件号码", "position": "职务",
+                "full_time": "是否专职"}
+MIN_FULL_TIME_STAFF = 3
+
+
+class StaffMember(BaseModel):
+    """One of the agency's staff as the licensing application lists them."""
+
+    name: Text(50, STAFF_LABELS["name"])
+    id_type: code_of("id_type", STAFF_LABELS["id_type"])
+    id_no: Annotated[Text(30, STAFF_LABELS["id_no"]),
+                     Field(description="居民身份证: GB 11643 check digit")]
+    position: Text(50, STAFF_LABELS["position"])
+    full_time: bool = Field(title=STAFF_LABELS["full_time"])
+
+
 class CaseBody(BaseModel):
     """An application: licensing takes agency + license_items; filing agency + filing_items;
     change changes; branch branch; deregistration targets + ground; renewal license_id. For change, branch and
@@ -65,6 +82,8 @@ class CaseBody(BaseModel):
 
     agency: AgencyFacts | None = None
     license_items: codes_of("license_item", "许可事项") | None = None
+    staff: Annotated[list[StaffMember], Field(max_length=500)] | None = Field(
+        None, description=f"licensing: the staff, at least {MIN_FULL_TIME_STAFF} full-time")
     filing_items: codes_of("filing_item", "备案事项") | None = None
     changes: Changes | None = None
     branch: AgencyFacts | None = None
@@ -78,6 +97,33 @@ class CaseBody(BaseModel):
     license_id: Id | None = Field(None, description="renewal: the clerk's own licence in force")
     submit: bool = Field(False, description="create only: submit at once")
     version: int | None = Field(None, description="edit only: the version last read")
+
+
+class MaterialUpload(BaseModel):
+    """One application material: its kind (a `materials` code of the catalogue) and the file
+    (PDF, JPG or PNG, told by its content)."""
+
+    kind: Text(20, "材料种类")
+    file: bytes = Field(json_schema_extra={"format": "binary"})
+
+
+class Material(Answer):
+    """An uploaded application material."""
+
+    id: int
+    kind: str
+    label: str
+    name: str = Field(description="the uploaded file's name, for display only")
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+
+
+class MaterialPath(BaseModel):
+    wf: Workflow
+    case_id: Id
+    material_id: Id
 
 
 class CaseAgency(Answer):
@@ -143,6 +189,7 @@ class CaseDetail(Case):
     agency: CaseAgencyDetail
     application: dict[str, Any]
     result: dict[str, Any] | None
+    materials: list[Material] = Field(description="the application materials (申请材料)")
     events: list[CaseEvent]
 
 

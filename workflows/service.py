@@ -39,6 +39,7 @@ from workflows import (
     engine,
     filing,
     licensing,
+    materials,
     renewal,
     state,
 )
@@ -58,9 +59,14 @@ def _clerk(identity: Identity) -> None:
         raise Forbidden("只有机构经办人可以填写申请")
 
 
+# Files a page's form brings with it: material kind → (the file's name, its bytes).
+Uploads = Mapping[str, tuple[str, bytes]]
+
+
 def create(wf: CaseType, identity: Identity, body: Mapping[str, Any], *,
-           submit: bool = False) -> Case:
-    """Create a case for the clerk's own agency (a draft, or submitted at once)."""
+           submit: bool = False, uploads: Uploads | None = None) -> Case:
+    """Create a case for the clerk's own agency (a draft, or submitted at once), with the
+    materials a page's form uploaded."""
     _clerk(identity)
     with atomic():
         payload = wf.validate(body, identity, None)
@@ -74,14 +80,15 @@ def create(wf: CaseType, identity: Identity, body: Mapping[str, Any], *,
         audit.record(identity, "create", "case", case.id, to_state="draft",
                      data={"workflow": wf.name})
         commitment.record_acceptance(identity, case, None)
+        _attach_all(case, uploads, identity)
         if submit:  # in the same transaction: a failed submission leaves no draft behind
             engine.take(wf, case, engine.TRANSITIONS["submit"], identity)
     return case
 
 
 def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any], *,
-         version: int | None = None) -> Case:
-    """Replace the application of a draft or returned case."""
+         version: int | None = None, uploads: Uploads | None = None) -> Case:
+    """Replace the application of a draft or returned case (and the materials uploaded)."""
     _clerk(identity)
     with atomic():
         case = load(wf, case_id, identity, lock=True, own=True)
@@ -101,7 +108,61 @@ def edit(wf: CaseType, case_id: int, identity: Identity, body: Mapping[str, Any]
         audit.record(identity, "edit", "case", case.id, from_state=case.status,
                      to_state=case.status, data={"workflow": wf.name})
         commitment.record_acceptance(identity, case, before)
+        _attach_all(case, uploads, identity)
     return case
+
+
+def _attach_all(case: Case, uploads: Uploads | None, identity: Identity) -> None:
+    """A form's uploads, each refusal reported under its material (`materials.<kind>`)."""
+    problems: dict[str, str] = {}
+    for kind, (name, data) in (uploads or {}).items():
+        try:
+            materials.attach(case, kind, name, data, identity)
+        except Invalid as exc:
+            problems[f"materials.{kind}"] = next(iter(exc.fields.values()), exc.message)
+    if problems:
+        raise Invalid(problems)
+
+
+def _own_editable(wf: CaseType, case_id: int, identity: Identity) -> Case:
+    """The clerk's own case whose materials may change (a draft, or returned for 补正)."""
+    _clerk(identity)
+    case = load(wf, case_id, identity, lock=True, own=True)
+    if case.status not in EDITABLE:
+        raise Conflict(f"{wf.status_label(case.status)}的申请不能再更换申请材料")
+    return case
+
+
+def add_material(wf: CaseType, case_id: int, identity: Identity, kind: Any,
+                 upload: tuple[str, bytes] | None) -> materials.CaseMaterial:
+    """Upload (or replace) one material (the file's name and bytes) of the clerk's draft or
+    returned case."""
+    with atomic():
+        case = _own_editable(wf, case_id, identity)
+        check = Checker()
+        if not isinstance(kind, str) or not kind:
+            check.fail("kind", "请选择申请材料的种类")
+        if upload is None:
+            check.fail("file", "请选择要上传的文件")
+        check.raise_any()
+        return materials.attach(case, kind, *upload, identity)
+
+
+def delete_material(wf: CaseType, case_id: int, material_id: int, identity: Identity) -> None:
+    with atomic():
+        materials.remove(_own_editable(wf, case_id, identity), material_id, identity)
+
+
+def case_materials(wf: CaseType, case_id: int, identity: Identity) -> list[materials.CaseMaterial]:
+    return materials.of_case(get(wf, case_id, identity).id)
+
+
+def read_material(wf: CaseType, case_id: int, material_id: int, identity: Identity
+                  ) -> tuple[materials.CaseMaterial, bytes]:
+    """A material's bytes for the case's officers and its clerk (the read audited)."""
+    case = get(wf, case_id, identity)
+    with atomic():
+        return materials.read(case, material_id, identity)
 
 
 def own_cases(identity: Identity, limit: int = MAX_PER_PAGE) -> list[Case]:
@@ -397,6 +458,7 @@ def to_json(case: Case, identity: Identity, *, detail: bool = False) -> dict[str
         data["agency"]["division"] = case.payload.get("agency", {}).get("division")
         data["application"] = case.payload
         data["result"] = case.result
+        data["materials"] = [materials.to_json(m) for m in materials.of_case(case.id)]
         data["events"] = [
             {"at": _iso(e.occurred_at), "action": e.action, "from": e.from_state,
              "to": e.to_state, "actor": e.actor_name, "actor_division": e.actor_division,

@@ -1,7 +1,7 @@
 """documents: the issued written decisions, and every licence's and filing's verification key
 
 Revision ID: 0018
-Revises: 0013
+Revises: 0017
 Create Date: 2026-12-02 14:00:00
 
 `documents` holds each issued document's number, authority, date and a JSON snapshot of what
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0019'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -34,7 +34,8 @@ FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 def body_cap(config: Mapping[str, Any]) -> int:
     """The most bytes this request's body may have."""
     if request.mimetype == "multipart/form-data":
-        return int(config["HISTORY_IMPORT_MAX_BYTES"]) + FORM_OVERHEAD
+        return max(int(config["HISTORY_IMPORT_MAX_BYTES"]),
+                   int(config["MATERIAL_MAX_BYTES"])) + FORM_OVERHEAD
     return int(config["REQUEST_MAX_BODY_BYTES"])
 
 

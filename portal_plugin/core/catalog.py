@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal_plugin.core.cache import cached
 from portal_plugin.core.extensions import db
-from portal_plugin.core.models import CodeItem, Division
+from portal_plugin.core.models import CodeItem, Division, MaterialRule
 
 KINDS = ("agency_type", "license_item", "filing_item", "deregistration_ground",
          "revocation_ground", "id_type", "job_fair_kind")
@@ -68,3 +68,37 @@ def division_name(code: str | None) -> str:
     if not code:
         return ""
     return divisions().names.get(code, code)
+
+
+@dataclass(frozen=True)
+class Material:
+    """A material kind one workflow's procedure asks for."""
+
+    code: str
+    label: str
+    required: bool
+
+
+def _load_materials() -> dict[tuple[str, str], list[tuple[str, bool]]]:
+    rules: dict[tuple[str, str], list[tuple[str, bool]]] = {}
+    for workflow, procedure, code, required in db.session.execute(
+            select(MaterialRule.workflow, MaterialRule.procedure, MaterialRule.code,
+                   MaterialRule.required)
+            .order_by(MaterialRule.workflow, MaterialRule.procedure, MaterialRule.sort_order)):
+        rules.setdefault((workflow, procedure), []).append((code, required))
+    return rules
+
+
+def materials(workflow: str, procedure: str = "ordinary") -> list[Material]:
+    """The materials (申请材料) of a workflow's procedure, in catalogue order."""
+    names = labels("material")
+    return [Material(code, names.get(code, code), required)
+            for code, required in cached("materials", _load_materials).get((workflow, procedure), ())]
+
+
+def all_materials() -> dict[str, dict[str, list[Material]]]:
+    """Every workflow's procedures and their materials (the API catalogue's `materials`)."""
+    out: dict[str, dict[str, list[Material]]] = {}
+    for workflow, procedure in cached("materials", _load_materials):
+        out.setdefault(workflow, {})[procedure] = materials(workflow, procedure)
+    return out

@@ -380,6 +380,8 @@ SETTINGS: tuple[Setting, ...] = (
       "`/verify/…`), counted per worker process (core/ratelimit.py)"),
     S("HISTORY_IMPORT_MAX_ROWS", 20_000, Integer(min=1, max=1_000_000),
       "历史数据采集: the most data rows one upload may have"),
+    S("MATERIAL_MAX_BYTES", 10 * 1024 * 1024, Integer(min=1024, max=1024**3),
+      "申请材料: the largest uploaded file in bytes (PDF, JPG, PNG); over it: 413"),
     S("HISTORY_IMPORT_MAX_BYTES", 20 * 1024 * 1024, Integer(min=1024, max=1024**3),
       "历史数据采集: the largest upload in bytes"),
     S("HISTORY_IMPORT_MAX_UNZIPPED_BYTES", 256 * 1024 * 1024, Integer(min=1024, max=16 * 1024**3),

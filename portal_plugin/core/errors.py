@@ -40,6 +40,11 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class TooLarge(ServiceError):
+    status = 413
+    code = "too_large"
+
+
 class Invalid(ServiceError):
     status = 422
     code = "invalid"

@@ -131,9 +131,10 @@ def download_name(content: str, filter_: str | None, when: dt.datetime | None = 
     return "_".join(p for p in parts if p) + ".xlsx"
 
 
-def content_disposition(name: str, fallback: str = "download.xlsx") -> str:
-    """An attachment header with the Chinese name as RFC 6266 / 5987 `filename*`."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+def content_disposition(name: str, fallback: str = "download.xlsx", *, inline: bool = False) -> str:
+    """An attachment (or inline) header with the Chinese name as RFC 6266 / 5987 `filename*`."""
+    disposition = "inline" if inline else "attachment"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def xlsx_response(data: bytes, name: str, fallback: str = "download.xlsx") -> Response:

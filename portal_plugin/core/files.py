@@ -15,6 +15,11 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.models import StoredFile
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What an uploaded document may be, told by its first bytes (never by its name or the
+# browser's claim): PDF, JPEG, PNG.
+SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
+              (b"\x89PNG\r\n\x1a\n", "image/png"))
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
 class FileMissing(LookupError):
@@ -23,6 +28,11 @@ class FileMissing(LookupError):
 
 class FileCorrupt(RuntimeError):
     """The stored bytes no longer match their SHA-256."""
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type of a PDF, JPEG or PNG file from its signature; None for anything else."""
+    return next((kind for magic, kind in SIGNATURES if data.startswith(magic)), None)
 
 
 def put(key: str, data: bytes, *, name: str = "", content_type: str = "application/octet-stream",

@@ -97,6 +97,19 @@ class CodeItem(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class MaterialRule(db.Model):
+    """One material kind a workflow's procedure asks for (申请材料), required or optional; data
+    seeded from the catalogue file's `materials`, so each city keeps its own list."""
+
+    __tablename__ = "material_rules"
+
+    workflow: Mapped[str] = mapped_column(String(20), primary_key=True)
+    procedure: Mapped[str] = mapped_column(String(20), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    required: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
 AGENCY_STATUS = {"valid": "有效", "deregistered": "已注销"}
 RECORD_SOURCE = {"application": "申报", "entry": "录入", "history_import": "历史导入"}
 LICENSE_STATUS = {

@@ -7,12 +7,12 @@ from typing import Any
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal_plugin.core.cache import forget
 from portal_plugin.core.check_digits import credit_code_problem
 from portal_plugin.core.extensions import db
-from portal_plugin.core.models import CodeItem, Division
+from portal_plugin.core.models import CodeItem, Division, MaterialRule
 
 AUTHORITY_SUFFIX = "人力资源和社会保障局"
 
@@ -57,9 +57,12 @@ def load_divisions(path: str) -> int:
 
 
 def load_catalog(path: str) -> int:
-    """Upsert the code catalogue from a JSON file of {kind: [{code, label, active?}]}."""
+    """Upsert the code catalogue from a JSON file of {kind: [{code, label, active?}]}, and
+    replace the materials rules from its `materials` ({workflow: {procedure: [{code,
+    required}]}}, each code a `material` of the catalogue)."""
     with open(path, encoding="utf-8") as fh:
-        data: dict[str, list[dict[str, Any]]] = json.load(fh)
+        data: dict[str, Any] = json.load(fh)
+    rules = data.pop("materials", None)
     existing = {(c.kind, c.code): c for c in db.session.scalars(select(CodeItem))}
     count = 0
     for kind, entries in data.items():
@@ -71,7 +74,27 @@ def load_catalog(path: str) -> int:
             db.session.add(row)
             count += 1
     db.session.flush()
-    forget("codes")
+    if rules is not None:
+        count += _load_material_rules(rules, {code for kind, code in existing if kind == "material"}
+                                      | {e["code"] for e in data.get("material", [])})
+    forget("codes", "materials")
+    return count
+
+
+def _load_material_rules(rules: dict[str, dict[str, list[dict[str, Any]]]],
+                         kinds: set[str]) -> int:
+    db.session.execute(delete(MaterialRule))
+    count = 0
+    for workflow, procedures in rules.items():
+        for procedure, entries in procedures.items():
+            for order, entry in enumerate(entries, start=1):
+                if entry["code"] not in kinds:
+                    raise ValueError(f"申请材料 {entry['code']} 不在目录的 material 中")
+                db.session.add(MaterialRule(workflow=workflow, procedure=procedure,
+                                            code=entry["code"], sort_order=order,
+                                            required=bool(entry.get("required", True))))
+                count += 1
+    db.session.flush()
     return count
 
 

@@ -74,6 +74,7 @@ MESSAGES = {
     "phone": "电话号码格式不正确",
     "check_digit": "{problem}",
     "object_type": "应为对象",
+    "list_type": "应为列表",
     "not_id": "应为{what}的编号（正整数）",
     "bool_type": "应为是或否",
     "bool_parsing": "应为是或否",

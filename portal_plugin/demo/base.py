@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 
+from portal_plugin.core import catalog
 from portal_plugin.core.check_digits import credit_code_check_char
 from portal_plugin.core.identity import Identity
 
@@ -42,3 +43,34 @@ def agency(code: str, division: str, index: int) -> dict[str, Any]:
         "legal_rep_id_type": "resident_id", "legal_rep_id_no": "11010519491231002X",
         "contact": ("赵敏", "孙磊", "周婷")[index % 3], "phone": f"022-{23000000 + index * 137}",
     }
+
+
+def id_number(division: str, born: str, seq: int) -> str:
+    """A 居民身份证 number with its GB 11643 check digit (born YYYYMMDD, a 3-digit sequence)."""
+    first17 = f"{division}{born}{seq % 1000:03d}"
+    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(first17))
+    return first17 + "10X98765432"[total % 11]
+
+
+STAFF_NAMES = ("韩雪", "冯凯", "曹颖", "邓超群", "许晴", "彭博", "吕洁", "苏航")
+
+
+def staff(index: int) -> list[dict[str, Any]]:
+    """A licensing application's 专职工作人员: four people, three of them full-time."""
+    return [{"name": STAFF_NAMES[(index + n) % len(STAFF_NAMES)], "id_type": "resident_id",
+             "id_no": id_number("120101", f"19{80 + (index + n) % 19:02d}0{1 + n}15", index * 4 + n),
+             "position": ("招聘主管", "职业指导师", "人事专员", "兼职顾问")[n], "full_time": n < 3}
+            for n in range(4)]
+
+
+# A one-page PDF standing in for a scanned material (the materials are told by their bytes).
+DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+            b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def materials(wf: str, procedure: str = "ordinary") -> dict[str, tuple[str, bytes]]:
+    """The required materials of a workflow's procedure, as a form would upload them."""
+    return {m.code: (f"{m.label}.pdf", DEMO_PDF)
+            for m in catalog.materials(wf, procedure) if m.required}

@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal_plugin.core.extensions import db
-from portal_plugin.demo.base import CLERK_HP, CLERK_HX, DISTRICTS, agency, credit_codes, who
+from portal_plugin.demo.base import (
+    CLERK_HP,
+    CLERK_HX,
+    DISTRICTS,
+    agency,
+    credit_codes,
+    materials,
+    staff,
+    who,
+)
 from workflows import service
 from workflows.engine import case_type
 from workflows.models import Case
@@ -30,7 +39,9 @@ def bring(wf: str, body: dict[str, Any], state: str, code: str, division: str) -
     """Carry a case from creation to `state`, each step by the right demo user."""
     flow = case_type(wf)
     clerk = who("HRM_JG", division, code)
-    case = service.create(flow, clerk, body)
+    if wf == "licensing":
+        body = {"staff": staff(len(body["agency"]["name"])), **body}
+    case = service.create(flow, clerk, body, uploads=materials(wf, body.get("procedure") or "ordinary"))
     for action in PATHS[state]:
         actor = clerk if action == "submit" else who(
             "HRM_SL" if action in ("accept", "return", "reject") else "HRM_SH", division)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from portal_plugin.core.check_digits import credit_code_check_char
 from portal_plugin.core.clock import local_zone, today
-from portal_plugin.demo.base import agency, who
+from portal_plugin.demo.base import agency, materials, staff, who
 from workflows import calendar, engine, service
 from workflows.engine import case_type
 
@@ -59,9 +59,9 @@ def load(start_index: int = 200) -> int:
         clerk = who("HRM_JG", DIVISION, code)
         body = {"agency": agency(code, DIVISION, start_index + n) | {
             "name": f"时限演示{n + 1}号（{label}）人力资源服务有限公司"},
-            "license_items": ["L01", "L02"]}
+            "license_items": ["L01", "L02"], "staff": staff(n)}
         with on(working_days_ago(submitted)):
-            case = service.create(flow, clerk, body, submit=True)
+            case = service.create(flow, clerk, body, submit=True, uploads=materials("licensing"))
         if step is None:
             continue
         with on(working_days_ago(min(submitted - 1, stepped + 2))):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal_plugin.core import audit, excel, files
 from portal_plugin.core.clock import start_of, utcnow
-from portal_plugin.core.errors import Conflict, Invalid, NotFound, ServiceError
+from portal_plugin.core.errors import Conflict, Invalid, NotFound, TooLarge
 from portal_plugin.core.excel import WorkbookProblem
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
@@ -36,11 +36,6 @@ MISSING_FILE = "该批次的上传文件已不在文件存储中，请重新上�
 AGENCY_FIELDS = ("name", "credit_code", "agency_type", "division_code", "address", "legal_rep",
                  "legal_rep_id_type", "legal_rep_id_no", "contact", "phone", "founded_on",
                  "status", "deregistered_on")
-
-
-class TooLarge(ServiceError):
-    status = 413
-    code = "too_large"
 
 
 @dataclass(frozen=True)

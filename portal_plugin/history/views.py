@@ -13,7 +13,7 @@ from portal_plugin.core import api, excel, validation
 from portal_plugin.core.access import MenuItem, identity, requires
 from portal_plugin.core.api import body, page_of
 from portal_plugin.core.apidoc import XLSX, documents
-from portal_plugin.core.errors import Invalid
+from portal_plugin.core.errors import Invalid, TooLarge
 from portal_plugin.core.models import MAX_ID
 from portal_plugin.core.pages import action_post, form_post
 from portal_plugin.core.paging import page_count
@@ -101,7 +101,7 @@ def upload() -> Response | tuple[str, int]:
             return redirect(url_for(".start", batch=batch.id))
         except Invalid as exc:
             problem = exc.message
-        except service.TooLarge as exc:
+        except TooLarge as exc:
             problem, status = exc.message, exc.status
     return render_template("hrm/history/import.html", step=2, batch=None, steps=STEPS,
                            limits=limits, message=problem), status

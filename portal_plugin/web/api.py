@@ -32,6 +32,9 @@ def get_catalog() -> Response:
         "revocation_grounds": entries(catalog.labels("revocation_ground")),
         "job_fair_kinds": entries(catalog.labels("job_fair_kind")),
         "id_types": entries(catalog.labels("id_type")),
+        "materials": {workflow: {procedure: [vars(m) for m in kinds]
+                                 for procedure, kinds in procedures.items()}
+                      for workflow, procedures in catalog.all_materials().items()},
     })
 
 

@@ -125,7 +125,7 @@ def test_an_ending_without_an_actor_is_the_systems(app, family):
 
 
 def test_the_migration_links_existing_branch_records(app):
-    """Migration 0017's backfill, run again on rows made without links."""
+    """Migration 0016's backfill, run again on rows made without links."""
     from sqlalchemy import text
 
     from tests.kit import add_agency, add_filing, add_license
@@ -153,8 +153,8 @@ def _migration() -> Any:
     import pathlib
 
     path = (pathlib.Path(__file__).parents[2] / "migrations" / "versions"
-            / "0017_certificate_versions.py")
-    spec = importlib.util.spec_from_file_location("_hrm_migration_0017", path)
+            / "0016_certificate_versions.py")
+    spec = importlib.util.spec_from_file_location("_hrm_migration_0016", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.conftest import csrf_token_from
-from tests.kit import CLERK_CODE, HP, HX, ID_NO, credit_code
+from tests.kit import CLERK_CODE, HP, HX, ID_NO, STAFF_FORM, credit_code, materials_form
 
 AGENCY_FORM = {
     "agency.name": "津和人力资源服务有限公司", "agency.credit_code": CLERK_CODE,
@@ -20,8 +20,12 @@ AGENCY_FORM = {
 
 
 def post_form(browser, url: str, fields: dict, intent: str = "submit"):  # type: ignore[no-untyped-def]
+    """The form as the clerk sends it, with the staff list and the required materials."""
     token = csrf_token_from(browser.get(url).text)
-    return browser.post(url, data={**fields, "csrf_token": token, "intent": intent})
+    wf = url.rstrip("/").rsplit("/", 1)[1] if "/apply/" in url else None
+    extra = ({**(STAFF_FORM if wf == "licensing" else {}), **materials_form(wf)}
+             if wf and intent == "submit" else {})
+    return browser.post(url, data={**extra, **fields, "csrf_token": token, "intent": intent})
 
 
 def decide(login_as, wf: str, case_id: int, division: str) -> str:  # type: ignore[no-untyped-def]
@@ -147,7 +151,7 @@ def test_decided_case_cannot_be_edited_from_the_form(clerk, login_as):
     opened = form_version(tab)
     clerk.post(f"/agency/cases/filing/{case_id}", data={
         **AGENCY_FORM, "filing_items[]": ["F01"], "csrf_token": csrf_token_from(tab),
-        "intent": "submit", "version": opened})
+        "intent": "submit", "version": opened, **materials_form("filing")})
     decide(login_as, "filing", case_id, HP)
     own = clerk.get(f"/agency/cases/filing/{case_id}").text
     assert "不能再修改" in own and 'name="intent"' not in own

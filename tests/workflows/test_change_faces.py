@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from tests.kit import CLERK_CODE, HP, ID_NO
+from tests.kit import CLERK_CODE, HP, ID_NO, materials_form
 
 NAME = f"测试人力资源机构{CLERK_CODE[-6:]}"  # the registered name (conftest's agency_body)
 NEW_NAME = "津和人力资源集团有限公司"
@@ -67,6 +67,8 @@ def submit(browser, form: MultiDict[str, str], edits: dict[str, Any]):  # type: 
     for name, value in edits.items():
         data.setlist(name, value if isinstance(value, list) else [value])
     data["intent"] = "submit"
+    for name, file in materials_form("change").items():
+        data.add(name, file)
     return browser.post("/agency/apply/change", data=data)
 
 

@@ -253,7 +253,8 @@ def test_return_reject_and_refuse_need_a_reason(api, people, case_in, wf):
 # -- editing and resubmitting ----------------------------------------------------------------
 
 EDITS = {
-    "licensing": lambda app: {"agency": {**app["agency"], "name": "改名后的人力资源服务公司"},
+    "licensing": lambda app: {"staff": app["staff"],
+                              "agency": {**app["agency"], "name": "改名后的人力资源服务公司"},
                               "license_items": ["L01", "L04"]},
     "filing": lambda app: {"agency": {**app["agency"], "name": "改名后的人力资源服务公司"},
                            "filing_items": ["F02", "F05"]},

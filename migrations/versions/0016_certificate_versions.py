@@ -1,8 +1,8 @@
 """licences: certificate versions (换发 / 补发) and 补发 requests; branch records linked to
 their parent's; job fairs: sessions and the 待补安全许可 state
 
-Revision ID: 0017
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-02 14:00:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0017'
-down_revision = '0016'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """双公示: the publication queue of licensing decisions and its published batches
 
-Revision ID: 0019
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-02 14:00:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0019'
-down_revision = '0017'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

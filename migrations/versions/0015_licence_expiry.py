@@ -1,7 +1,7 @@
 """licence expiry: indexes for the daily lifecycle run, the 即将到期 list and the 有效 counts
 
-Revision ID: 0016
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 13:45:00
 
 Expiry is computed on read (License.in_force / effective_status); `flask lifecycle run` finds
@@ -15,8 +15,8 @@ past its end": its count joins licences to the district's agencies, read from
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0015'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """告知承诺制: the exclusion list (告知承诺 黑名单) and the 事后核查 of on-the-spot grants
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-02 13:40:00
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0015'
+revision = '0014'
 down_revision = '0013'
 branch_labels = None
 depends_on = None
