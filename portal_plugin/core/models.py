@@ -183,7 +183,7 @@ class License(db.Model):
         # issued twice before migration 0011 stay as they were, told apart by their repeat.
         UniqueConstraint("decision_number", "decision_number_repeat",
                          name="uq_licenses_decision_number"),
-        # The daily lifecycle run and the 即将到期 list (migration 0016).
+        # The daily lifecycle run and the 即将到期 list (migration 0015).
         Index("ix_licenses_status_valid_until", "status", "valid_until"),
         Index("ix_licenses_status_agency_until", "status", "agency_id", "valid_until"),
         {"sqlite_autoincrement": True},
