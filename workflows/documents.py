@@ -79,6 +79,8 @@ KINDS: dict[str, Kind] = {
     "change_refusal": Kind("不予变更决定书", "change_refusal", True),
     "branch_grant": Kind("准予分支机构设立决定书", "branch"),
     "branch_refusal": Kind("不予分支机构设立决定书", "branch_refusal", True),
+    "renewal_grant": Kind("准予延续行政许可决定书", None),  # the renewal's 决定文号
+    "renewal_refusal": Kind("不予延续行政许可决定书", "refusal", True),
 }
 
 # Which documents each transition issues: (workflow or "*", action) → kinds. 【退回】 issues a
@@ -99,6 +101,8 @@ AT_STEP: dict[tuple[str, str], tuple[str, ...]] = {
     ("change", "refuse"): ("change_refusal",),
     ("branch", "approve"): ("branch_grant",),
     ("branch", "refuse"): ("branch_refusal",),
+    ("renewal", "approve"): ("renewal_grant",),
+    ("renewal", "refuse"): ("renewal_refusal",),
 }
 
 
@@ -172,6 +176,11 @@ def issue(kind: str, wf: CaseType, case: Case, ctx: Context) -> Document:
         facts.update(filing_number=filing.filing_number, filed_on=filing.filed_on.isoformat(),
                      items=_items("filing_item", list(filing.items or [])),
                      verify_key=filing.verify_key)
+    elif kind == "renewal_grant":
+        license_ = db.session.get(License, result["license_id"])
+        assert license_ is not None
+        license_id, number = license_.id, result["decision_number"]
+        facts.update(license_facts(license_), valid_until_before=result["valid_until_before"])
     elif kind == "deregistration_grant":
         number = result["document_number"]
         facts["targets"] = _targets(case)

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from portal_plugin.core import audit
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
-from portal_plugin.core.models import Agency, License
+from portal_plugin.core.models import Agency, AuditEvent, License
 from portal_plugin.core.transaction import atomic
 from workflows import common, renewal
+from workflows.commitment import Inspection
 from workflows.models import Case
 
 EXPIRED_REASON = "有效期届满"
@@ -29,6 +30,7 @@ class Report:
     deemed: list[str] = field(default_factory=list)  # renewal case numbers
     expired: list[str] = field(default_factory=list)  # licence numbers
     closed: list[str] = field(default_factory=list)  # agency credit codes
+    overdue: list[int] = field(default_factory=list)  # 事后核查 newly past their due date
 
     def lines(self) -> list[str]:
         return [
@@ -39,6 +41,8 @@ class Report:
             + (f" — {', '.join(self.expired)}" if self.expired else ""),
             f"  agencies deregistered (nothing valid left): {len(self.closed)}"
             + (f" — {', '.join(self.closed)}" if self.closed else ""),
+            f"  follow-up checks (事后核查) newly overdue: {len(self.overdue)}"
+            + (f" — {', '.join(map(str, self.overdue))}" if self.overdue else ""),
         ]
 
 
@@ -108,4 +112,23 @@ def run(today: dt.date) -> Report:
             license_ = db.session.get(License, license_id, with_for_update=True)
             if license_ is not None:
                 expire(license_, today, report)
+    with atomic():
+        overdue_inspections(today, report)
     return report
+
+
+def overdue_inspections(today: dt.date, report: Report) -> None:
+    """Record in the audit each open 事后核查 past its due date, once per due date (限期整改
+    gives a new one): the 业务管理岗's list marks them red; the audit says since when."""
+    for inspection in db.session.scalars(select(Inspection).where(
+            Inspection.status == "open", Inspection.due < today).order_by(Inspection.id)):
+        due = inspection.due.isoformat()
+        seen = db.session.scalars(select(AuditEvent.data).where(
+            AuditEvent.action == "inspection_overdue", AuditEvent.object_type == "inspection",
+            AuditEvent.object_id == str(inspection.id))).all()
+        if any((data or {}).get("due") == due for data in seen):
+            continue
+        audit.record(SYSTEM, "inspection_overdue", "inspection", inspection.id,
+                     from_state="open", to_state="open", reason="事后核查已超期",
+                     data={"due": due, "license_id": inspection.license_id})
+        report.overdue.append(inspection.id)

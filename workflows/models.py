@@ -105,7 +105,7 @@ class IssuedNumber(db.Model):
 
 
 # A certificate version's cause: 首次发证, 换发 (an approved 事项变更 of a printed fact), 补发.
-VERSION_KINDS = {"issue": "首次发证", "change": "换发", "replacement": "补发"}
+VERSION_KINDS = {"issue": "首次发证", "change": "换发", "replacement": "补发", "renewal": "延续换发"}
 
 
 class LicenseVersion(db.Model):

@@ -17,7 +17,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.models import MAX_ID, Agency, License
 from portal_plugin.core.validation import Checker
-from workflows import common, numbering, state
+from workflows import certificates, common, numbering, publicity, state
 from workflows.engine import ACCEPT, OPEN_STATUSES, REVIEW, CaseType, Context, register
 from workflows.models import Case
 
@@ -123,6 +123,13 @@ def extend(case: Case, identity: Identity, today: dt.date, *, deemed: bool) -> d
     after = common.license_valid_until(before + dt.timedelta(days=1))
     decision = numbering.issue("decision", case.division_code, today)
     license_.valid_until = after
+    # The branches' licences (linked to this one) follow its validity; the certificate now
+    # prints the new 有效期至: its next version.
+    for branch in db.session.scalars(select(License).where(
+            License.parent_license_id == license_.id, License.status == "valid")):
+        branch.valid_until = after
+    certificates.reissue(license_, "renewal", "准予延续（有效期至" + (
+        after.isoformat() if after else "长期") + "）", identity, today, case_id=case.id)
     result = {"license_id": license_.id, "license_number": license_.license_number,
               "decision_number": decision, "valid_until_before": before.isoformat(),
               "valid_until": after.isoformat() if after else None, "deemed": deemed}
@@ -149,6 +156,7 @@ def deem_granted(case: Case, identity: Identity, today: dt.date) -> dict[str, An
                  deadline=None, reason=DEEMED)
     db.session.refresh(case)
     case.result = extend(case, identity, today, deemed=True)
+    publicity.on_decision("renewal", case, "approve", today)  # 双公示, as any decision
     audit.record(identity, "deem", "case", case.id, from_state=source, to_state="approved",
                  reason=DEEMED, data={"workflow": "renewal", "case_no": case.case_no,
                                       **case.result})
