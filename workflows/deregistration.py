@@ -120,6 +120,7 @@ DEREGISTRATION = register(CaseType(
     approve=approve,
     status_labels={"approved": "已通过", "refused": "不通过"},
     action_labels={"approve": "通过", "refuse": "不通过"},
+    issues=lambda case: (("deregistration", "注销文号"),),
     apply_label="申请注销",
     form_template="hrm/agency/deregistration.html",
     application_template="hrm/cases/deregistration.html",

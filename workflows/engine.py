@@ -139,6 +139,9 @@ class CaseType:
     issuance: bool = False
     # Another division whose bureau sees the case without deciding it (a district move's old one).
     origin_of: Callable[[Mapping[str, Any]], str | None] = lambda payload: None
+    # The numbers approval issues, as (number kind, label) — what the confirmation dialog
+    # previews with numbering.peek before the officer confirms.
+    issues: Callable[[Case], tuple[tuple[str, str], ...]] = lambda case: ()
 
     def status_label(self, status: str) -> str:
         return self.status_labels.get(status) or STATUS_LABELS[status]

@@ -61,6 +61,7 @@ LICENSING = register(CaseType(
     menu_order=10,
     steps=(ACCEPT, REVIEW, VIEW),
     issuance=True,
+    issues=lambda case: (("license", "许可证编号"), ("decision", "决定文号")),
     records=RecordList(
         search=records.search_licenses, number="license_number", number_label="许可证编号",
         granted="issued_on", granted_label="发证日期", result_key="license_id",

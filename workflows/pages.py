@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog, schemas
@@ -20,7 +20,7 @@ from portal_plugin.core.pages import action_post
 from portal_plugin.core.paging import Total, page_count
 from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ, WORKFLOW_REVIEW
 from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
-from workflows import service
+from workflows import numbering, service
 from workflows.engine import (
     CASE_TYPES,
     DELIVERY,
@@ -65,8 +65,13 @@ STEP_STATUSES = {
 # The actions behind a step's own button (受理 opens accept / return / reject).
 STEP_ACTIONS = {"accept": frozenset({"accept", "return", "reject"}),
                 "review": frozenset({"approve", "refuse"})}
-DONE = {"accept": "已受理", "return": "已退回", "reject": "已作不通过处理", "approve": "已办结",
-        "refuse": "已办结"}
+# What the confirmation says will happen, by action (after "点击确认后，本申请将").
+EFFECTS = {"accept": "予以受理，转入审批", "return": "退回申请人，申请人修改后可重新提交",
+           "reject": "作受理不通过处理并办结", "approve": "作出决定并办结",
+           "refuse": "作出决定并办结，申请人将收到原因"}
+# The numbers a case page and a result message name, in this order.
+RESULT_NUMBERS = (("license_number", "许可证编号"), ("decision_number", "决定文号"),
+                  ("filing_number", "备案编号"), ("document_number", "注销文号"))
 PER_PAGE = 20
 
 
@@ -186,6 +191,30 @@ def decision_buttons(wf: CaseType, dialog: str) -> list[tuple[str, str, bool]]:
     return [(a, wf.action_label(a), TRANSITIONS[a].reason_required) for a in actions]
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """What the confirmation of one decision names: the button, its effect, its reason box and
+    (for an approval) the numbers that will be issued, previewed without being taken."""
+
+    action: str
+    label: str
+    effect: str
+    target: str  # the status the case will have
+    reason_label: str | None  # 退回原因 / 不通过原因 / 核查不通过原因, when a reason is required
+    numbers: tuple[tuple[str, str], ...]  # (label, previewed number)
+
+
+def confirmation(wf: CaseType, case: Case, action: str) -> Confirmation:
+    transition = TRANSITIONS[action]
+    label = wf.action_label(action)
+    numbers: tuple[tuple[str, str], ...] = ()
+    if action == "approve":
+        numbers = tuple((name, numbering.peek(kind, case.division_code, today()))
+                        for kind, name in wf.issues(case))
+    return Confirmation(action, label, EFFECTS[action], wf.status_label(transition.target),
+                        f"{label}原因" if transition.reason_required else None, numbers)
+
+
 def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = None,
                 message: str | None = None, status: int = 200) -> tuple[str, int]:
     who = identity()
@@ -193,14 +222,30 @@ def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = N
     data = service.applicant_view(wf, case, who, service.to_json(case, who, detail=True))
     dialogs = [d for d in ("accept", "review")
                if any(TRANSITIONS[a].step == d for a in data["actions"] if a in TRANSITIONS)]
+    buttons = {d: decision_buttons(wf, d) for d in dialogs}
+    confirms = {a: confirmation(wf, case, a) for d in dialogs for a, _, _ in buttons[d]
+                if a in data["actions"]}
+    step = step_of(wf.name, dialogs[0]) if dialogs else None
     return render_template(
         "hrm/cases/detail.html", wf=wf, case=data, dialogs=dialogs,
-        buttons={d: decision_buttons(wf, d) for d in dialogs}, errors=errors or {},
+        buttons=buttons, confirms=confirms, errors=errors or {},
         message=message, steps={s.step: s for s in STEPS if s.wf == wf.name},
         labels=field_labels(), codes=code_labels(), action_labels=action_labels(wf),
         status_labels=STATUS_LABELS, delivery=DELIVERY, clocks=CLOCKS,
-        today=today().isoformat(),
+        today=today().isoformat(), back=(back := back_url(wf, step)), menu_url=back,
+        numbers=RESULT_NUMBERS,
     ), status
+
+
+def back_url(wf: CaseType, step: Step | None) -> str:
+    """The list a case page returns to (返回列表): the step the officer can act in, else the
+    first of the workflow's steps the officer may open (the menu item the page highlights)."""
+    who = identity()
+    candidates = ([step] if step else []) + [s for s in STEPS if s.wf == wf.name]
+    for candidate in candidates:
+        if who.can(wf.permission(candidate.step)):
+            return url_for(f".{wf.name}_{candidate.step}")
+    return url_for("hrm.pages.workbench")
 
 
 @bp.get("/cases/<wf>/<int:case_id>")
@@ -210,24 +255,57 @@ def case_page(wf: str, case_id: int) -> tuple[str, int]:
     return render_case(case_type(wf), case_id)
 
 
+@bp.get(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>/confirm")
+@requires(*WORKFLOW_ACT)
+def case_confirm(wf: str, case_id: int, action: str) -> str:
+    """The confirmation of one decision as a page (the dialog's fallback without script)."""
+    workflow = case_type(wf)
+    who = identity()
+    case = service.get(workflow, case_id, who)
+    step = step_of(wf, TRANSITIONS[action].step)
+    return render_template(
+        "hrm/cases/confirm.html", wf=wf, case=service.to_json(case, who),
+        confirm=confirmation(workflow, case, action), back=(back := back_url(workflow, step)),
+        menu_url=back, reason=request.args.get("reason", ""),
+        available=action in service.allowed_actions(workflow, case, who))
+
+
+def result_message(wf: CaseType, case: Case, action: str) -> str:
+    """What the decision did, naming the numbers it issued (已准予许可，许可证编号…，决定文号…)."""
+    label = wf.action_label(action)
+    words = {"accept": "已受理", "return": "已退回申请人",
+             "reject": "已作受理不通过处理"}.get(action, f"已{label}")
+    issued = [f"{name}{case.result[key]}" for key, name in RESULT_NUMBERS
+              if action == "approve" and case.result and case.result.get(key)]
+    return f"{case.case_no} " + "，".join([words, *issued])
+
+
 @bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")
 @requires(*WORKFLOW_ACT)
-def case_action(wf: str, case_id: int, action: str) -> Response | tuple[str, int]:
-    """Take the decision the officer clicked (受理 / 退回 / 不通过 / 准予 / 不予)."""
+def case_action(wf: str, case_id: int, action: str) -> Response:
+    """Take the decision the officer confirmed (受理 / 退回 / 不通过 / 准予 / 不予); a refusal
+    goes back to the case page with its message (no re-post on refresh)."""
     workflow = case_type(wf)
+    case_url = url_for(".case_page", wf=wf, case_id=case_id)
 
     def done(case: Case) -> tuple[str, str]:
         step = step_of(wf, TRANSITIONS[action].step)
-        return (f"{case.case_no} {DONE[action]}：{workflow.status_label(case.status)}",
-                url_for(f".{wf}_{step.step}") if step else url_for(".case_page", wf=wf,
-                                                                   case_id=case_id))
+        return (result_message(workflow, case, action),
+                url_for(f".{wf}_{step.step}") if step else case_url)
+
+    def refused(errors: Mapping[str, str], message: str | None, status: int) -> Response:
+        label = workflow.action_label(action)
+        for field, text in errors.items():
+            text = text.replace("原因", f"{label}原因") if field == "reason" else text
+            flash(f"未能{label}：{text}", "error")
+        if message:
+            flash(f"未能{label}：{message}", "error")
+        return redirect(case_url, 303)
 
     return action_post(
         lambda: service.act(workflow, case_id, action, identity(), {
             "reason": request.form.get("reason", ""), "version": form_version()}),
-        done,
-        lambda errors, message, status: render_case(workflow, case_id, errors=dict(errors),
-                                                    message=message, status=status))
+        done, refused)  # type: ignore[arg-type]
 
 
 @bp.post("/cases/<wf>/<int:case_id>/extend")

@@ -10,12 +10,13 @@ import uuid
 from typing import Any
 
 from flask import current_app, g, request
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal_plugin.core import access, boundary
-from portal_plugin.core.extensions import csrf
+from portal_plugin.core import access, boundary, catalog
+from portal_plugin.core.extensions import csrf, db
 from portal_plugin.core.identity import Identity
-from portal_plugin.core.models import AGENCY_STATUS
+from portal_plugin.core.models import AGENCY_STATUS, Agency, Division
 from portal_plugin.core.schemas import AGENCY_LABELS
 from portal_plugin.core.validation import MAX_REASON
 from portal_plugin.web import metrics
@@ -105,5 +106,22 @@ def template_helpers() -> dict[str, Any]:
             return []
         return access.grouped(access.menu_entries(current_app._get_current_object(), who))
 
-    return {"hrm_identity": identity, "hrm_menu": menu, "agency_status": AGENCY_STATUS,
+    def unit() -> str:
+        """The signed-in person's unit for the header: the bureau of their division (天津市人社局)
+        or, for a clerk, their agency's registered name."""
+        who = identity()
+        if who is None:
+            return ""
+        if who.is_agency_clerk and who.agency_credit_code:
+            name = db.session.scalar(select(Agency.name).where(
+                Agency.credit_code == who.agency_credit_code))
+            return name or ""
+        if not who.division:
+            return ""
+        row = db.session.get(Division, who.division)
+        name = (row.authority_name if row is not None else None) or catalog.division_name(
+            who.division)
+        return name.replace("人力资源和社会保障局", "人社局")
+
+    return {"hrm_identity": identity, "hrm_menu": menu, "hrm_unit": unit, "agency_status": AGENCY_STATUS,
             "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON}

@@ -28,7 +28,8 @@ def page_urls(app: Flask, case_id: int) -> dict[str, tuple[str, frozenset[str]]]
             rule = next(app.url_map.iter_rules(reg.endpoint))
             if "GET" not in rule.methods:
                 continue
-            params = {k: v for k, v in {"wf": "licensing", "case_id": case_id}.items()
+            params = {k: v for k, v in {"wf": "licensing", "case_id": case_id,
+                                                 "action": "accept"}.items()
                       if k in rule.arguments}
             urls[reg.endpoint] = (url_for(reg.endpoint, **params), reg.access.permissions)
     return urls
