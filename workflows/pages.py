@@ -264,7 +264,7 @@ def case_confirm(wf: str, case_id: int, action: str) -> str:
     case = service.get(workflow, case_id, who)
     step = step_of(wf, TRANSITIONS[action].step)
     return render_template(
-        "hrm/cases/confirm.html", wf=wf, case=service.to_json(case, who),
+        "hrm/cases/confirm.html", wf=workflow, case=service.to_json(case, who),
         confirm=confirmation(workflow, case, action), back=(back := back_url(workflow, step)),
         menu_url=back, reason=request.args.get("reason", ""),
         available=action in service.allowed_actions(workflow, case, who))
