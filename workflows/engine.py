@@ -142,6 +142,8 @@ class CaseType:
     # The numbers approval issues, as (number kind, label) — what the confirmation dialog
     # previews with numbering.peek before the officer confirms.
     issues: Callable[[Case], tuple[tuple[str, str], ...]] = lambda case: ()
+    # What the officers' case page shows beside the application (the records a 注销 ends …).
+    application_context: Callable[[Case], Mapping[str, Any]] = lambda case: {}
 
     def status_label(self, status: str) -> str:
         return self.status_labels.get(status) or STATUS_LABELS[status]

@@ -233,7 +233,7 @@ def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = N
         labels=field_labels(), codes=code_labels(), action_labels=action_labels(wf),
         status_labels=STATUS_LABELS, delivery=DELIVERY, clocks=CLOCKS,
         today=today().isoformat(), back=(back := back_url(wf, step)), menu_url=back,
-        numbers=RESULT_NUMBERS,
+        numbers=RESULT_NUMBERS, **wf.application_context(case),
     ), status
 
 

@@ -6,6 +6,8 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from portal_plugin.calendar.service import missing_next_year
 from portal_plugin.core.access import current_identity, grouped, menu_entries, signed_in
+from portal_plugin.core.todos import counts_for, todos_for
+from portal_plugin.web import todos  # noqa: F401  (registers the workbench's providers)
 from workflows import service
 from workflows.service import WAITING_AT
 
@@ -16,7 +18,7 @@ BLUEPRINTS = (bp,)
 @bp.get("/")
 @signed_in
 def workbench() -> str:
-    """Show the user's functions (工作台)."""
+    """Show the user's functions (工作台), the counts of their role and a clerk's to-dos."""
     identity = current_identity()
     assert identity is not None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -26,4 +28,5 @@ def workbench() -> str:
     # count Monday–Friday across its holidays).
     unknown_year = missing_next_year() if identity.can("calendar.manage") else None
     return render_template("hrm/web/workbench.html", groups=grouped(menu_entries(app, identity)),
-                           work=work, unknown_year=unknown_year)
+                           work=work, unknown_year=unknown_year, counts=counts_for(identity),
+                           todos=todos_for(identity))

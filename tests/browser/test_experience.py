@@ -3,14 +3,17 @@ same without script), the clerk's to-dos, the 注销 case naming its licence."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from portal_plugin.core.extensions import db
 from sso.devportal import dev_portal_for
-from tests.kit import HP, Api, People, agency_body, credit_code
+from tests.kit import (CLERK_CODE, HP, Api, People, add_agency, add_license, agency_body,
+                       credit_code)
 
 pytestmark = pytest.mark.slow
 
@@ -130,3 +133,45 @@ def test_case_page_returns_to_its_list_and_highlights_the_menu_item(as_user, liv
     assert reviewer.url.endswith("/licensing/review")
     header = reviewer.locator("header .who").inner_text()
     assert header.startswith("刘洋 · ") and "人社局" in header and "审核岗" in header
+
+
+def test_the_clerks_to_dos_come_to_the_landing_page(as_user, live):  # type: ignore[no-untyped-def]
+    _, app = live
+    with app.app_context():
+        agency = add_agency(CLERK_CODE, HP, "津和人力资源服务有限公司")
+        add_license(agency, "（津）人服证字〔2024〕第01019001号",
+                    valid_until=dt.date.today() + dt.timedelta(days=30))
+        db.session.commit()
+    api = case_api(app)
+    case = api.bring("filing", {"agency": agency_body(CLERK_CODE, name="津和人力资源服务有限公司"),
+                                "filing_items": ["F01"]}, "submitted")
+    assert api.act("filing", case["id"], "return", api.people.officer("HRM_SL"),
+                   reason="请补充经营场所证明").status_code == 200
+
+    clerk = as_user("吴芳")  # lands on the 工作台
+    todos = clerk.locator("section.todos")
+    returned = todos.get_by_role("row").filter(has_text="请补充经营场所证明")
+    assert "退回待修改" in returned.inner_text()
+    assert "第01019001号" in todos.get_by_role("row").filter(has_text="许可证即将到期").inner_text()
+    assert todos.get_by_role("row").filter(has_text="年度报告待报送").count() == 1
+    returned.get_by_role("link", name="修改").click()
+    assert clerk.url.endswith(f"/agency/cases/filing/{case['id']}")
+
+
+def test_a_deregistration_case_shows_the_licence_it_ends(as_user, live):  # type: ignore[no-untyped-def]
+    _, app = live
+    code = credit_code(951)
+    with app.app_context():
+        agency = add_agency(code, HP, "注销测试人力资源有限公司")
+        licence = add_license(agency, "（津）人服证字〔2023〕第01018888号",
+                              valid_until=dt.date(2028, 3, 1))
+        db.session.commit()
+        licence_id = licence.id
+    api = case_api(app)
+    case = api.bring("deregistration", {"targets": [{"kind": "license", "id": licence_id}],
+                                        "ground": "D01"}, "submitted", clerk=code)
+    officer = as_user("陈晨")
+    officer.goto(f"/cases/deregistration/{case['id']}")
+    application = officer.locator("section.card").filter(has_text="申请信息").inner_text()
+    assert "（津）人服证字〔2023〕第01018888号" in application
+    assert "2028-03-01" in application and "记录" not in application
