@@ -12,8 +12,7 @@ from flask import Flask
 
 from portal_plugin.core.extensions import db
 from sso.devportal import dev_portal_for
-from tests.kit import (CLERK_CODE, HP, Api, People, add_agency, add_license, agency_body,
-                       credit_code)
+from tests.kit import CLERK_CODE, HP, Api, People, add_agency, add_license, agency_body, credit_code
 
 pytestmark = pytest.mark.slow
 
