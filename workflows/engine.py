@@ -148,6 +148,16 @@ class CaseType:
     def status_label(self, status: str) -> str:
         return self.status_labels.get(status) or STATUS_LABELS[status]
 
+    def list_label(self, status: str) -> str:
+        """The status as the pages' lists and filters show it: the two 不通过 (at 受理, at 审批)
+        told apart where the case type gives them the same word (受理不通过 / 审批不通过)."""
+        label = self.status_label(status)
+        if status in ("rejected", "refused"):
+            other = "refused" if status == "rejected" else "rejected"
+            if label == self.status_label(other):
+                return ("受理" if status == "rejected" else "审批") + label
+        return label
+
     def action_label(self, action: str) -> str:
         """The button / 流转记录 word for an action (准予许可, 核查通过, … or the shared 受理 …)."""
         return self.action_labels.get(action) or TRANSITIONS[action].label

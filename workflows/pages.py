@@ -19,7 +19,7 @@ from portal_plugin.core.models import RECORD_SOURCE
 from portal_plugin.core.pages import action_post
 from portal_plugin.core.paging import Total, page_count
 from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ, WORKFLOW_REVIEW
-from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
+from portal_plugin.core.queryargs import date_arg, district_arg, districts_of, page_size
 from workflows import numbering, service
 from workflows.engine import (
     CASE_TYPES,
@@ -109,7 +109,8 @@ def list_view(step: Step) -> Callable[[], str]:
             division=division or None,
             submitted_from=date_arg(request.args, "submitted_from", errors),
             submitted_to=date_arg(request.args, "submitted_to", errors),
-            page=_page(), per_page=PER_PAGE, after=request.args.get("after") or None,
+            page=_page(), per_page=(per_page := page_size(request.args, PER_PAGE)),
+            after=request.args.get("after") or None,
             before=request.args.get("before") or None)
         try:
             cases, total = service.search(wf, who, query)
@@ -117,14 +118,17 @@ def list_view(step: Step) -> Callable[[], str]:
             errors.update(exc.fields)
             cases, total = [], Total.refused(exc)
         rows = [service.to_json(case, who) for case in cases]
+        branches = service.branch_names([r["id"] for r in rows]) if wf.name == "branch" else {}
         for row in rows:
+            row["branch_name"] = branches.get(row["id"])
             # The list's own button shows where this step's decision can be taken now.
             row["url"] = url_for(".case_page", wf=wf.name, case_id=row["id"])
             row["act"] = not STEP_ACTIONS[step.step].isdisjoint(row["actions"])
+            row["status_label"] = wf.list_label(row["status"])
         return render_template(
             "hrm/cases/list.html", step=step, wf=wf, rows=rows, total=total, page=query.page,
-            pages=page_count(total, PER_PAGE), errors=errors,
-            statuses=[(s, wf.status_label(s)) for s in offered], divisions=divisions,
+            pages=page_count(total, per_page), errors=errors,
+            statuses=[(s, wf.list_label(s)) for s in offered], divisions=divisions,
             args=request.args)
 
     view.__doc__ = f"List the cases of {step.label}."
@@ -153,7 +157,8 @@ def records_view(step: Step) -> Callable[[], str]:
             division=district_arg(request.args, divisions, errors) or None,
             granted_from=date_arg(request.args, "granted_from", errors),
             granted_to=date_arg(request.args, "granted_to", errors),
-            page=_page(), per_page=PER_PAGE, after=request.args.get("after") or None,
+            page=_page(), per_page=(per_page := page_size(request.args, PER_PAGE)),
+            after=request.args.get("after") or None,
             before=request.args.get("before") or None)
         try:
             rows, total, page, _ = records.search(who, query)
@@ -168,7 +173,7 @@ def records_view(step: Step) -> Callable[[], str]:
                           url_for("hrm.agencies.detail", agency_id=row["agency"]["id"]))
         return render_template(
             "hrm/cases/records.html", step=step, records=records, rows=rows, total=total,
-            page=page, pages=page_count(total, PER_PAGE), errors=errors, divisions=divisions,
+            page=page, pages=page_count(total, per_page), errors=errors, divisions=divisions,
             sources=RECORD_SOURCE, args=request.args)
 
     view.__doc__ = f"List the records of {step.label}."
@@ -220,6 +225,7 @@ def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = N
     who = identity()
     case = service.get(wf, case_id, who)
     data = service.applicant_view(wf, case, who, service.to_json(case, who, detail=True))
+    data["status_label"] = wf.list_label(case.status)
     dialogs = [d for d in ("accept", "review")
                if any(TRANSITIONS[a].step == d for a in data["actions"] if a in TRANSITIONS)]
     buttons = {d: decision_buttons(wf, d) for d in dialogs}

@@ -79,3 +79,12 @@ def district_arg(args: Mapping[str, str], districts: Mapping[str, str],
         errors[name] = "不在您的管辖范围内"
         return ""
     return value
+
+
+PAGE_SIZES = (10, 20, 50, 100)  # the pager's 每页 N 条 choices
+
+
+def page_size(args: Mapping[str, str], default: int) -> int:
+    """The list's page size from `per_page` when it is one of PAGE_SIZES, else the default."""
+    value = args.get("per_page", "")
+    return int(value) if value.isdigit() and int(value) in PAGE_SIZES else default

@@ -10,6 +10,7 @@ from flask import current_app
 
 from portal_plugin.core.check_digits import credit_code_check_char
 from portal_plugin.core.identity import Identity
+from sso.devportal import DEMO_USERS
 
 CLERK_HP = "91120101MA05R7XQ0P"  # the dev portal's 吴芳 (和平区)
 CLERK_HX = "91120103MA06B1TN4Q"  # the dev portal's 郑涛 (河西区)
@@ -19,9 +20,24 @@ NAMES = ("津和", "海河英才", "渤海人力", "滨城智聘", "南开博才
          "泰达英博", "梅江优聘", "友谊路人才", "水上聚英", "西站联才", "东丽优服", "津南智汇", "北辰众诚")
 SUFFIX = ("人力资源服务有限公司", "人力资源咨询有限公司", "企业管理咨询有限公司", "人才服务有限公司")
 
+# Officers of districts the dev portal has no user for, by role (timelines show names).
+OTHER_OFFICERS = {"HRM_SL": "马丽", "HRM_SH": "高峰", "HRM_GL": "林娜", "HRM_CX": "何军",
+                  "HRM_JG": "黄蕾"}
+
+
+def person(role: str, division: str, org: str | None = None) -> str:
+    """The demo person who acts: the dev portal's user of that role and place, or a name."""
+    for user in DEMO_USERS:
+        if role in user.roles and user.division == division and (
+                org is None or user.org_credit_code == org):
+            return user.name
+    return OTHER_OFFICERS.get(role, "张华")
+
+
 def who(role: str, division: str, org: str | None = None) -> Identity:
     sso = current_app.extensions["hrm_sso"]
-    return sso.identity({"sub": f"demo:{role}:{division}:{org or ''}", "name": f"演示{role}",
+    return sso.identity({"sub": f"demo:{role}:{division}:{org or ''}",
+                         "name": person(role, division, org),
                          "division": division, "roles": [role], "org_credit_code": org})
 
 

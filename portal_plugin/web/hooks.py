@@ -93,6 +93,15 @@ def security_headers(response: Response) -> Response:
     return response
 
 
+def unit_of(division: str | None) -> str:
+    """A division's bureau as people say it (天津市人社局, 和平区人社局), never a bare code."""
+    if not division:
+        return ""
+    row = db.session.get(Division, division)
+    name = (row.authority_name if row is not None else None) or catalog.division_name(division)
+    return name.replace("人力资源和社会保障局", "人社局")
+
+
 def template_helpers() -> dict[str, Any]:
     """What every page may show: who is signed in (if resolved), their menu, the agency
     fields' labels."""
@@ -116,12 +125,7 @@ def template_helpers() -> dict[str, Any]:
             name = db.session.scalar(select(Agency.name).where(
                 Agency.credit_code == who.agency_credit_code))
             return name or ""
-        if not who.division:
-            return ""
-        row = db.session.get(Division, who.division)
-        name = (row.authority_name if row is not None else None) or catalog.division_name(
-            who.division)
-        return name.replace("人力资源和社会保障局", "人社局")
+        return unit_of(who.division)
 
-    return {"hrm_identity": identity, "hrm_menu": menu, "hrm_unit": unit, "agency_status": AGENCY_STATUS,
+    return {"hrm_identity": identity, "hrm_menu": menu, "hrm_unit": unit, "hrm_unit_of": unit_of, "agency_status": AGENCY_STATUS,
             "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON}
