@@ -127,5 +127,5 @@ def template_helpers() -> dict[str, Any]:
             return name or ""
         return unit_of(who.division)
 
-    return {"hrm_identity": identity, "hrm_menu": menu, "hrm_unit": unit, "hrm_unit_of": unit_of, "agency_status": AGENCY_STATUS,
-            "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON}
+    return {"hrm_identity": identity, "hrm_menu": menu, "hrm_unit": unit, "hrm_unit_of": unit_of,
+            "agency_status": AGENCY_STATUS, "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON}
