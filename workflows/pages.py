@@ -19,7 +19,7 @@ from portal_plugin.core.models import RECORD_SOURCE
 from portal_plugin.core.pages import action_post
 from portal_plugin.core.paging import Total, page_count
 from portal_plugin.core.permissions import WORKFLOW_ACT, WORKFLOW_READ, WORKFLOW_REVIEW
-from portal_plugin.core.queryargs import date_arg, district_arg, districts_of, page_size
+from portal_plugin.core.queryargs import date_range, district_arg, districts_of, page_size
 from workflows import numbering, service
 from workflows.engine import (
     CASE_TYPES,
@@ -101,14 +101,14 @@ def list_view(step: Step) -> Callable[[], str]:
             status = ""
         divisions = districts_of(who)
         division = district_arg(request.args, divisions, errors)
+        submitted = date_range(request.args, "submitted_from", "submitted_to", errors)
         query = service.CaseQuery(
             status=status or None, statuses=None if status else offered,
             name=request.args.get("name") or None,
             credit_code=request.args.get("credit_code") or None,
             case_no=request.args.get("case_no") or None,
             division=division or None,
-            submitted_from=date_arg(request.args, "submitted_from", errors),
-            submitted_to=date_arg(request.args, "submitted_to", errors),
+            submitted_from=submitted[0], submitted_to=submitted[1],
             page=_page(), per_page=(per_page := page_size(request.args, PER_PAGE)),
             after=request.args.get("after") or None,
             before=request.args.get("before") or None)
@@ -150,13 +150,13 @@ def records_view(step: Step) -> Callable[[], str]:
             errors["status"] = "不是有效的状态"
             status = ""
         divisions = districts_of(who)
+        granted = date_range(request.args, "granted_from", "granted_to", errors)
         query = RecordQuery(
             name=request.args.get("name") or None,
             credit_code=request.args.get("credit_code") or None,
             number=request.args.get("number") or None, status=status or None,
             division=district_arg(request.args, divisions, errors) or None,
-            granted_from=date_arg(request.args, "granted_from", errors),
-            granted_to=date_arg(request.args, "granted_to", errors),
+            granted_from=granted[0], granted_to=granted[1],
             page=_page(), per_page=(per_page := page_size(request.args, PER_PAGE)),
             after=request.args.get("after") or None,
             before=request.args.get("before") or None)
