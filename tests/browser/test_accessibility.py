@@ -119,6 +119,9 @@ def test_every_page_of_every_role_is_accessible_unbroken_and_says_each_word_once
                     break
             for url in urls:
                 page.goto(url)
+                opener = page.locator("a[data-confirm]").first  # a decision: its confirmation
+                if opener.count() and opener.get_attribute("href") not in urls:
+                    urls.append(opener.get_attribute("href"))
                 found = axe(page)
                 report[f"{name} {url}"] = len(found)
                 problems += [f"{name} {url} axe {v}" for v in found]
