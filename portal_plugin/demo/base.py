@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,12 +50,24 @@ def credit_codes(division: str) -> Iterator[str]:
         yield first17 + credit_code_check_char(first17)
 
 
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_number(index: int) -> str:
+    """A distinct 居民身份证号码 (GB 11643 check digit) for each demo person."""
+    born = dt.date(1965, 1, 1) + dt.timedelta(days=index * 97)
+    first17 = f"120101{born:%Y%m%d}{index % 1000:03d}"
+    return first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
 def agency(code: str, division: str, index: int) -> dict[str, Any]:
+    # Names repeat no earlier than after len(NAMES) × len(SUFFIX) agencies.
+    suffix = SUFFIX[(index + index // len(NAMES)) % len(SUFFIX)]
     return {
-        "name": NAMES[index % len(NAMES)] + SUFFIX[index % len(SUFFIX)],
+        "name": NAMES[index % len(NAMES)] + suffix,
         "credit_code": code, "agency_type": ("T02", "T01", "T03", "T07")[index % 4],
         "division": division, "address": f"天津市{index + 1}号路{index * 7 % 90 + 10}号",
         "legal_rep": ("张伟", "王芳", "李强", "刘洋", "陈静", "杨帆")[index % 6],
-        "legal_rep_id_type": "resident_id", "legal_rep_id_no": "11010519491231002X",
+        "legal_rep_id_type": "resident_id", "legal_rep_id_no": id_number(index),
         "contact": ("赵敏", "孙磊", "周婷")[index % 3], "phone": f"022-{23000000 + index * 137}",
     }
