@@ -51,6 +51,8 @@ def render_form(wf: CaseType, values: Mapping[str, Any], *, case: dict[str, Any]
         wf.form_template, wf=wf, values=values, case=case, errors=errors or {}, agency=agency,
         labels=field_labels(), choices=_choices(), codes=code_labels(),
         action_labels=action_labels(wf), credit_code=who.agency_credit_code, blocked=blocked,
+        # A case page highlights 本机构信息, the list it returns to; a new form its own item.
+        **({"menu_url": url_for(".home")} if case else {}),
         **wf.form_context(agency),
     ), status
 
