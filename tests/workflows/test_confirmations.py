@@ -72,3 +72,12 @@ def test_a_clerk_is_told_before_the_form_that_the_agency_cannot_apply(login_as, 
     fresh = login_as("HRM_JG", HP, org_credit_code=credit_code(799)).get(
         "/agency/apply/licensing").text
     assert "本机构目前不能提交此申请" not in fresh
+
+
+def test_a_branch_confirmation_previews_the_records_the_parent_holds(api, bodies, registered,
+                                                                      login_as):
+    registered()
+    case = api.bring("branch", bodies("branch"), "pending_review", division=HX)
+    page = login_as("HRM_SH", HX).get(f"/cases/branch/{case['id']}/approve/confirm").text
+    assert re.search(r"许可证编号</th><td[^>]*>（津）人服证字〔\d{4}〕第0103\d{4}号", page)
+    assert re.search(r"备案编号</th><td[^>]*>津人服备字〔\d{4}〕第0103\d{4}号", page)
