@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from portal_plugin.core.extensions import db
+from portal_plugin.core.models import Agency
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.conftest import csrf_token_from
 from tests.history.conftest import fill, row
@@ -16,12 +18,20 @@ EVIL = "<script>alert(1)</script>有限公司"
 
 
 @pytest.fixture
-def imported(client, template, upload, gl) -> dict:
-    batch = upload(fill(template, [row(1, name=EVIL), row(2, "河西区")])).json
+def imported(app, client, template, upload, gl) -> dict:
+    """Two imported agencies; the 和平区 one named with a script tag. The import refuses `<` in a
+    name (含有非法字符), so the name is written to the database as older data could hold it."""
+    refused = upload(fill(template, [row(1, name=EVIL)])).json
+    assert refused["errors"] and "含有非法字符" in str(refused["errors"])
+    batch = upload(fill(template, [row(1), row(2, "河西区")])).json
     assert client.post(f"/api/v1/history-imports/{batch['id']}/commit",
                        headers=gl(CITY)).status_code == 200
     items = client.get("/api/v1/history-records", headers=gl(CITY)).json["items"]
-    return {"batch": batch["id"], "hp": next(i["id"] for i in items if i["division"] == HP),
+    hp = next(i["id"] for i in items if i["division"] == HP)
+    with app.app_context():
+        db.session.get(Agency, hp).name = EVIL
+        db.session.commit()
+    return {"batch": batch["id"], "hp": hp,
             "hx": next(i["id"] for i in items if i["division"] == HX)}
 
 
