@@ -113,7 +113,10 @@ def test_every_page_of_every_role_is_accessible_unbroken_and_says_each_word_once
             # A case page and its confirmation page, where the user opens one from a list.
             for url in urls[1:]:
                 page.goto(url)
-                link = page.locator("table.list a[href*='/cases/']").first
+                # The list's own button (受理 / 审批) opens a case the user can decide.
+                link = page.locator("table.list a.button[href*='/cases/']").first
+                if not link.count():
+                    link = page.locator("table.list a[href*='/cases/']").first
                 if link.count():
                     urls.append(link.get_attribute("href"))
                     break
@@ -126,6 +129,12 @@ def test_every_page_of_every_role_is_accessible_unbroken_and_says_each_word_once
                 report[f"{name} {url}"] = len(found)
                 problems += [f"{name} {url} axe {v}" for v in found]
                 problems += [f"{name} {url} breaks {c}" for c in broken_cells(page)]
+                if opener.count():  # the confirmation dialog, open
+                    opener.click()
+                    found = axe(page)
+                    report[f"{name} {url} （确认对话框）"] = len(found)
+                    problems += [f"{name} {url} dialog axe {v}" for v in found]
+                    page.locator("dialog[open] [data-cancel]").click()
                 text = page.locator("body").inner_text()
                 problems += [f"{name} {url} doubled {m.group(0)}" for m in DOUBLED.finditer(text)
                              if m.group(0) not in ALLOWED_DOUBLES]
