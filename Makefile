@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/oidc/node_modules/.installed
+AXE_STAMP := tests/browser/node_modules/.installed
 export FLASK_APP := wsgi
 
 .PHONY: run test fuzz install lint clean
@@ -21,6 +22,11 @@ $(NODE_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
 	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
 	touch $@
 
+# axe-core (npm), injected by Playwright into every page of tests/browser/test_accessibility.py.
+$(AXE_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Debian's chromium (and CJK fonts) for the browser tests; Playwright drives it by path.
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
@@ -36,7 +42,7 @@ run: $(STAMP)
 	PORTAL_DEV_MODE=1 $(BIN)/flask demo-data
 	PORTAL_DEV_MODE=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
+test: $(STAMP) $(NODE_STAMP) $(AXE_STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -51,4 +57,4 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) tests/oidc/node_modules instance .pytest_cache
+	rm -rf $(VENV) tests/oidc/node_modules tests/browser/node_modules instance .pytest_cache

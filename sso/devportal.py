@@ -52,8 +52,11 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("hp-cx", "周杰", "和平区 查询岗", "120101", ("HRM_CX",)),
     DemoUser("clerk", "吴芳", "机构经办人（津和人力资源服务有限公司）", "120101", ("HRM_JG",),
              "91120101MA05R7XQ0P"),
-    DemoUser("clerk2", "郑涛", "机构经办人（河西英才咨询有限公司）", "120103", ("HRM_JG",),
+    DemoUser("clerk2", "郑涛", "机构经办人（海河英才人力资源咨询有限公司）", "120103", ("HRM_JG",),
              "91120103MA06B1TN4Q"),
+    # An agency the registry does not hold yet: the main workflow (申请行政许可) from the start.
+    DemoUser("clerk3", "冯雪", "机构经办人（南开博才人才服务有限公司，尚未取得许可或备案，可申请行政许可）",
+             "120104", ("HRM_JG",), "91120104MA0NEW0017"),
     DemoUser("nobody", "钱多", "未分配业务角色的门户用户", "120101", ("PORTAL_USER",)),
 )
 

@@ -15,7 +15,7 @@ from portal_plugin.core.clock import today
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import own_agency
-from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS
+from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, Agency
 from portal_plugin.core.pages import form_post
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from workflows import common, renewal, service
@@ -50,7 +50,8 @@ def home() -> str:
 
 
 def render_form(wf: CaseType, values: Mapping[str, Any], *, case: dict[str, Any] | None = None,
-                errors: Mapping[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+                errors: Mapping[str, str] | None = None, status: int = 200,
+                blocked: str | None = None) -> tuple[str, int]:
     who = identity()
     agency = own_agency(who)
     have = {m["kind"]: m for m in (case or {}).get("materials", ())}
@@ -60,7 +61,9 @@ def render_form(wf: CaseType, values: Mapping[str, Any], *, case: dict[str, Any]
         wf.form_template, wf=wf, values=values, case=case, errors=errors or {}, agency=agency,
         checklist=checklist,
         labels=field_labels(), choices=_choices(), codes=code_labels(),
-        action_labels=action_labels(wf), credit_code=who.agency_credit_code,
+        action_labels=action_labels(wf), credit_code=who.agency_credit_code, blocked=blocked,
+        # A case page highlights 本机构信息, the list it returns to; a new form its own item.
+        **({"menu_url": url_for(".home")} if case else {}),
         **wf.form_context(agency),
     ), status
 
@@ -100,12 +103,34 @@ def _defaults(wf: CaseType, identity: Identity) -> dict[str, Any]:
     return {"agency": base}
 
 
+# Why a clerk's agency cannot apply now, told before the form is filled (the same rules the
+# submission checks in workflows.common: a held record, an open case, an unregistered agency).
+HELD = {"licensing": (common.valid_license, "本机构已持有有效的人力资源服务许可证，不能再申请行政许可；"
+                                              "如需调整许可事项请申请事项变更"),
+        "filing": (common.valid_filing, "本机构已有有效的业务备案，不能再申请业务备案；"
+                                        "如需调整备案事项请申请事项变更")}
+NEEDS_REGISTRY = frozenset({"change", "branch", "deregistration"})
+
+
+def cannot_apply(wf: CaseType, agency: Agency | None, credit_code: str | None) -> str | None:
+    if wf.name in HELD and agency is not None:
+        holds, message = HELD[wf.name]
+        if holds(agency.id):
+            return message
+    if wf.name in NEEDS_REGISTRY and (agency is None or agency.status != "valid"):
+        return "本机构尚未登记或已注销，请先申请行政许可或业务备案"
+    if credit_code and common.open_case_exists(wf.name, credit_code, None):
+        return f"本机构已有办理中的{wf.label}申请，请在“本机构信息”中查看办理进度"
+    return None
+
+
 def apply_view(wf_name: str) -> Callable[[], Response | tuple[str, int]]:
     def view() -> Response | tuple[str, int]:
         wf = case_type(wf_name)
         who = identity()
         if request.method == "GET":
-            return render_form(wf, _defaults(wf, who))
+            return render_form(wf, _defaults(wf, who), blocked=cannot_apply(
+                wf, own_agency(who), who.agency_credit_code))
         body = wf.form_body(request.form, own_agency(who))
         return form_post(
             lambda: service.create(wf, who, body, submit=request.form.get("intent") == "submit",

@@ -75,6 +75,15 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
     return result
 
 
+def issues(case: Case) -> tuple[tuple[str, str], ...]:
+    """The numbers approval will issue: a 许可证编号 and / or a 备案编号, as the parent holds them."""
+    parent = common.agency_by_credit_code(case.credit_code)
+    if parent is None:
+        return ()
+    return ((("license", "许可证编号"),) if common.valid_license(parent.id) else ()) + \
+        ((("filing", "备案编号"),) if common.valid_filing(parent.id) else ())
+
+
 BRANCH = register(CaseType(
     name="branch",
     label="设立分支机构报告",
@@ -90,4 +99,5 @@ BRANCH = register(CaseType(
     application_template="hrm/cases/branch.html",
     menu_order=90,
     steps=(ACCEPT, MenuStep("review", "审核", "资料核查")),
+    issues=issues,
 ))

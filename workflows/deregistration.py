@@ -118,6 +118,27 @@ def approve(case: Case, ctx: Context) -> dict[str, Any]:
             "agency_deregistered": agency_closed}
 
 
+def application_context(case: Case) -> dict[str, Any]:
+    """The records the case ends, as its officers must see them: 许可证编号 / 备案编号, items,
+    validity and status, keyed like the payload's targets (`license:7`)."""
+    shown: dict[str, dict[str, Any]] = {}
+    for target in case.payload.get("targets", []):
+        record = db.session.get(MODELS[target["kind"]], target["id"])
+        if record is None:
+            continue
+        if isinstance(record, License):
+            shown[f"license:{record.id}"] = {
+                "label": "人力资源服务许可证", "number": record.license_number,
+                "item_labels": catalog.labels("license_item"), "codes": record.items,
+                "from": record.issued_on, "until": record.valid_until, "status": record.status}
+        else:
+            shown[f"filing:{record.id}"] = {
+                "label": "业务备案", "number": record.filing_number,
+                "item_labels": catalog.labels("filing_item"), "codes": record.items,
+                "from": record.filed_on, "until": None, "status": record.status}
+    return {"target_records": shown}
+
+
 DEREGISTRATION = register(CaseType(
     name="deregistration",
     label="注销",
@@ -126,10 +147,12 @@ DEREGISTRATION = register(CaseType(
     approve=approve,
     status_labels={"approved": "已通过", "refused": "不通过"},
     action_labels={"approve": "通过", "refuse": "不通过"},
+    issues=lambda case: (("deregistration", "注销文号"),),
     apply_label="申请注销",
     form_template="hrm/agency/deregistration.html",
     application_template="hrm/cases/deregistration.html",
     menu_order=110,
     form_body=form_body,
     form_context=form_context,
+    application_context=application_context,
 ))

@@ -154,9 +154,24 @@ class CaseType:
     # A check of the clean payload at each (re)submission, on that day (e.g. 延续's window);
     # raises Invalid to refuse it.
     submit_check: Callable[[Mapping[str, Any], dt.date], None] | None = None
+    # The numbers approval issues, as (number kind, label) — what the confirmation dialog
+    # previews with numbering.peek before the officer confirms.
+    issues: Callable[[Case], tuple[tuple[str, str], ...]] = lambda case: ()
+    # What the officers' case page shows beside the application (the records a 注销 ends …).
+    application_context: Callable[[Case], Mapping[str, Any]] = lambda case: {}
 
     def status_label(self, status: str) -> str:
         return self.status_labels.get(status) or STATUS_LABELS[status]
+
+    def list_label(self, status: str) -> str:
+        """The status as the pages' lists and filters show it: the two 不通过 (at 受理, at 审批)
+        told apart where the case type gives them the same word (受理不通过 / 审批不通过)."""
+        label = self.status_label(status)
+        if status in ("rejected", "refused"):
+            other = "refused" if status == "rejected" else "rejected"
+            if label == self.status_label(other):
+                return ("受理" if status == "rejected" else "审批") + label
+        return label
 
     def action_label(self, action: str) -> str:
         """The button / 流转记录 word for an action (准予许可, 核查通过, … or the shared 受理 …)."""

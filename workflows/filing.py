@@ -46,6 +46,7 @@ FILING = register(CaseType(
     approve=approve,
     status_labels={"approved": "核查通过", "refused": "核查不通过"},
     action_labels={"approve": "核查通过", "refuse": "核查不通过"},
+    issues=lambda case: (("filing", "备案编号"),),
     apply_label="申请业务备案",
     form_template="hrm/agency/filing.html",
     application_template="hrm/cases/first_application.html",

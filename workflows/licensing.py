@@ -122,6 +122,7 @@ LICENSING = register(CaseType(
     steps=(ACCEPT, REVIEW, VIEW),
     issuance=True,
     form_context=form_context,
+    issues=lambda case: (("license", "许可证编号"), ("decision", "决定文号")),
     records=RecordList(
         search=records.search_licenses, number="license_number", number_label="许可证编号",
         granted="issued_on", granted_label="发证日期", result_key="license_id",

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -71,6 +71,20 @@ def issue(kind: str, division: str, on: dt.date) -> str:
         log.warning("number %s was issued already; series %s skips it", number, series)
     register(number, kind, division)
     return number
+
+
+def peek(kind: str, division: str, on: dt.date) -> str:
+    """The number `issue` would give next for a kind, division and year, without taking it:
+    reads the counter (no lock, no write), so another approval may take it first — the final
+    number is the one `issue` assigns when the decision is confirmed."""
+    series = f"{kind}:{on.year}:{division}"
+    seq = db.session.scalar(select(Counter.value).where(Counter.series == series)) or 0
+    while True:
+        seq += 1
+        number = _format(kind).format(year=on.year, district=division[2:], division=division,
+                                      seq=seq)
+        if db.session.get(IssuedNumber, number) is None:
+            return number
 
 
 def register(number: str, kind: str, division: str | None) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog, schemas
@@ -24,8 +24,8 @@ from portal_plugin.core.permissions import (
     WORKFLOW_READ,
     WORKFLOW_REVIEW,
 )
-from portal_plugin.core.queryargs import date_arg, district_arg, districts_of
-from workflows import materials, records, service
+from portal_plugin.core.queryargs import date_range, district_arg, districts_of, page_size
+from workflows import materials, numbering, records, service
 from workflows.engine import (
     CASE_TYPES,
     DELIVERY,
@@ -70,9 +70,14 @@ STEP_STATUSES = {
 # The actions behind a step's own button (受理 opens accept / return / reject).
 STEP_ACTIONS = {"accept": frozenset({"accept", "return", "reject", "grant"}),
                 "review": frozenset({"approve", "refuse"})}
-DONE = {"grant": "已当场准予许可",
-        "accept": "已受理", "return": "已退回", "reject": "已作不通过处理", "approve": "已办结",
-        "refuse": "已办结"}
+# What the confirmation says will happen, by action (after "点击确认后，本申请将").
+EFFECTS = {"grant": "当场作出准予许可决定并办结（告知承诺制），发放许可证并开始事后核查期限",
+           "accept": "予以受理，转入审批", "return": "退回申请人，申请人修改后可重新提交",
+           "reject": "作受理不通过处理并办结", "approve": "作出决定并办结",
+           "refuse": "作出决定并办结，申请人将收到原因"}
+# The numbers a case page and a result message name, in this order.
+RESULT_NUMBERS = (("license_number", "许可证编号"), ("decision_number", "决定文号"),
+                  ("filing_number", "备案编号"), ("document_number", "注销文号"))
 PER_PAGE = 20
 
 
@@ -102,15 +107,16 @@ def list_view(step: Step) -> Callable[[], str]:
             status = ""
         divisions = districts_of(who)
         division = district_arg(request.args, divisions, errors)
+        submitted = date_range(request.args, "submitted_from", "submitted_to", errors)
         query = service.CaseQuery(
             status=status or None, statuses=None if status else offered,
             name=request.args.get("name") or None,
             credit_code=request.args.get("credit_code") or None,
             case_no=request.args.get("case_no") or None,
             division=division or None,
-            submitted_from=date_arg(request.args, "submitted_from", errors),
-            submitted_to=date_arg(request.args, "submitted_to", errors),
-            page=_page(), per_page=PER_PAGE, after=request.args.get("after") or None,
+            submitted_from=submitted[0], submitted_to=submitted[1],
+            page=_page(), per_page=(per_page := page_size(request.args, PER_PAGE)),
+            after=request.args.get("after") or None,
             before=request.args.get("before") or None)
         try:
             cases, total = service.search(wf, who, query)
@@ -118,14 +124,17 @@ def list_view(step: Step) -> Callable[[], str]:
             errors.update(exc.fields)
             cases, total = [], Total.refused(exc)
         rows = [service.to_json(case, who) for case in cases]
+        branches = service.branch_names([r["id"] for r in rows]) if wf.name == "branch" else {}
         for row in rows:
+            row["branch_name"] = branches.get(row["id"])
             # The list's own button shows where this step's decision can be taken now.
             row["url"] = url_for(".case_page", wf=wf.name, case_id=row["id"])
             row["act"] = not STEP_ACTIONS[step.step].isdisjoint(row["actions"])
+            row["status_label"] = wf.list_label(row["status"])
         return render_template(
             "hrm/cases/list.html", step=step, wf=wf, rows=rows, total=total, page=query.page,
-            pages=page_count(total, PER_PAGE), errors=errors,
-            statuses=[(s, wf.status_label(s)) for s in offered], divisions=divisions,
+            pages=page_count(total, per_page), errors=errors,
+            statuses=[(s, wf.list_label(s)) for s in offered], divisions=divisions,
             args=request.args)
 
     view.__doc__ = f"List the cases of {step.label}."
@@ -147,14 +156,15 @@ def records_view(step: Step) -> Callable[[], str]:
             errors["status"] = "不是有效的状态"
             status = ""
         divisions = districts_of(who)
+        granted = date_range(request.args, "granted_from", "granted_to", errors)
         query = RecordQuery(
             name=request.args.get("name") or None,
             credit_code=request.args.get("credit_code") or None,
             number=request.args.get("number") or None, status=status or None,
             division=district_arg(request.args, divisions, errors) or None,
-            granted_from=date_arg(request.args, "granted_from", errors),
-            granted_to=date_arg(request.args, "granted_to", errors),
-            page=_page(), per_page=PER_PAGE, after=request.args.get("after") or None,
+            granted_from=granted[0], granted_to=granted[1],
+            page=_page(), per_page=(per_page := page_size(request.args, PER_PAGE)),
+            after=request.args.get("after") or None,
             before=request.args.get("before") or None)
         try:
             rows, total, page, _ = records.search(who, query)
@@ -169,7 +179,7 @@ def records_view(step: Step) -> Callable[[], str]:
                           url_for("hrm.agencies.detail", agency_id=row["agency"]["id"]))
         return render_template(
             "hrm/cases/records.html", step=step, records=records, rows=rows, total=total,
-            page=page, pages=page_count(total, PER_PAGE), errors=errors, divisions=divisions,
+            page=page, pages=page_count(total, per_page), errors=errors, divisions=divisions,
             sources=RECORD_SOURCE, args=request.args)
 
     view.__doc__ = f"List the records of {step.label}."
@@ -213,21 +223,62 @@ def decision_buttons(wf: CaseType, dialog: str, offered: Collection[str] = ()
     return [(a, wf.action_label(a), TRANSITIONS[a].reason_required) for a in actions]
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """What the confirmation of one decision names: the button, its effect, its reason box and
+    (for an approval) the numbers that will be issued, previewed without being taken."""
+
+    action: str
+    label: str
+    effect: str
+    target: str  # the status the case will have
+    reason_label: str | None  # 退回原因 / 不通过原因 / 核查不通过原因, when a reason is required
+    numbers: tuple[tuple[str, str], ...]  # (label, previewed number)
+
+
+def confirmation(wf: CaseType, case: Case, action: str) -> Confirmation:
+    transition = TRANSITIONS[action]
+    label = wf.action_label(action)
+    numbers: tuple[tuple[str, str], ...] = ()
+    if action in ("approve", "grant"):
+        numbers = tuple((name, numbering.peek(kind, case.division_code, today()))
+                        for kind, name in wf.issues(case))
+    return Confirmation(action, label, EFFECTS[action], wf.status_label(transition.target),
+                        f"{label}原因" if transition.reason_required else None, numbers)
+
+
 def render_case(wf: CaseType, case_id: int, *, errors: dict[str, str] | None = None,
                 message: str | None = None, status: int = 200) -> tuple[str, int]:
     who = identity()
     case = service.get(wf, case_id, who)
     data = service.applicant_view(wf, case, who, service.to_json(case, who, detail=True))
+    data["status_label"] = wf.list_label(case.status)
     dialogs = [d for d in ("accept", "review")
                if any(TRANSITIONS[a].step == d for a in data["actions"] if a in TRANSITIONS)]
+    buttons = {d: decision_buttons(wf, d, data["actions"]) for d in dialogs}
+    confirms = {a: confirmation(wf, case, a) for d in dialogs for a, _, _ in buttons[d]
+                if a in data["actions"]}
+    step = step_of(wf.name, dialogs[0]) if dialogs else None
     return render_template(
         "hrm/cases/detail.html", wf=wf, case=data, dialogs=dialogs,
-        buttons={d: decision_buttons(wf, d, data["actions"]) for d in dialogs}, errors=errors or {},
+        buttons=buttons, confirms=confirms, errors=errors or {},
         message=message, steps={s.step: s for s in STEPS if s.wf == wf.name},
         labels=field_labels(), codes=code_labels(), action_labels=action_labels(wf),
         status_labels=STATUS_LABELS, delivery=DELIVERY, clocks=CLOCKS,
-        today=today().isoformat(),
+        today=today().isoformat(), back=(back := back_url(wf, step)), menu_url=back,
+        numbers=RESULT_NUMBERS, **wf.application_context(case),
     ), status
+
+
+def back_url(wf: CaseType, step: Step | None) -> str:
+    """The list a case page returns to (返回列表): the step the officer can act in, else the
+    first of the workflow's steps the officer may open (the menu item the page highlights)."""
+    who = identity()
+    candidates = ([step] if step else []) + [s for s in STEPS if s.wf == wf.name]
+    for candidate in candidates:
+        if who.can(wf.permission(candidate.step)):
+            return url_for(f".{wf.name}_{candidate.step}")
+    return url_for("hrm.pages.workbench")
 
 
 @bp.get("/cases/<wf>/<int:case_id>")
@@ -243,26 +294,57 @@ def material_file(wf: str, case_id: int, material_id: int) -> Response:
     """Open one application material inline (the read audited)."""
     return materials.response(*service.read_material(case_type(wf), case_id, material_id,
                                                      identity()))
+@bp.get(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>/confirm")
+@requires(*WORKFLOW_ACT)
+def case_confirm(wf: str, case_id: int, action: str) -> str:
+    """The confirmation of one decision as a page (the dialog's fallback without script)."""
+    workflow = case_type(wf)
+    who = identity()
+    case = service.get(workflow, case_id, who)
+    step = step_of(wf, TRANSITIONS[action].step)
+    return render_template(
+        "hrm/cases/confirm.html", wf=workflow, case=service.to_json(case, who),
+        confirm=confirmation(workflow, case, action), back=(back := back_url(workflow, step)),
+        menu_url=back, reason=request.args.get("reason", ""),
+        available=action in service.allowed_actions(workflow, case, who))
+
+
+def result_message(wf: CaseType, case: Case, action: str) -> str:
+    """What the decision did, naming the numbers it issued (已准予许可，许可证编号…，决定文号…)."""
+    label = wf.action_label(action)
+    words = {"accept": "已受理", "return": "已退回申请人",
+             "reject": "已作受理不通过处理"}.get(action, f"已{label}")
+    issued = [f"{name}{case.result[key]}" for key, name in RESULT_NUMBERS
+              if action in ("approve", "grant") and case.result and case.result.get(key)]
+    return f"{case.case_no} " + "，".join([words, *issued])
 
 
 @bp.post(f"/cases/<wf>/<int:case_id>/<any({', '.join(OFFICER_ACTIONS)}):action>")
 @requires(*WORKFLOW_ACT)
-def case_action(wf: str, case_id: int, action: str) -> Response | tuple[str, int]:
-    """Take the decision the officer clicked (受理 / 退回 / 不通过 / 准予 / 不予)."""
+def case_action(wf: str, case_id: int, action: str) -> Response:
+    """Take the decision the officer confirmed (受理 / 退回 / 不通过 / 准予 / 不予); a refusal
+    goes back to the case page with its message (no re-post on refresh)."""
     workflow = case_type(wf)
+    case_url = url_for(".case_page", wf=wf, case_id=case_id)
 
     def done(case: Case) -> tuple[str, str]:
         step = step_of(wf, TRANSITIONS[action].step)
-        return (f"{case.case_no} {DONE[action]}：{workflow.status_label(case.status)}",
-                url_for(f".{wf}_{step.step}") if step else url_for(".case_page", wf=wf,
-                                                                   case_id=case_id))
+        return (result_message(workflow, case, action),
+                url_for(f".{wf}_{step.step}") if step else case_url)
+
+    def refused(errors: Mapping[str, str], message: str | None, status: int) -> Response:
+        label = workflow.action_label(action)
+        for field, text in errors.items():
+            text = text.replace("原因", f"{label}原因") if field == "reason" else text
+            flash(f"未能{label}：{text}", "error")
+        if message:
+            flash(f"未能{label}：{message}", "error")
+        return redirect(case_url, 303)
 
     return action_post(
         lambda: service.act(workflow, case_id, action, identity(), {
             "reason": request.form.get("reason", ""), "version": form_version()}),
-        done,
-        lambda errors, message, status: render_case(workflow, case_id, errors=dict(errors),
-                                                    message=message, status=status))
+        done, refused)  # type: ignore[arg-type]
 
 
 @bp.post("/cases/<wf>/<int:case_id>/extend")

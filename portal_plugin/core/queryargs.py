@@ -49,6 +49,18 @@ def date_arg(args: Mapping[str, str], name: str, errors: dict[str, str]) -> dt.d
     return day
 
 
+REVERSED_RANGE = "结束日期不能早于开始日期"  # every list's one message for a reversed date range
+
+
+def date_range(args: Mapping[str, str], start: str, end: str, errors: dict[str, str]
+               ) -> tuple[dt.date | None, dt.date | None]:
+    """A list's 起 / 止 date arguments; an end before the start is noted under the end's name."""
+    first, last = date_arg(args, start, errors), date_arg(args, end, errors)
+    if first is not None and last is not None and last < first:
+        errors[end] = REVERSED_RANGE
+    return first, last
+
+
 def int_arg(args: Mapping[str, str], name: str, default: T, errors: dict[str, str]) -> int | T:
     """A whole-number argument (`default` when absent); anything else is noted in `errors`."""
     number: int | T = _arg(args, name, default, errors, validation.whole_number,
@@ -79,3 +91,12 @@ def district_arg(args: Mapping[str, str], districts: Mapping[str, str],
         errors[name] = "不在您的管辖范围内"
         return ""
     return value
+
+
+PAGE_SIZES = (10, 20, 50, 100)  # the pager's 每页 N 条 choices
+
+
+def page_size(args: Mapping[str, str], default: int) -> int:
+    """The list's page size from `per_page` when it is one of PAGE_SIZES, else the default."""
+    value = args.get("per_page", "")
+    return int(value) if value.isdigit() and int(value) in PAGE_SIZES else default

@@ -20,6 +20,7 @@ from portal_plugin.core.validation import (
     Count,
     CreditCode,
     District,
+    Name,
     Phone,
     RegistryDate,
     Text,
@@ -42,6 +43,11 @@ def text(column: Any, label: str = "", description: str = "") -> Any:
     """Text up to the column's length."""
     kind = Text(length(column), label)
     return Annotated[kind, Field(description=description)] if description else kind
+
+
+def name(column: Any, label: str = "") -> Any:
+    """A name up to the column's length (validation.Name: no `<`, `>`, control characters)."""
+    return Name(length(column), label)
 
 
 def code_of(kind: str, label: str = "") -> Any:
@@ -94,16 +100,16 @@ def _titled(kind: Any, key: str, description: str = "") -> Any:
 
 # An agency's registered facts, by field: the one place a new field of the agency is added.
 AGENCY_FACTS: dict[str, Any] = {
-    "name": text(Agency.name, _L["name"]),
+    "name": name(Agency.name, _L["name"]),
     "credit_code": _titled(CreditCode, "credit_code"),
     "agency_type": code_of("agency_type", _L["agency_type"]),
     "division": _titled(District, "division"),
     "address": text(Agency.address, _L["address"]),
-    "legal_rep": text(Agency.legal_rep, _L["legal_rep"]),
+    "legal_rep": name(Agency.legal_rep, _L["legal_rep"]),
     "legal_rep_id_type": code_of("id_type", _L["legal_rep_id_type"]),
     "legal_rep_id_no": text(Agency.legal_rep_id_no, _L["legal_rep_id_no"],
                             "居民身份证: GB 11643 check digit"),
-    "contact": text(Agency.contact, _L["contact"]),
+    "contact": name(Agency.contact, _L["contact"]),
     "phone": _titled(Phone, "phone"),
     "business_address": text(Agency.business_address, _L["business_address"]),
     "founded_on": RegistryDate(_L["founded_on"]),

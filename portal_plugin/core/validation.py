@@ -53,6 +53,7 @@ MESSAGES = {
     "missing": "必填",
     "text_type": "应为文本",
     "control_characters": "包含不允许的控制字符",
+    "illegal_characters": "含有非法字符",
     "string_too_long": "不能超过{max_length}个字",
     "string_pattern_mismatch": "格式不正确",
     "whole_number": "应为整数",
@@ -171,6 +172,23 @@ def _checked(rule: Callable[[str], Any]) -> BeforeValidator:
 def Text(max_len: int = 200, label: str = "") -> Any:  # noqa: N802 (a type)
     """Stripped text of at most `max_len` characters, without control characters."""
     return Annotated[str, Field(max_length=max_len, title=label or None), BeforeValidator(_text)]
+
+
+# What no registered name (of an agency, a fair, a person) contains: angle brackets and control
+# characters (a name is printed on certificates and lists; these come only from mistakes or attacks).
+NAME_FORBIDDEN_RE = re.compile(r"[<>\x00-\x1f\x7f]")
+
+
+def _name(value: Any) -> str:
+    if isinstance(value, str) and NAME_FORBIDDEN_RE.search(value.strip()):
+        raise problem("illegal_characters")
+    return _text(value)
+
+
+@cache
+def Name(max_len: int = 200, label: str = "") -> Any:  # noqa: N802 (a type)
+    """A name (of an agency, a fair, a person): text without `<`, `>` or control characters."""
+    return Annotated[str, Field(max_length=max_len, title=label or None), BeforeValidator(_name)]
 
 
 def _count(value: Any) -> int:

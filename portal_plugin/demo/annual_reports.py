@@ -22,7 +22,9 @@ REASON = "营业收入与报送的财务报表不一致，请核对后重新填�
 
 
 def body(year: int, index: int) -> dict[str, object]:
-    return {"year": year, "staff_count": 12 + index * 3, "revenue": f"{356000 + index * 48210}.50",
+    # 营业收入 in 万元, fitting the staff: some 18–30 万元 a person and year.
+    staff = 12 + index * 3
+    return {"year": year, "staff_count": staff, "revenue": f"{staff * (18 + index % 13)}.50",
             "served_workers": 1200 + index * 311, "served_employers": 80 + index * 17,
             "placements": 450 + index * 97, "job_fairs_held": index % 5,
             "online_postings": 900 + index * 211, "trainings": 60 + index * 13,

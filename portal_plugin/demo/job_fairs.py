@@ -14,15 +14,20 @@ from portal_plugin.job_fairs.schemas import POLICE_PERMIT_FROM
 # entered). The two-day 双选会 has 1500 visitors a session and no permit yet: 待补安全许可.
 JOB_FAIRS = (
     (CLERK_HP, "120101", "和平区春风行动专场招聘会", "J04", 7, 1, 800, True),
-    (CLERK_HP, "120103", "津城高校毕业生就业双选会", "J03", 14, 2, 3000, False),
+    (CLERK_HP, "120101", "和平区高校毕业生就业双选会", "J03", 14, 2, 3000, False),
     (CLERK_HX, "120103", "河西区退役军人专场招聘会", "J05", 3, 1, 400, True),
-    (CLERK_HX, "120104", "南开区综合类人才交流大会", "J01", -20, 1, 1500, True),
-    (CLERK_HX, "120116", "滨海新区先进制造业专场招聘会", "J02", 30, 3, 2400, True),
+    (CLERK_HX, "120103", "河西区综合类人才交流大会", "J01", -20, 1, 1500, True),
+    (CLERK_HX, "120103", "河西区先进制造业专场招聘会", "J02", 30, 3, 2400, True),
 )
+# Each organiser holds its fairs at venues of its own district: (venue, address).
+VENUES = {"120101": (("天津人才市场和平分市场", "天津市和平区南京路189号"),
+                     ("和平区文化中心", "天津市和平区西康路35号")),
+          "120103": (("梅江会展中心", "天津市河西区友谊南路66号"),
+                     ("河西区人力资源市场", "天津市河西区解放南路256号"))}
 
 
 def load() -> None:
-    """A few job fairs in several districts, registered by the two demo clerks."""
+    """A few job fairs, each in its organiser's own district, registered by the demo clerks."""
     today = clock.today()
     for number, (code, division, name, kind, days, held, visitors, permit) in enumerate(JOB_FAIRS):
         day = today + dt.timedelta(days=days)
@@ -30,8 +35,8 @@ def load() -> None:
         job_fairs.register(who("HRM_JG", division, code), {
             "name": name, "kind": kind, "organizer": "天津市人力资源服务协会",
             "co_organizer": None, "start_at": f"{day}T09:00", "end_at": f"{last}T16:30",
-            "venue": ("天津人才市场", "梅江会展中心", "南开区体育馆", "滨海新区人才大厦")[number % 4],
-            "venue_address": f"天津市{number + 1}号路{number * 11 + 5}号", "division": division,
+            "venue": VENUES[division][number % 2][0],
+            "venue_address": VENUES[division][number % 2][1], "division": division,
             "booths": visitors // 10, "expected_employers": visitors // 12,
             "expected_positions": visitors * 2, "expected_visitors": visitors,
             "safety_officer": ("王强", "刘敏")[number % 2], "safety_phone": "022-23456789",

@@ -17,7 +17,7 @@ from portal_plugin.core.errors import Invalid, TooLarge
 from portal_plugin.core.models import MAX_ID
 from portal_plugin.core.pages import action_post, form_post
 from portal_plugin.core.paging import page_count
-from portal_plugin.core.queryargs import date_arg, district_arg, districts_of, int_arg
+from portal_plugin.core.queryargs import date_range, district_arg, districts_of, int_arg, page_size
 from portal_plugin.core.schemas import Page, Paging
 from portal_plugin.history import service
 from portal_plugin.history.checks import Lookups
@@ -57,15 +57,15 @@ def index() -> str:
     errors: dict[str, str] = {}
     divisions = districts_of(who)
     division = district_arg(request.args, divisions, errors)
+    imported = date_range(request.args, "imported_from", "imported_to", errors)
     query = service.RecordQuery(
         name=request.args.get("name") or None, credit_code=request.args.get("credit_code") or None,
         division=division or None, batch_id=int_arg(request.args, "batch", None, errors),
-        imported_from=date_arg(request.args, "imported_from", errors),
-        imported_to=date_arg(request.args, "imported_to", errors),
-        page=_int("page", 1) or 1, per_page=PER_PAGE)
+        imported_from=imported[0], imported_to=imported[1],
+        page=_int("page", 1) or 1, per_page=page_size(request.args, PER_PAGE))
     rows, total, page, _ = service.search_records(who, query)
     return render_template("hrm/history/index.html", rows=rows, total=total, page=page,
-                           pages=page_count(total, PER_PAGE), errors=errors, divisions=divisions,
+                           pages=page_count(total, query.per_page), errors=errors, divisions=divisions,
                            args=request.args)
 
 
@@ -160,9 +160,10 @@ def undo(batch_id: int) -> Response | tuple[str, int]:
 @requires(PERMISSION)
 def batches() -> str:
     """List the import batches of the officer's jurisdiction."""
-    rows, total, page, _ = service.list_batches(identity(), _int("page", 1) or 1, PER_PAGE)
+    per_page = page_size(request.args, PER_PAGE)
+    rows, total, page, _ = service.list_batches(identity(), _int("page", 1) or 1, per_page)
     return render_template("hrm/history/batches.html", rows=rows, total=total, page=page,
-                           pages=page_count(total, PER_PAGE), args=request.args, status_labels=IMPORT_STATUS)
+                           pages=page_count(total, per_page), args=request.args, status_labels=IMPORT_STATUS)
 
 
 def _form_values() -> dict[str, Any]:

@@ -15,7 +15,7 @@ from portal_plugin.core.schemas import (
     code_of,
     text,
 )
-from portal_plugin.core.validation import MAX_COUNT, Count, Moment, Text
+from portal_plugin.core.validation import MAX_COUNT, Count, Moment, Name, Text
 from portal_plugin.job_fairs.models import JobFair
 
 KIND = "job_fair_kind"
@@ -33,6 +33,8 @@ TEXT_FIELDS = (  # field, max length, required
     ("contact", 100, True),
 )
 PHONE_FIELDS = ("safety_phone", "contact_phone")
+# Names of the fair, its organisers and people: no `<`, `>` or control characters (含有非法字符).
+NAME_FIELDS = frozenset({"name", "organizer", "co_organizer", "safety_officer", "contact"})
 COUNT_FIELDS = ("booths", "expected_employers", "expected_positions", "expected_visitors")
 # The Chinese label of every field (forms, details, error summaries).
 LABELS = {
@@ -52,8 +54,9 @@ def _labelled(kind: Any, key: str, description: str = "") -> Any:
 
 # Every field a fair takes: (type, default) as create_model wants it; ... marks a required one.
 _FIELDS: dict[str, Any] = {
-    **{key: (Text(length, LABELS[key]), ...) if required else (Text(length, LABELS[key]) | None, None)
-       for key, length, required in TEXT_FIELDS},
+    **{key: (kind(length, LABELS[key]), ...) if required else (kind(length, LABELS[key]) | None, None)
+       for key, length, required in TEXT_FIELDS
+       for kind in ((Name if key in NAME_FIELDS else Text),)},
     "kind": (code_of(KIND, LABELS["kind"]), ...),
     "division": (_labelled(DivisionCode, "division", "of the venue"), ...),
     **{key: (_labelled(Phone, key), ...) for key in PHONE_FIELDS},

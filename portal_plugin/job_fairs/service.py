@@ -19,6 +19,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction, own_valid_agency, scope
 from portal_plugin.core.models import MAX_ID, Agency
 from portal_plugin.core.paging import contains, offset_page, page_bounds
+from portal_plugin.core.queryargs import REVERSED_RANGE
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from portal_plugin.job_fairs.models import JobFair
@@ -162,7 +163,7 @@ def search(identity: Identity, query: FairQuery) -> tuple[list[JobFair], int, in
     if query.organizer and query.organizer.strip():
         stmt = stmt.where(JobFair.organizer.like(contains(query.organizer.strip())))
     if query.held_from and query.held_to and query.held_to < query.held_from:
-        raise Invalid({"held_to": "结束日期不能早于开始日期"})
+        raise Invalid({"held_to": REVERSED_RANGE})
     if query.held_from:
         stmt = stmt.where(JobFair.end_at >= start_of(query.held_from))
     if query.held_to:

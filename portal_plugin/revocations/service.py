@@ -17,6 +17,7 @@ from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import in_jurisdiction, jurisdiction, scope
 from portal_plugin.core.models import LICENSE_STATUS, Agency, License
 from portal_plugin.core.paging import offset_page, page_bounds
+from portal_plugin.core.queryargs import REVERSED_RANGE
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
 from portal_plugin.revocations.models import STATUS_BY_GROUND, Revocation
@@ -128,7 +129,7 @@ def search(identity: Identity, query: RevocationQuery) -> tuple[list[Revocation]
             raise Invalid({"ground": "不是有效的代码"})
         joined = joined.where(Revocation.ground == query.ground)
     if query.decided_from and query.decided_to and query.decided_to < query.decided_from:
-        raise Invalid({"decided_to": "结束日期不能早于开始日期"})
+        raise Invalid({"decided_to": REVERSED_RANGE})
     if query.decided_from:
         joined = joined.where(Revocation.decision_date >= query.decided_from)
     if query.decided_to:

@@ -110,6 +110,7 @@ def year_range(first: str | None, last: str | None) -> tuple[int, int]:
         errors["to"] = f"统计范围不能超过{MAX_YEARS}年"
     if errors:
         raise Invalid(errors, "统计年度有误：" + "；".join(
+            message if message.startswith(("起始年度", "截止年度", "统计范围")) else
             f"{'起始年度' if key == 'from' else '截止年度'}{message}"
             for key, message in errors.items()))
     return start, end

@@ -10,12 +10,13 @@ import uuid
 from typing import Any
 
 from flask import current_app, g, request
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal_plugin.core import access, boundary
-from portal_plugin.core.extensions import csrf
+from portal_plugin.core import access, boundary, catalog
+from portal_plugin.core.extensions import csrf, db
 from portal_plugin.core.identity import Identity
-from portal_plugin.core.models import AGENCY_STATUS
+from portal_plugin.core.models import AGENCY_STATUS, Agency, Division
 from portal_plugin.core.schemas import AGENCY_LABELS
 from portal_plugin.core.validation import MAX_REASON
 from portal_plugin.documents import service as document_service
@@ -94,6 +95,15 @@ def security_headers(response: Response) -> Response:
     return response
 
 
+def unit_of(division: str | None) -> str:
+    """A division's bureau as people say it (天津市人社局, 和平区人社局), never a bare code."""
+    if not division:
+        return ""
+    row = db.session.get(Division, division)
+    name = (row.authority_name if row is not None else None) or catalog.division_name(division)
+    return name.replace("人力资源和社会保障局", "人社局")
+
+
 def template_helpers() -> dict[str, Any]:
     """What every page may show: who is signed in (if resolved), their menu, the agency
     fields' labels."""
@@ -107,10 +117,22 @@ def template_helpers() -> dict[str, Any]:
             return []
         return access.grouped(access.menu_entries(current_app._get_current_object(), who))
 
+    def unit() -> str:
+        """The signed-in person's unit for the header: the bureau of their division (天津市人社局)
+        or, for a clerk, their agency's registered name."""
+        who = identity()
+        if who is None:
+            return ""
+        if who.is_agency_clerk and who.agency_credit_code:
+            name = db.session.scalar(select(Agency.name).where(
+                Agency.credit_code == who.agency_credit_code))
+            return name or ""
+        return unit_of(who.division)
+
     def case_documents(case_id: int) -> list[dict[str, Any]]:
         """The documents of a case the page already showed (its access is checked there)."""
         return [document_service.document_json(d) for d in issued_documents.of_case(case_id)]
 
-    return {"hrm_identity": identity, "hrm_menu": menu, "agency_status": AGENCY_STATUS,
-            "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON,
+    return {"hrm_identity": identity, "hrm_menu": menu, "hrm_unit": unit, "hrm_unit_of": unit_of,
+            "agency_status": AGENCY_STATUS, "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON,
             "case_documents": case_documents}

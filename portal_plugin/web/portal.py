@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, redirect, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
@@ -65,3 +65,12 @@ def healthz() -> tuple[dict[str, str], int]:
         db.session.rollback()
         return {"status": "unavailable"}, 503
     return {"status": "ok"}, 200
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on a first visit: the icon served from static."""
+    response = redirect(url_for("hrm.static", filename="favicon.svg"), 301)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -6,9 +6,11 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from portal_plugin.calendar.service import missing_next_year
 from portal_plugin.core.access import current_identity, grouped, menu_entries, signed_in
+from portal_plugin.core.todos import counts_for, todos_for
 from portal_plugin.inspections import service as inspections
 from portal_plugin.publicity import service as publicity
-from workflows import records, service
+from portal_plugin.web import todos  # noqa: F401  (registers the workbench's providers)
+from workflows import service
 from workflows.service import WAITING_AT
 
 bp = Blueprint("pages", __name__)
@@ -18,7 +20,7 @@ BLUEPRINTS = (bp,)
 @bp.get("/")
 @signed_in
 def workbench() -> str:
-    """Show the user's functions (工作台)."""
+    """Show the user's functions (工作台), the counts of their role and a clerk's to-dos."""
     identity = current_identity()
     assert identity is not None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -31,8 +33,6 @@ def workbench() -> str:
     # The calendar's keeper is warned while next year has no holiday data (deadlines would
     # count Monday–Friday across its holidays).
     unknown_year = missing_next_year() if identity.can("calendar.manage") else None
-    # The 业务管理岗 sees how many licences of the jurisdiction end within 90 days.
-    expiring = (len(records.expiring_licenses(identity, 90))
-                if identity.can("agencies.manage") and identity.can("licensing.view") else None)
     return render_template("hrm/web/workbench.html", groups=grouped(menu_entries(app, identity)),
-                           work=work, unknown_year=unknown_year, expiring=expiring)
+                           work=work, unknown_year=unknown_year, counts=counts_for(identity),
+                           todos=todos_for(identity))

@@ -51,6 +51,9 @@ def test_history_import_in_four_steps(as_user, tmp_path):
     page.wait_for_url("**/history-import/batches/*")
     page.get_by_text(row(602)["name"]).first.wait_for()
     page.get_by_role("button", name="确认导入").click()
+    dialog = page.locator("dialog#confirm-generic")  # the confirmation names what will happen
+    assert "条记录将写入登记库" in dialog.inner_text()
+    dialog.get_by_role("button", name="确认").click()
     page.get_by_text("导入完成：新增机构2个、许可证2个、业务备案2个").wait_for()
     assert page.locator(".steps [aria-current='step']").inner_text().strip().endswith("确认导入")
 

@@ -44,11 +44,13 @@ def test_licence_from_submission_to_approval_in_the_browser(as_user):
     officer = as_user("陈晨")  # 和平区 受理岗
     open_row_dialog(officer, "行政许可受理", "津和人力资源服务有限公司", "受理")
     officer.locator("#dialog-accept").get_by_role("button", name="受理", exact=True).click()
+    officer.locator("#confirm-accept").get_by_role("button", name="确认").click()
     assert officer.get_by_text(f"{case_no} 已受理").is_visible()
 
     reviewer = as_user("刘洋")  # 和平区 审核岗
     open_row_dialog(reviewer, "行政许可审批", "津和人力资源服务有限公司", "审批")
     reviewer.get_by_role("button", name="准予许可").click()
+    reviewer.locator("#confirm-approve").get_by_role("button", name="确认").click()
     reviewer.get_by_role("link", name="行政许可查看").first.click()
     reviewer.get_by_role("link", name="津和人力资源服务有限公司").first.click()
     content = reviewer.content()
@@ -79,8 +81,9 @@ def test_return_edit_and_resubmit_round_trip(as_user):
 
     officer = as_user("陈晨")
     open_row_dialog(officer, "业务备案受理", "津和人力资源服务有限公司", "受理")
-    officer.fill("#reason-accept", "请补充经营场所证明")
     officer.locator("#dialog-accept").get_by_role("button", name="退回").click()
+    officer.fill("#reason-return", "请补充经营场所证明")
+    officer.locator("#confirm-return").get_by_role("button", name="确认").click()
     assert officer.get_by_text("已退回").first.is_visible()
 
     clerk.goto("/agency/")
@@ -102,7 +105,8 @@ def test_rejection_needs_a_reason_in_the_dialog(as_user, live):
         pytest.skip("no submitted filing left by the earlier journeys")
     rows.first.get_by_role("link", name="受理", exact=True).click()
     officer.locator("#dialog-accept").get_by_role("button", name="不通过").click()
-    assert officer.get_by_text("请填写原因").is_visible()
+    officer.locator("#confirm-reject").get_by_role("button", name="确认").click()
+    assert officer.get_by_text("请填写不通过原因").is_visible()
 
 
 def test_review_officer_never_sees_an_accept_button(as_user):

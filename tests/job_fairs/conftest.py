@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency, License
+from portal_plugin.job_fairs.models import JobFair
 from tests.kit import CLERK_CODE, HP, HX, OTHER_CODE, add_license, fair_body
 
 EVIL = "<script>alert(1)</script>招聘会"
@@ -51,7 +52,14 @@ def register(app: Flask, client: FlaskClient, clerk, agencies) -> Callable[..., 
 
 
 @pytest.fixture
-def fairs(register) -> dict[str, dict[str, Any]]:
-    """A fair held in 和平区 (named with a script tag) and one in 河西区, both by the HP clerk."""
-    return {"hp": register(HP, name=EVIL), "hx": register(HX, name="河西区秋季综合招聘会",
-                                                         organizer="河西区就业服务中心")}
+def fairs(app: Flask, register) -> dict[str, dict[str, Any]]:
+    """A fair held in 和平区 (named with a script tag) and one in 河西区, both by the HP clerk.
+
+    Forms and the API refuse `<` in a name (含有非法字符): the script-tag name is written to the
+    database as older data could hold it, to show that every page escapes it."""
+    hp = register(HP, name="和平区春季招聘会")
+    with app.app_context():
+        db.session.get(JobFair, hp["id"]).name = EVIL
+        db.session.commit()
+    return {"hp": {**hp, "name": EVIL}, "hx": register(HX, name="河西区秋季综合招聘会",
+                                                       organizer="河西区就业服务中心")}

@@ -98,8 +98,8 @@ def test_the_page_links_seek_and_deep_numbers_are_refused(app, login_as):
     url, numbers = "/licensing/accept?status=submitted", []
     while url:
         html = browser.get(url).get_data(as_text=True)
-        numbers += re.findall(r"<td>(XK\d{8})</td>", html)
-        found = re.search(r'<a href="([^"]+)" rel="next">下一页</a>', html)
+        numbers += re.findall(r'<td class="code">(XK\d{8})</td>', html)
+        found = re.search(r'<a href="([^"]+)" rel="next"[^>]*>下一页</a>', html)
         url = found.group(1).replace("&amp;", "&") if found else None
         if url:
             assert "after=" in url

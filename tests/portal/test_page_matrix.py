@@ -9,8 +9,10 @@ import pytest
 from flask import Flask
 
 from portal_plugin.core.access import declared
+from portal_plugin.core.extensions import db
 from portal_plugin.core.permissions import DEFAULT_ROLES
 from tests.kit import CLERK_CODE, HP, agency_body
+from workflows.models import Case
 
 PAGE_BLUEPRINTS = ("hrm.pages.", "hrm.cases.", "hrm.agency.")
 EVIL = "<script>alert(1)</script>有限公司"
@@ -29,17 +31,29 @@ def page_urls(app: Flask, case_id: int) -> dict[str, tuple[str, frozenset[str]]]
             # Pages only: not the files they link to (a material opens as its PDF or image).
             if "GET" not in rule.methods or "material_id" in rule.arguments:
                 continue
-            params = {k: v for k, v in {"wf": "licensing", "case_id": case_id}.items()
+            params = {k: v for k, v in {"wf": "licensing", "case_id": case_id,
+                                                 "action": "accept"}.items()
                       if k in rule.arguments}
             urls[reg.endpoint] = (url_for(reg.endpoint, **params), reg.access.permissions)
     return urls
 
 
 @pytest.fixture
-def submitted_case(api) -> int:
-    response = api.create("licensing", {"agency": agency_body(CLERK_CODE, HP, name=EVIL),
+def submitted_case(app, client, auth_header, api) -> int:
+    """A submitted licensing case whose agency is named with a script tag. Applications refuse
+    `<` in a name (含有非法字符), so the name is written to the database as older data could
+    hold it: every page must escape it."""
+    refused = client.post("/api/v1/cases/licensing", headers=auth_header("HRM_JG"), json={
+        "agency": agency_body(CLERK_CODE, HP, name=EVIL), "license_items": ["L01"]})
+    assert refused.json["error"]["fields"]["agency.name"] == "含有非法字符"
+    response = api.create("licensing", {"agency": agency_body(CLERK_CODE, HP),
                                         "license_items": ["L01"]}, submit=True)
     assert response.status_code == 201, response.json
+    with app.app_context():
+        case = db.session.get(Case, response.json["id"])
+        case.agency_name = EVIL
+        case.payload = {**case.payload, "agency": {**case.payload["agency"], "name": EVIL}}
+        db.session.commit()
     return response.json["id"]
 
 

@@ -27,7 +27,9 @@ def accept(login_as, case: dict[str, Any], version: str | None):  # type: ignore
     data = {"csrf_token": csrf_token_from(page), "reason": ""}
     if version is not None:
         data["version"] = version
-    return officer.post(f"/cases/filing/{case['id']}/accept", data=data)
+    response = officer.post(f"/cases/filing/{case['id']}/accept", data=data)
+    response.officer = officer  # the browser whose next page shows the flashed refusal
+    return response
 
 
 def snapshot(api, people, case: dict[str, Any]) -> tuple[str, int, int]:  # type: ignore[no-untyped-def]
@@ -57,16 +59,24 @@ def test_a_decision_without_a_whole_version_is_refused_and_changes_nothing(
         login_as, api, people, submitted, version) -> None:  # type: ignore[no-untyped-def]
     before = snapshot(api, people, submitted)
     response = accept(login_as, submitted, version)
-    assert response.status_code == 409 and PAGE_VERSION_MISSING in response.text
+    # Refused: back to the case page (no re-post on refresh), the message shown there.
+    assert response.status_code == 303
+    assert PAGE_VERSION_MISSING in follow(login_as, response)
     assert snapshot(api, people, submitted) == before
 
 
-def test_a_stale_decision_is_409_and_the_current_one_is_taken(
+def follow(login_as, response) -> str:  # type: ignore[no-untyped-def]
+    """The page a refused decision redirects to, as the same officer sees it."""
+    assert response.headers["Location"].startswith("/cases/filing/")
+    return response.officer.get(response.headers["Location"]).text
+
+
+def test_a_stale_decision_is_refused_and_the_current_one_is_taken(
         login_as, api, people, submitted) -> None:  # type: ignore[no-untyped-def]
     before = snapshot(api, people, submitted)
     for stale in (submitted["version"] - 1, submitted["version"] + 1):
         response = accept(login_as, submitted, str(stale))
-        assert response.status_code == 409 and STALE in response.text
+        assert response.status_code == 303 and STALE in follow(login_as, response)
     assert snapshot(api, people, submitted) == before
     assert accept(login_as, submitted, str(submitted["version"])).status_code == 302
     after = api.get("filing", submitted["id"], people.officer("HRM_SL")).json
