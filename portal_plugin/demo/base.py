@@ -74,20 +74,13 @@ def agency(code: str, division: str, index: int) -> dict[str, Any]:
     }
 
 
-def id_number(division: str, born: str, seq: int) -> str:
-    """A 居民身份证 number with its GB 11643 check digit (born YYYYMMDD, a 3-digit sequence)."""
-    first17 = f"{division}{born}{seq % 1000:03d}"
-    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(first17))
-    return first17 + "10X98765432"[total % 11]
-
-
 STAFF_NAMES = ("韩雪", "冯凯", "曹颖", "邓超群", "许晴", "彭博", "吕洁", "苏航")
 
 
 def staff(index: int) -> list[dict[str, Any]]:
     """A licensing application's 专职工作人员: four people, three of them full-time."""
     return [{"name": STAFF_NAMES[(index + n) % len(STAFF_NAMES)], "id_type": "resident_id",
-             "id_no": id_number("120101", f"19{80 + (index + n) % 19:02d}0{1 + n}15", index * 4 + n),
+             "id_no": id_number(500 + index * 4 + n),
              "position": ("招聘主管", "职业指导师", "人事专员", "兼职顾问")[n], "full_time": n < 3}
             for n in range(4)]
 
