@@ -19,6 +19,7 @@ from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, Agency
 from portal_plugin.core.pages import form_post
 from portal_plugin.core.permissions import AGENCY_PERMISSION
 from workflows import common, renewal, service
+from workflows.commitment import PROCEDURES
 from workflows.engine import CASE_TYPES, CaseType, case_type
 from workflows.pages import action_labels, code_labels, field_labels
 
@@ -55,17 +56,32 @@ def render_form(wf: CaseType, values: Mapping[str, Any], *, case: dict[str, Any]
     who = identity()
     agency = own_agency(who)
     have = {m["kind"]: m for m in (case or {}).get("materials", ())}
-    checklist = [{"code": m.code, "label": m.label, "required": m.required, "file": have.get(m.code)}
-                 for m in catalog.materials(wf.name, values.get("procedure") or "ordinary")]
     return render_template(
         wf.form_template, wf=wf, values=values, case=case, errors=errors or {}, agency=agency,
-        checklist=checklist,
+        checklist=checklist(wf.name, have),
         labels=field_labels(), choices=_choices(), codes=code_labels(),
         action_labels=action_labels(wf), credit_code=who.agency_credit_code, blocked=blocked,
         # A case page highlights 本机构信息, the list it returns to; a new form its own item.
         **({"menu_url": url_for(".home")} if case else {}),
         **wf.form_context(agency),
     ), status
+
+
+def checklist(workflow: str, have: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every material any procedure of the workflow asks for, with the procedures that require
+    it (a licensing form offers both 一般程序 and 告知承诺制) and the file the case carries."""
+    procedures = catalog.procedures_of(workflow)
+    rows: dict[str, dict[str, Any]] = {}
+    for procedure in procedures:
+        for m in catalog.materials(workflow, procedure):
+            row = rows.setdefault(m.code, {"code": m.code, "label": m.label, "required_in": [],
+                                           "file": have.get(m.code)})
+            if m.required:
+                row["required_in"].append(PROCEDURES.get(procedure, procedure))
+    for row in rows.values():
+        row["required"] = bool(row["required_in"])
+        row["only_some"] = len(procedures) > 1 and len(row["required_in"]) < len(procedures)
+    return list(rows.values())
 
 
 def _choices() -> dict[str, dict[str, str]]:

@@ -86,7 +86,9 @@ def checked_file(name: str, data: bytes) -> str:
 
 def attach(case: Case, kind: str, name: str, data: bytes, identity: Identity) -> CaseMaterial:
     """Store (or replace) the case's material of `kind` in the caller's transaction."""
-    offered = {m.code for m in catalog.materials(case.workflow, procedure(case))}
+    # Any procedure's kinds: a form offers them all (the procedure may still change).
+    offered = {m.code for p in catalog.procedures_of(case.workflow)
+               for m in catalog.materials(case.workflow, p)}
     if kind not in offered:
         raise Invalid({"kind": "该业务不需要此类申请材料"})
     content_type = checked_file(name, data)

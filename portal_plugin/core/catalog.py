@@ -102,3 +102,9 @@ def all_materials() -> dict[str, dict[str, list[Material]]]:
     for workflow, procedure in cached("materials", _load_materials):
         out.setdefault(workflow, {})[procedure] = materials(workflow, procedure)
     return out
+
+
+def procedures_of(workflow: str) -> list[str]:
+    """The procedures whose materials the catalogue lists for a workflow (ordinary first)."""
+    found = {procedure for wf, procedure in cached("materials", _load_materials) if wf == workflow}
+    return sorted(found, key=lambda p: (p != "ordinary", p))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.test_journeys import fill_licence_application, open_row_dialog
+from tests.browser.test_journeys import attach_materials, fill_licence_application, open_row_dialog
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +23,7 @@ def test_commitment_from_the_choice_to_the_follow_up_check(as_user):
     clerk.get_by_label("告知承诺制").check()
     assert clerk.get_by_text("《人力资源服务机构管理规定》第七条", exact=False).is_visible()
     promise.check()
+    attach_materials(clerk, "licensing", "commitment")
     clerk.get_by_role("button", name="提交").click()
     assert clerk.get_by_text("行政许可申请已提交").is_visible()
     case_no = re.search(r"XK120101\d{12}", clerk.content()).group(0)
