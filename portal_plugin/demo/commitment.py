@@ -4,7 +4,7 @@ and one agency on the exclusion list."""
 from __future__ import annotations
 
 from portal_plugin.core.check_digits import credit_code_check_char
-from portal_plugin.demo.base import agency, who
+from portal_plugin.demo.base import agency, materials, who
 from portal_plugin.inspections import service as inspections
 from workflows import engine, service
 from workflows.engine import case_type
@@ -21,7 +21,8 @@ def _apply(code: str, division: str, index: int) -> int:
     clerk = who("HRM_JG", division, code)
     body = {"agency": agency(code, division, index), "license_items": ["L01", "L02"],
             "procedure": "commitment", "commitment_accepted": True}
-    return service.create(case_type("licensing"), clerk, body, submit=True).id
+    return service.create(case_type("licensing"), clerk, body, submit=True,
+                          uploads=materials("licensing", "commitment")).id
 
 
 def load() -> int:

@@ -58,7 +58,8 @@ def load() -> int:
         if not role.startswith("renewal"):
             continue
         clerk = demo.who("HRM_JG", division, agency.credit_code)
-        case = service.create(wf, clerk, {"license_id": license_.id}, submit=True)
+        case = service.create(wf, clerk, {"license_id": license_.id}, submit=True,
+                              uploads=demo.materials("renewal"))
         made += 1
         if role == "renewal":
             service.act(wf, case.id, "accept", demo.who("HRM_SL", division))

@@ -24,13 +24,6 @@ HP_AUTHORITY = "天津市和平区人力资源和社会保障局"
 PDF_TYPE = "application/pdf"
 
 
-@pytest.fixture(autouse=True)
-def fresh_limiter():
-    service.LIMITER.hits.clear()
-    yield
-    service.LIMITER.hits.clear()
-
-
 def text_of(data: bytes) -> str:
     """The PDF's text with the layout's line breaks and spaces taken out."""
     reader = pypdf.PdfReader(io.BytesIO(data))
