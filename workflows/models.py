@@ -115,7 +115,7 @@ class LicenseVersion(db.Model):
     __tablename__ = "license_versions"
     __table_args__ = (
         UniqueConstraint("license_id", "version"),
-        CheckConstraint("kind in ('issue', 'change', 'replacement')", name="kind"),
+        CheckConstraint("kind in ('issue', 'change', 'replacement', 'renewal')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -85,7 +85,7 @@ def upgrade():
         sa.Column('created_by_name', sa.String(length=100), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint('license_id', 'version', name=op.f('uq_license_versions_license_id')),
-        sa.CheckConstraint("kind in ('issue', 'change', 'replacement')", name=op.f('ck_license_versions_kind')),
+        sa.CheckConstraint("kind in ('issue', 'change', 'replacement', 'renewal')", name=op.f('ck_license_versions_kind')),
     )
     op.create_table(
         'reissue_requests',

@@ -28,6 +28,8 @@ NUL_TEXT = validation.MESSAGES["control_characters"]
 SURROGATE_TEXT = "包含无效的Unicode编码"
 # What a multipart form adds around an uploaded file (boundaries, headers, the CSRF token).
 FORM_OVERHEAD = 64 * 1024
+# The history import's workbook has its own limit (the other forms carry materials).
+UPLOAD_BLUEPRINTS = ("hrm.history",)
 MATERIALS_PER_FORM = 8  # the most materials a workflow's form lists (core/data/catalog.json)
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -35,9 +37,10 @@ FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 def body_cap(config: Mapping[str, Any]) -> int:
     """The most bytes this request's body may have."""
     if request.mimetype == "multipart/form-data":
+        if (request.blueprint or "").startswith(UPLOAD_BLUEPRINTS):
+            return int(config["HISTORY_IMPORT_MAX_BYTES"]) + FORM_OVERHEAD
         # An application form may carry each of its materials at once.
-        return max(int(config["HISTORY_IMPORT_MAX_BYTES"]),
-                   int(config["MATERIAL_MAX_BYTES"]) * MATERIALS_PER_FORM) + FORM_OVERHEAD
+        return int(config["MATERIAL_MAX_BYTES"]) * MATERIALS_PER_FORM + FORM_OVERHEAD
     return int(config["REQUEST_MAX_BODY_BYTES"])
 
 

@@ -37,7 +37,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.models import AuditEvent
 from portal_plugin.core.seed import load_catalog, load_divisions
 from sso.devportal import dev_portal_for
-from tests.kit import HP, PATHS, agency_body, credit_code
+from tests.kit import HP, PATHS, Api, People, agency_body, credit_code
 from workflows.engine import TRANSITIONS
 from workflows.models import Case
 
@@ -173,11 +173,12 @@ def served(private_pg: PrivatePostgres, tmp_path_factory: pytest.TempPathFactory
         sl = bearer(sub="sl", roles=["HRM_SL"])
         sh = bearer(sub="sh", roles=["HRM_SH"])
     case_ids = []
+    api = Api(client, People(lambda role, division, **claims: bearer(
+        sub=f"clerk{claims.get('org_credit_code')}", roles=[role], division=division, **claims)))
     for n in range(CASES):
         code = credit_code(500 + n)
-        clerk = bearer(sub=f"clerk{n}", roles=["HRM_JG"], org_credit_code=code)
-        created = client.post("/api/v1/cases/licensing", headers=clerk, json={
-            "agency": agency_body(code), "license_items": ["L01"], "submit": True})
+        created = api.create("licensing", {"agency": agency_body(code), "license_items": ["L01"]},
+                             code, submit=True)
         assert created.status_code == 201, created.json
         case_ids.append(created.json["id"])
     with app.app_context():

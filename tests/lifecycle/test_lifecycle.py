@@ -25,6 +25,7 @@ from tests.kit import (
     add_filing,
     add_license,
     agency_body,
+    materials_form,
 )
 from workflows import renewal
 from workflows.common import add_years
@@ -336,7 +337,7 @@ def test_expiring_within_lists_licences_in_force_ending_soon(
     latest_first = browser.get("/licensing/expiring?order=desc").get_data(as_text=True)
     assert latest_first.index("第01010002号") < latest_first.index("第01010001号")
     workbench = browser.get("/").get_data(as_text=True)
-    assert "即将到期的许可证" in workbench and "<strong>2</strong>" in workbench
+    assert "90日内到期的许可证" in workbench and ">2</strong>" in workbench
 
 
 def test_the_clerk_home_shows_the_expiry_and_offers_renewal_inside_the_window(
@@ -351,7 +352,8 @@ def test_the_clerk_home_shows_the_expiry_and_offers_renewal_inside_the_window(
     token = csrf_token_from(form)
     saved = clerk.post("/agency/apply/renewal", data={"csrf_token": token,
                                                      "license_id": str(license_id),
-                                                     "intent": "submit"})
+                                                     "intent": "submit",
+                                                     **materials_form("renewal")})
     assert saved.status_code == 302, saved.get_data(as_text=True)
     busy = clerk.get("/agency/").get_data(as_text=True)
     assert "（延续申请办理中）" in busy and 'class="button" href="/agency/apply/renewal"' not in busy

@@ -23,7 +23,8 @@ def post_form(browser, url: str, fields: dict, intent: str = "submit"):  # type:
     """The form as the clerk sends it, with the staff list and the required materials."""
     token = csrf_token_from(browser.get(url).text)
     wf = url.rstrip("/").rsplit("/", 1)[1] if "/apply/" in url else None
-    extra = ({**(STAFF_FORM if wf == "licensing" else {}), **materials_form(wf)}
+    procedure = fields.get("procedure") or "ordinary"
+    extra = ({**(STAFF_FORM if wf == "licensing" else {}), **materials_form(wf, procedure)}
              if wf and intent == "submit" else {})
     return browser.post(url, data={**extra, **fields, "csrf_token": token, "intent": intent})
 

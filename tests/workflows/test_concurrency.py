@@ -197,16 +197,19 @@ def test_parallel_approve_and_refuse_of_one_case_let_exactly_one_win(app: Flask,
     assert numbers == expected_numbers("license", year, approved)
 
 
-def test_parallel_submissions_get_unique_consecutive_case_numbers(app: Flask, people,
+def test_parallel_submissions_get_unique_consecutive_case_numbers(app: Flask, people, api,
                                                                   server: str) -> None:
     calls: list[Call] = []
-    for n in range(20):
+    for n in range(20):  # drafts with their materials, then twenty submissions at once
         code = credit_code(6000 + n)
-        calls.append(("post", f"{server}/cases/licensing", people.clerk(code),
-                      {"agency": agency_body(code), "license_items": ["L01"], "submit": True}))
+        draft = api.create("licensing", {"agency": agency_body(code), "license_items": ["L01"]},
+                           code)
+        assert draft.status_code == 201, draft.json
+        calls.append(("post", f"{server}/cases/licensing/{draft.json['id']}/submit",
+                      people.clerk(code), {}))
     responses = race(calls)
 
-    assert [r.status_code for r in responses] == [201] * 20, [r.text for r in responses]
+    assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses]
     numbers = [r.json()["case_no"] for r in responses]
     local_day = dt.datetime.fromisoformat(responses[0].json()["submitted_at"]).astimezone(
         local_zone()).date()
