@@ -27,22 +27,29 @@ $(AXE_STAMP): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian's chromium (and CJK fonts) for the browser tests; Playwright drives it by path.
-CHROMIUM := /usr/bin/chromium
-$(CHROMIUM):
-	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	$$SUDO apt-get update -qq && \
-	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null
+# Debian packages: WeasyPrint's Pango and the CJK fonts for the PDFs (make run and the tests),
+# Debian's chromium for the browser tests (Playwright drives it by path). Installed when missing.
+PDF_DEBS := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+TEST_DEBS := chromium $(PDF_DEBS)
+APT = dpkg -s $(1) >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null; }
+
+.PHONY: pdf-debs test-debs
+pdf-debs:
+	@$(call APT,$(PDF_DEBS)) || echo "warning: could not install $(PDF_DEBS); PDF documents will not render"
+
+test-debs:
+	@$(call APT,$(TEST_DEBS))
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) pdf-debs
 	PORTAL_DEV_MODE=1 $(BIN)/flask db upgrade
 	PORTAL_DEV_MODE=1 $(BIN)/flask seed
 	PORTAL_DEV_MODE=1 $(BIN)/flask demo-data
 	PORTAL_DEV_MODE=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) $(NODE_STAMP) $(AXE_STAMP) $(CHROMIUM)
+test: $(STAMP) $(NODE_STAMP) $(AXE_STAMP) test-debs
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
