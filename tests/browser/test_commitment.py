@@ -32,6 +32,7 @@ def test_commitment_from_the_choice_to_the_follow_up_check(as_user):
     open_row_dialog(officer, "行政许可受理", AGENCY, "受理")
     assert officer.get_by_text("本机构已阅读并承诺", exact=False).first.is_visible()
     officer.locator("#dialog-accept").get_by_role("button", name="当场准予许可").click()
+    officer.locator("#confirm-grant").get_by_role("button", name="确认").click()
     assert officer.get_by_text(f"{case_no} 已当场准予许可").is_visible()
 
     manager = as_user("赵静")  # 市局 业务管理岗

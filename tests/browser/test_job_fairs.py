@@ -6,6 +6,7 @@ import pytest
 
 from portal_plugin.core.extensions import db
 from portal_plugin.core.models import Agency
+from tests.kit import add_license
 
 pytestmark = pytest.mark.slow
 
@@ -14,13 +15,17 @@ CLERK_CODE = "91120101MA05R7XQ0P"  # the dev portal's 吴芳 (和平区)
 
 def test_registered_fair_opens_in_the_details_dialog(as_user, live):  # type: ignore[no-untyped-def]
     _, app = live
-    with app.app_context():
-        if db.session.query(Agency).filter_by(credit_code=CLERK_CODE).first() is None:
-            db.session.add(Agency(name="津和人力资源服务有限公司", credit_code=CLERK_CODE,
-                                  agency_type="T02", division_code="120101",
-                                  address="天津市和平区南京路100号", legal_rep="张伟",
-                                  legal_rep_id_no="11010519491231002X"))
-            db.session.commit()
+    with app.app_context():  # the organiser holds a licence with 组织开展现场招聘会 (L03)
+        agency = db.session.query(Agency).filter_by(credit_code=CLERK_CODE).first()
+        if agency is None:
+            agency = Agency(name="津和人力资源服务有限公司", credit_code=CLERK_CODE,
+                            agency_type="T02", division_code="120101",
+                            address="天津市和平区南京路100号", legal_rep="张伟",
+                            legal_rep_id_no="11010519491231002X")
+            db.session.add(agency)
+            db.session.flush()
+            add_license(agency, "（津）人服证字〔2024〕第01019001号", items=["L01", "L03"])
+        db.session.commit()
 
     clerk = as_user("吴芳")
     clerk.get_by_role("link", name="现场招聘会登记").first.click()
@@ -38,8 +43,7 @@ def test_registered_fair_opens_in_the_details_dialog(as_user, live):  # type: ig
     for field, value in (("safety_officer", "王强"), ("safety_phone", "022-23456789"),
                          ("contact", "李娜"), ("contact_phone", "13812345678")):
         clerk.fill(f"input[name='{field}']", value)
-    clerk.get_by_role("button", name="保存").click()
-    clerk.locator("#err-police_permit_no").wait_for()  # 1200 visitors need the permit
+    # 1200 visitors in one session need the police permit (without it: 待补安全许可).
     clerk.fill("input[name='police_permit_no']", "津公(治)许字[2027]第001号")
     clerk.get_by_role("button", name="保存").click()
     clerk.get_by_text("现场招聘会“和平区春季专场招聘会”已登记").wait_for()

@@ -29,6 +29,7 @@ from tests.kit import (
 )
 from workflows import renewal
 from workflows.common import add_years
+from workflows.materials import CaseMaterial
 from workflows.models import Case
 
 DAY = dt.timedelta(days=1)
@@ -357,7 +358,8 @@ def test_the_clerk_home_shows_the_expiry_and_offers_renewal_inside_the_window(
     assert saved.status_code == 302, saved.get_data(as_text=True)
     busy = clerk.get("/agency/").get_data(as_text=True)
     assert "（延续申请办理中）" in busy and 'class="button" href="/agency/apply/renewal"' not in busy
-    with app.app_context():
+    with app.app_context():  # the renewal (and its materials) withdrawn from the database
+        db.session.execute(CaseMaterial.__table__.delete())
         db.session.execute(Case.__table__.delete())
         db.session.commit()
     with app.app_context():

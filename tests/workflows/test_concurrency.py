@@ -128,7 +128,8 @@ def test_fifty_parallel_approvals_issue_unique_consecutive_numbers(app: Flask, a
         assert sorted(stored) == sorted(licences)
         assert db.session.scalar(select(func.count()).select_from(Agency)) == 50
         # Every number is in the city-wide register, once.
-        registered = db.session.scalars(select(IssuedNumber.number)).all()
+        registered = db.session.scalars(select(IssuedNumber.number).where(
+            IssuedNumber.kind.in_(("license", "decision")))).all()
         assert sorted(registered) == sorted(licences + decisions)
 
 
@@ -146,7 +147,8 @@ def test_ten_parallel_accepts_of_one_case_let_exactly_one_win(app: Flask, api, p
     after = api.get("licensing", case["id"], officer).json
     assert after["status"] == "pending_review"
     assert after["version"] == case["version"] + 1
-    assert [e["action"] for e in after["events"]] == ["create", "submit", "accept"]
+    assert [e["action"] for e in after["events"] if not e["action"].startswith("material_")
+            ] == ["create", "submit", "accept"]
     with app.app_context():
         accepts = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.object_type == "case", AuditEvent.object_id == str(case["id"]),
