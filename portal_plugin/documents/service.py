@@ -122,7 +122,11 @@ def verify_facts(key: str) -> dict[str, Any]:
             "issued_on": license_.issued_on.isoformat(),
             "valid_until": license_.valid_until.isoformat() if license_.valid_until else None,
             "authority": license_.issuing_authority,
-            "authority_division": license_.issuing_division}
+            "authority_division": license_.issuing_division,
+            # The certificate in force: 换发 / 补发 / 延续 give it a new version and date.
+            "certificate_version": license_.certificate_version,
+            "certificate_issued_on": (license_.certificate_issued_on
+                                      or license_.issued_on).isoformat()}
     else:
         filing = db.session.scalar(select(Filing).where(Filing.verify_key == key))
         if filing is None:

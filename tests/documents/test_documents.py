@@ -22,6 +22,7 @@ from workflows.documents import REMEDY, Document
 
 HP_AUTHORITY = "天津市和平区人力资源和社会保障局"
 PDF_TYPE = "application/pdf"
+PDF_BYTES = b"%PDF-1.4\n%%EOF\n"  # a 遗失声明 as the clerk scanned it
 
 
 def text_of(data: bytes) -> str:
@@ -200,6 +201,27 @@ def test_verification_page_follows_the_licence(app, api, people):
         "license_id": license_id, "ground": "R03", "decision_date": today(), "remarks": "撤销"})
     assert revoked.status_code == 201, revoked.json
     assert client.get(f"/verify/{key}.json").json["status_label"] == "已撤销"
+
+
+def test_verification_shows_the_reissued_certificate(app, api, people):
+    """补发: the same URL names the certificate's new version (the old one no longer in force)."""
+    case, code = licensed(api, 509)
+    license_id = case["result"]["license_id"]
+    with app.app_context():
+        key = db.session.get(License, license_id).verify_key
+    client = app.test_client()
+    assert client.get(f"/verify/{key}.json").json["certificate_version"] == 1
+    made = client.post(f"/api/v1/licenses/{license_id}/reissue-requests",
+                       data={"cause": "lost", "reason": "证书正本遗失，已登报声明",
+                             "file": (io.BytesIO(PDF_BYTES), "遗失声明.pdf")},
+                       content_type="multipart/form-data", headers=people.clerk(code))
+    assert made.status_code == 201, made.json
+    decided = client.post(f"/api/v1/reissue-requests/{made.json['id']}/reissue", json={},
+                          headers=people.officer("HRM_SL"))
+    assert decided.status_code == 200, decided.json
+    facts = client.get(f"/verify/{key}.json").json
+    assert (facts["certificate_version"], facts["status_label"]) == (2, "有效")
+    assert "第2版" in client.get(f"/verify/{key}").get_data(as_text=True)
 
 
 def test_verification_says_expired_once_valid_until_passes(app, api):
