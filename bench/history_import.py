@@ -50,7 +50,8 @@ from portal_plugin.history import service
 from portal_plugin.history.spec import COLUMNS, DATA_SHEET, TEMPLATE_VERSION, VERSION_NAME
 
 CATALOG = json.loads(Path(DEFAULTS["CATALOG_FILE"]).read_text(encoding="utf-8"))
-LABELS = {kind: {item["code"]: item["label"] for item in items} for kind, items in CATALOG.items()}
+LABELS = {kind: {item["code"]: item["label"] for item in items} for kind, items in CATALOG.items()
+          if isinstance(items, list)}  # `materials` is the rules, not a code list
 LICENSE_ITEMS = [v for k, v in LABELS["license_item"].items() if not k.startswith("L9")]
 FILING_ITEMS = list(LABELS["filing_item"].values())
 
