@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog
@@ -18,7 +18,7 @@ from portal_plugin.core.jurisdiction import own_agency
 from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, Agency
 from portal_plugin.core.pages import form_post
 from portal_plugin.core.permissions import AGENCY_PERMISSION
-from workflows import common, renewal, service
+from workflows import common, materials, renewal, service
 from workflows.commitment import PROCEDURES
 from workflows.engine import CASE_TYPES, CaseType, case_type
 from workflows.pages import action_labels, code_labels, field_labels
@@ -96,20 +96,10 @@ def _choices() -> dict[str, dict[str, str]]:
 
 
 def uploads() -> dict[str, tuple[str, bytes]]:
-    """The materials the form brings (file inputs `materials.<kind>`); a file over the size
-    limit is refused here with its field, before anything is stored."""
-    limit = int(current_app.config["MATERIAL_MAX_BYTES"])
-    found, too_large = {}, {}
-    for key, file in request.files.items(multi=False):
-        if not key.startswith("materials.") or not file.filename:
-            continue
-        data = file.stream.read(limit + 1)
-        if len(data) > limit:
-            too_large[key] = f"文件超过{limit // (1024 * 1024) or 1} MB的上限，请压缩后重新上传"
-        found[key.split(".", 1)[1]] = (file.filename, data)
-    if too_large:
-        raise Invalid(too_large)
-    return found
+    """The materials the form brings (file inputs `materials.<kind>`); the service checks them."""
+    return {key.split(".", 1)[1]: (file.filename, materials.read_limited(file.stream))
+            for key, file in request.files.items(multi=False)
+            if key.startswith("materials.") and file.filename}
 
 
 def _defaults(wf: CaseType, identity: Identity) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
 from portal_plugin.core.access import identity, requires
@@ -204,15 +204,10 @@ def record_query() -> records.RecordQuery:
 def upload_material(wf: str, case_id: int) -> tuple[Response, int]:
     """Upload (or replace) one application material of a draft or returned case."""
     file = request.files.get("file")
-    upload = (file.filename, material_bytes(file.stream)) if file and file.filename else None
+    upload = (file.filename, materials.read_limited(file.stream)) if file and file.filename else None
     material = service.add_material(case_type(wf), case_id, identity(), request.form.get("kind"),
                                     upload)
     return jsonify(materials.to_json(material)), 201
-
-
-def material_bytes(stream: Any) -> bytes:
-    """An upload's bytes, read no further than one past the size limit (the service refuses)."""
-    return stream.read(int(current_app.config["MATERIAL_MAX_BYTES"]) + 1)
 
 
 @bp.get("/cases/<wf>/<int:case_id>/materials")

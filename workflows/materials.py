@@ -71,6 +71,11 @@ def of_case(case_id: int) -> list[CaseMaterial]:
         select(CaseMaterial).where(CaseMaterial.case_id == case_id).order_by(CaseMaterial.id)))
 
 
+def read_limited(stream: Any) -> bytes:
+    """An upload's bytes, read no further than one past the size limit (checked_file refuses)."""
+    return stream.read(int(current_app.config["MATERIAL_MAX_BYTES"]) + 1)
+
+
 def checked_file(name: str, data: bytes) -> str:
     """The sniffed content type of an upload within the size limit, or the refusal."""
     limit = int(current_app.config["MATERIAL_MAX_BYTES"])

@@ -14,7 +14,7 @@ from sqlalchemy.orm import defer
 from portal_plugin.core import audit, pii
 from portal_plugin.core.api import version_of
 from portal_plugin.core.clock import local_zone, start_of, today
-from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid
+from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid, TooLarge
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
@@ -118,7 +118,7 @@ def _attach_all(case: Case, uploads: Uploads | None, identity: Identity) -> None
     for kind, (name, data) in (uploads or {}).items():
         try:
             materials.attach(case, kind, name, data, identity)
-        except Invalid as exc:
+        except (Invalid, TooLarge) as exc:  # on a form, an oversized file is its field's error
             problems[f"materials.{kind}"] = next(iter(exc.fields.values()), exc.message)
     if problems:
         raise Invalid(problems)
