@@ -14,14 +14,12 @@ from portal_plugin.core.clock import local_zone, utcnow
 from portal_plugin.core.errors import NotFound
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
-from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import LICENSE_STATUS, MAX_ID, Filing, License
 from workflows import certificates, common, documents, engine
 from workflows.documents import Document
 from workflows.models import Case
 
 GONE = "文书不存在或不在您的管辖范围内"
-NO_LICENSE = "许可证不存在或不在您的管辖范围内"
 FILING_STATUS_LABELS = {"valid": "有效", "deregistered": "已注销", "revoked": "已撤销",
                         "cancelled": "已吊销", "expired": "已过期"}
 
@@ -40,17 +38,9 @@ def case_documents(workflow: str, case_id: int, identity: Identity) -> list[Docu
 
 
 def license_for(license_id: int, identity: Identity) -> License:
-    """A licence for licensing.view in jurisdiction or its holder's clerk; otherwise NotFound."""
-    license_ = db.session.get(License, license_id) if 0 < license_id <= MAX_ID else None
-    if license_ is None:
-        raise NotFound(NO_LICENSE)
-    scope = jurisdiction(identity) if identity.is_officer else frozenset()
-    officer = identity.can("licensing.view") and (
-        license_.agency.division_code in scope or license_.issuing_division in scope)
-    clerk = identity.is_agency_clerk and identity.agency_credit_code == license_.agency.credit_code
-    if not (officer or clerk):
-        raise NotFound(NO_LICENSE)
-    return license_
+    """A licence in the officer's jurisdiction or of the clerk's own agency (the one rule,
+    workflows.certificates.license_for); otherwise NotFound."""
+    return certificates.license_for(identity, license_id)
 
 
 def document_for(document_id: int, identity: Identity) -> Document:
