@@ -113,7 +113,7 @@ class Endpoint:
     label: str
     server: str  # "hello" or "app"
     path: str
-    auth: str  # "", "bearer", "session"
+    auth: str  # "", "bearer", "session", … (the keys of main's `auth`)
     expect: str  # a piece of text every good response contains
     runs: list[Run] = field(default_factory=list)
 
@@ -163,7 +163,7 @@ ENDPOINTS = [
     Endpoint("page_all", "page 受理 all statuses, district", "app",
              "/licensing/accept?division=120101", "session", "行政许可受理"),
     Endpoint("small_page", "… the same, small DB", "small",
-             "/licensing/accept?division=120101", "session", "行政许可受理"),
+             "/licensing/accept?division=120101", "session_small", "行政许可受理"),
     Endpoint("fab", "Flask-AppBuilder list (peer)", "fab",
              "/casesview/list/?_flt_3_workflow=licensing&_flt_3_division_code=120101"
              "&_flt_3_status=submitted", "", "XK"),
@@ -785,6 +785,9 @@ def main() -> None:
                     "session": {"Cookie": f"hrm_session={cookie}"},
                     "bearer_city": {"Authorization": f"Bearer {city_token}"},
                     "session_city": {"Cookie": f"hrm_session={city_cookie}"}}
+            if "small" in servers:  # its sessions live in its own database: its own sign-in
+                small_cookie = sign_in(servers["small"].base, endpoints["small_page"].path)
+                auth["session_small"] = {"Cookie": f"hrm_session={small_cookie}"}
             print("servers: " + ", ".join(f"{name} {server.base}" for name, server in
                                           servers.items())
                   + f"; bearer token {len(token)} bytes, session cookie {len(cookie)} bytes")

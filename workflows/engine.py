@@ -125,6 +125,10 @@ class RecordList:
     valid_until: bool = False  # whether records expire (a 有效期至 column)
 
 
+def _no_origin(payload: Mapping[str, Any]) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class CaseType:
     """One workflow: its labels, validation and approval effect, its forms, pages and menu."""
@@ -150,7 +154,7 @@ class CaseType:
     # Whether approval issues a certificate (the issuance clock until 【登记发证】).
     issuance: bool = False
     # Another division whose bureau sees the case without deciding it (a district move's old one).
-    origin_of: Callable[[Mapping[str, Any]], str | None] = lambda payload: None
+    origin_of: Callable[[Mapping[str, Any]], str | None] = _no_origin
     # A check of the clean payload at each (re)submission, on that day (e.g. 延续's window);
     # raises Invalid to refuse it.
     submit_check: Callable[[Mapping[str, Any], dt.date], None] | None = None
@@ -176,6 +180,12 @@ class CaseType:
     def action_label(self, action: str) -> str:
         """The button / 流转记录 word for an action (准予许可, 核查通过, … or the shared 受理 …)."""
         return self.action_labels.get(action) or TRANSITIONS[action].label
+
+    @property
+    def has_origin(self) -> bool:
+        """Whether a case of this type may have an origin division (origin_of), which lists
+        must then consider beside its division."""
+        return self.origin_of is not _no_origin
 
     def permission(self, step: str) -> str:
         return f"{self.name}.{step}"

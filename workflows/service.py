@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import defer
 
@@ -17,7 +18,7 @@ from portal_plugin.core.clock import local_zone, start_of, today
 from portal_plugin.core.errors import STALE, Conflict, Forbidden, Invalid, TooLarge
 from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
-from portal_plugin.core.jurisdiction import jurisdiction
+from portal_plugin.core.jurisdiction import covers_all, jurisdiction
 from portal_plugin.core.models import AuditEvent
 from portal_plugin.core.paging import (
     MAX_PER_PAGE,
@@ -207,19 +208,40 @@ class CaseQuery:
 CASE_ORDER = (Case.submitted_at, Case.id)
 
 
+# Whose cases a list holds (the jurisdiction part of its statement, see _reach).
+OWN, ANYWHERE, DIVISIONS, WITH_ORIGIN = "own", "anywhere", "divisions", "with_origin"
+
+
+def _reach(wf: CaseType, identity: Identity, division: str | None) -> str:
+    """The narrowest jurisdiction clause that selects the same rows: none where every case
+    qualifies (a city officer, or a chosen division within the jurisdiction, whose own clause
+    implies it), the divisions alone where no case of the type has an origin division, both
+    only for the case types that move an agency between districts. A redundant clause costs
+    more than its evaluation: it keeps the planner from the list's index order and multiplies
+    its row estimates down."""
+    if not identity.is_officer:
+        return OWN
+    if covers_all(identity) or (division is not None and division in jurisdiction(identity)):
+        return ANYWHERE
+    return WITH_ORIGIN if wf.has_origin else DIVISIONS
+
+
 @functools.lru_cache(maxsize=512)
-def _filtered(officer: bool, shape: frozenset[str]) -> Select[Any]:
-    """The list statement of one filter shape (which filters are set), built once: every
-    value is a bind parameter, so SQLAlchemy reuses its compiled form (core.paging.Shaped)."""
+def _filtered(reach: str, shape: frozenset[str]) -> Select[Any]:
+    """The list statement of one jurisdiction reach and filter shape (which filters are set),
+    built once: every value is a bind parameter, so SQLAlchemy reuses its compiled form
+    (core.paging.Shaped)."""
     stmt = select(Case).where(Case.workflow == bindparam("wf"))
-    if officer:
-        # A district move's case is seen by the old district too (origin_division_code).
-        stmt = stmt.where(or_(Case.division_code.in_(bindparam("divisions", expanding=True)),
-                              Case.origin_division_code.in_(bindparam("divisions",
-                                                                      expanding=True))),
-                          Case.status != "draft")
-    else:
+    divisions = bindparam("divisions", expanding=True)
+    if reach == OWN:
         stmt = stmt.where(Case.credit_code == bindparam("own_code"))
+    else:
+        stmt = stmt.where(Case.status != "draft")
+    if reach == DIVISIONS:
+        stmt = stmt.where(Case.division_code.in_(divisions))
+    elif reach == WITH_ORIGIN:  # a district move's case is seen by the old district too
+        stmt = stmt.where(or_(Case.division_code.in_(divisions),
+                              Case.origin_division_code.in_(divisions)))
     if "status" in shape:
         stmt = stmt.where(Case.status == bindparam("status"))
     elif "statuses" in shape:
@@ -249,9 +271,10 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Cas
     if not engine.can_read(identity, wf):
         raise Forbidden("您的业务角色无权查看此业务")
     values: dict[str, Any] = {"wf": wf.name}
-    if identity.is_officer:
+    reach = _reach(wf, identity, query.division)
+    if reach in (DIVISIONS, WITH_ORIGIN):
         values["divisions"] = sorted(jurisdiction(identity))
-    else:
+    elif reach == OWN:
         values["own_code"] = identity.agency_credit_code
     if query.status:
         if query.status not in engine.STATUS_LABELS:
@@ -275,7 +298,7 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Cas
     if query.submitted_to:
         values["submitted_to"] = start_of(query.submitted_to + dt.timedelta(days=1))
     shape = frozenset(values) - {"wf", "divisions", "own_code", "q_like", "q_code"}
-    stmt = Shaped(_filtered(identity.is_officer, shape), values)
+    stmt = Shaped(_filtered(reach, shape), values)
     page, per_page = page_bounds(query.page, query.per_page,
                                  seeking=bool(query.after or query.before))
     rows, after, before = seek_page(stmt, CASE_ORDER, page, per_page, after=query.after,
@@ -354,7 +377,16 @@ def days_left(case: Case) -> int | None:
     """Working days until the running clock's due date (negative when overdue)."""
     if case.deadline is None or case.status not in RUNNING:
         return None
-    return calendar.shared().working_days_between(today(), case.deadline)
+    # Within a request, today, the calendar and each due date's count are worked out once:
+    # a list's rows share them (and most rows share a handful of due dates).
+    memo: dict[Any, Any] = g.setdefault("hrm_days_left", {}) if has_request_context() else {}
+    if "today" not in memo:
+        memo["today"], memo["calendar"] = today(), calendar.shared()
+    left = memo.get(case.deadline)
+    if left is None:
+        left = memo[case.deadline] = memo["calendar"].working_days_between(memo["today"],
+                                                                           case.deadline)
+    return left  # type: ignore[no-any-return]
 
 
 # Where a clock runs: acceptance while 待受理, decision while 待审核, issuance once approved.

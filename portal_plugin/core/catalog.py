@@ -22,12 +22,13 @@ class Divisions:
     districts: dict[str, str]  # the current districts, in their order: code → name
     covered: dict[str, frozenset[str]]  # code → itself and its children (current and legacy)
     successors: dict[str, str]  # a legacy code → the current division that took it over
+    authorities: dict[str, str]  # code → its bureau's full name, where the table names it
 
 
 def _load_divisions() -> Divisions:
     rows = db.session.execute(
         select(Division.code, Division.name, Division.parent_code, Division.active,
-               Division.successor_code)
+               Division.successor_code, Division.authority_name)
         .order_by(Division.sort_order, Division.code)).all()
     covered: dict[str, set[str]] = {code: {code} for code, *_ in rows}
     for code, _, parent, *_ in rows:
@@ -35,9 +36,10 @@ def _load_divisions() -> Divisions:
             covered[parent].add(code)
     return Divisions(
         names={code: name for code, name, *_ in rows},
-        districts={code: name for code, name, parent, active, _ in rows if parent and active},
+        districts={code: name for code, name, parent, active, *_ in rows if parent and active},
         covered={code: frozenset(codes) for code, codes in covered.items()},
-        successors={code: successor for code, *_, successor in rows if successor})
+        successors={code: successor for code, *_, successor, _ in rows if successor},
+        authorities={code: authority for code, *_, authority in rows if authority})
 
 
 def divisions() -> Divisions:

@@ -24,12 +24,23 @@ def jurisdiction(identity: Identity) -> frozenset[str]:
     return covered_divisions(identity.division) if identity.is_officer else frozenset()
 
 
+def covers_all(identity: Identity) -> bool:
+    """Whether this identity's jurisdiction is every division there is (a city officer): then
+    scoping a query by division restricts nothing, and is left out (it would only blur the
+    planner's row estimates and keep it from the list's index order)."""
+    divisions = jurisdiction(identity)
+    return bool(divisions) and divisions >= catalog.divisions().names.keys()
+
+
 def in_jurisdiction(identity: Identity, division_code: str | None) -> bool:
     return division_code is not None and division_code in jurisdiction(identity)
 
 
 def scope(column: InstrumentedAttribute[str], identity: Identity) -> ColumnElement[bool]:
-    """A WHERE clause restricting a division column to the identity's jurisdiction."""
+    """A WHERE clause restricting a division column to the identity's jurisdiction (for one
+    covering every division: only that the row has a division, as `IN` requires too)."""
+    if covers_all(identity):
+        return column.is_not(None)
     return column.in_(sorted(jurisdiction(identity)))
 
 

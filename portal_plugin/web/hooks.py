@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from portal_plugin.core import access, boundary, catalog
 from portal_plugin.core.extensions import csrf, db
 from portal_plugin.core.identity import Identity
-from portal_plugin.core.models import AGENCY_STATUS, Agency, Division
+from portal_plugin.core.models import AGENCY_STATUS, Agency
 from portal_plugin.core.schemas import AGENCY_LABELS
 from portal_plugin.core.validation import MAX_REASON
 from portal_plugin.documents import service as document_service
@@ -99,8 +99,7 @@ def unit_of(division: str | None) -> str:
     """A division's bureau as people say it (天津市人社局, 和平区人社局), never a bare code."""
     if not division:
         return ""
-    row = db.session.get(Division, division)
-    name = (row.authority_name if row is not None else None) or catalog.division_name(division)
+    name = catalog.divisions().authorities.get(division) or catalog.division_name(division)
     return name.replace("人力资源和社会保障局", "人社局")
 
 
