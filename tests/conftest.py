@@ -72,9 +72,15 @@ def base_config(instance: Path, database_url: str, **overrides: Any) -> dict[str
         "SECRET_KEY": "test-" + "x" * 40,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PORTAL_DEV_MODE": True,
-        # A loaded 2-core CI machine may take more than production's 1 s to open a connection;
-        # the fault test (tests/faults, its own servers and settings) checks the real limits.
+        # A loaded 2-core CI machine (or a long garbage collection in this big test process)
+        # may take more than production's 1 s to open a connection, 0.4 s to answer a ping or
+        # 1.5 s to run a statement: an upload's insert waited 1.57 s there and answered 503,
+        # and a late ping shut its connection and held the database "down" for the next
+        # requests. The fault test (tests/faults, its own servers and settings) checks the
+        # real limits.
         "DB_CONNECT_TIMEOUT_SECONDS": 10,
+        "DB_PING_TIMEOUT_SECONDS": 10,
+        "DB_STATEMENT_TIMEOUT_SECONDS": 30,
     }
     config.update(overrides)
     return config
