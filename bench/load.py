@@ -178,8 +178,16 @@ class Server:
     def __init__(self, name: str, app: str, port: int, env: dict[str, str], chdir: Path,
                  log: Path, workers: int, gunicorn: Path = BIN / "gunicorn") -> None:
         self.name, self.port, self.log, self.worker_count = name, port, log, workers
+        # Every server runs with the same settings: these flags and an empty config file, not
+        # the project's gunicorn.conf.py (read from the working directory otherwise), whose
+        # max_requests restarts a worker every ~5,000 requests — its CPU would leave the
+        # measurement and its start-up land in p99 — and whose access log is the operator's
+        # choice, not the app's cost.
+        config = log.with_suffix(".conf.py")
+        config.write_text("")
         self.proc = subprocess.Popen(
-            [str(gunicorn), "-w", str(workers), "-k", "sync", "-b", f"{HOST}:{port}",
+            [str(gunicorn), "-c", str(config), "-w", str(workers), "-k", "sync",
+             "-b", f"{HOST}:{port}",
              "--chdir", str(chdir), "--timeout", "60", "--graceful-timeout", "5",
              "--error-logfile", str(log), app],
             env=env, cwd=str(chdir), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
@@ -752,6 +760,9 @@ def main() -> None:
         env.update(DATABASE_URL=url, PORTAL_DEV_MODE="1", SECRET_KEY=SECRET_KEY,
                    INSTANCE_PATH=str(tmp / "instance"), APP_ENV="development",
                    PYTHONDONTWRITEBYTECODE="1")
+        # The metrics as deployed: one file per worker (gunicorn.conf.py sets this folder).
+        (tmp / "metrics").mkdir()
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp / "metrics")
         token = mint_token(env)  # makes the dev portal key in INSTANCE_PATH first
         city_token = mint_token(env, CITY_CLAIMS)
         hello_port = free_port(args.port)

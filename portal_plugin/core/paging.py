@@ -168,12 +168,24 @@ def estimate(stmt: Select[Any], params: dict[str, Any] | None = None) -> int:
         found = session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True)
                                .order_by(None), params) or 0
     else:
-        state = stmt.order_by(None).compile(dialect=bind.dialect).construct_expanded_state(
-            params or None)
+        # EXPLAIN is sent as text, outside SQLAlchemy's statement cache, so the statement is
+        # compiled here once per shape (compiling it per request cost more than the EXPLAIN).
+        compiled = _COMPILED.get(stmt) if params is not None else None
+        if compiled is None:
+            compiled = stmt.order_by(None).compile(dialect=bind.dialect)
+            if params is not None:
+                if len(_COMPILED) > 4096:
+                    _COMPILED.clear()
+                _COMPILED[stmt] = compiled
+        state = compiled.construct_expanded_state(params or None)
         plan = session.connection().exec_driver_sql(
             "EXPLAIN (FORMAT JSON) " + state.statement, state.parameters).scalar()
         found = int(plan[0]["Plan"]["Plan Rows"])
     return _two_figures(found)
+
+
+# Compiled Shaped statements for `estimate` (PostgreSQL): statement → its compiled form.
+_COMPILED: dict[Select[Any], Any] = {}
 
 
 def _two_figures(n: int) -> int:

@@ -1,0 +1,108 @@
+"""Where a list request's CPU goes: one of load.py's endpoints under cProfile, in-process.
+
+    .venv/bin/python bench/profile_list.py [--database-url postgresql:///hrm_bench]
+        [--endpoint page] [--requests 300] [--sort cumulative|tottime] [--top 30] [--dump FILE]
+
+The real app (`create_app`, as load.py's in-process sections make it) signs in through the dev
+portal's form with Flask's test client as the endpoint's officer (陈晨, 和平区, or 王敏, 市局),
+warms up with 30 requests, then runs `--requests` requests of the endpoint under cProfile and
+prints the CPU and database time per request and the costliest functions. Sessions stand in
+for bearer tokens (the token check's own cost is load.py's "bearer" note). Profiling slows
+Python code about twice, not the database: compare profiles with each other, not with wrk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from load import CITY_USER, DEEP_PAGES, DEV_USER, ENDPOINTS, database_check, deep_query, inprocess_app
+
+
+def signed_in(app: Any, user: str) -> Any:
+    client = app.test_client()
+    form = client.get("/dev-portal/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.get_data(as_text=True))
+    if not token:
+        raise SystemExit("the dev portal page carries no CSRF token")
+    answer = client.post("/dev-portal/login", data={"csrf_token": token.group(1), "user": user,
+                                                    "next": ""})
+    if answer.status_code not in (302, 303):
+        raise SystemExit(f"dev portal login answered {answer.status_code}")
+    return client
+
+
+def main() -> None:
+    endpoints = {e.key: e for e in ENDPOINTS if e.server == "app"}
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="postgresql:///hrm_bench")
+    parser.add_argument("--endpoint", default="page", choices=sorted(endpoints))
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"))
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--dump", default="", help="also write the raw profile to this file")
+    parser.add_argument("--plain", action="store_true",
+                        help="no profiler: the CPU, wall and database time per request only")
+    args = parser.parse_args()
+    if not 1 <= args.requests <= 10_000:
+        parser.error("--requests 1..10000")
+
+    database_check(args.database_url)
+    endpoint = endpoints[args.endpoint]
+    path = endpoint.path
+    for key, page in zip(("deep_2000", "deep_15000"), DEEP_PAGES, strict=True):
+        if endpoint.key == key:
+            path += deep_query(args.database_url, page)
+    with tempfile.TemporaryDirectory(prefix="hrm-bench-profile-") as tmp:
+        app = inprocess_app(args.database_url, Path(tmp) / "instance")
+        from sqlalchemy import event
+
+        from portal_plugin.core.extensions import db
+
+        with app.app_context():
+            engine = db.engine
+        in_db = [0.0]
+
+        def before(conn: Any, cursor: Any, *_: Any) -> None:
+            conn.info["bench_start"] = time.perf_counter()
+
+        def after(conn: Any, cursor: Any, *_: Any) -> None:
+            in_db[0] += time.perf_counter() - conn.info.pop("bench_start")
+
+        client = signed_in(app, CITY_USER if "city" in endpoint.auth else DEV_USER)
+        for _ in range(30):
+            answer = client.get(path)
+            if answer.status_code != 200 or endpoint.expect not in answer.get_data(as_text=True):
+                raise SystemExit(f"{path} answered {answer.status_code}")
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        profiler = cProfile.Profile()
+        cpu, wall = time.process_time(), time.perf_counter()
+        if not args.plain:
+            profiler.enable()
+        for _ in range(args.requests):
+            client.get(path)
+        profiler.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        n = args.requests
+        print(f"{endpoint.label}: {path}")
+        how = "" if args.plain else " under cProfile"
+        print(f"{n} requests{how}: {cpu / n * 1000:.2f} ms CPU, {wall / n * 1000:.2f} ms wall, "
+              f"{in_db[0] / n * 1000:.2f} ms in database calls per request")
+        if args.plain:
+            return
+        if args.dump:
+            profiler.dump_stats(args.dump)
+        stats = pstats.Stats(profiler)
+        print(f"{stats.total_calls / n:,.0f} function calls per request")
+        stats.strip_dirs().sort_stats(args.sort).print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
