@@ -28,7 +28,7 @@ from typing import Any
 
 from flask import Flask, Request, current_app, has_app_context, request, session
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.datastructures import CallbackDict
 from werkzeug.wrappers import Response
@@ -47,7 +47,7 @@ PURGE_ONE_IN = 50  # new sessions that also delete the expired rows
 
 @contextlib.contextmanager
 def _connection(app: Flask, *, write: bool = False) -> Iterator[Any]:
-    """A connection of its own (never the request's transaction); the test client's
+    """A connection of its own (never the request's transaction) for the writes; the test client's
     session_transaction calls the interface without an app context, so one is pushed then."""
     ctx = None if has_app_context() else app.app_context()
     if ctx is not None:
@@ -58,6 +58,22 @@ def _connection(app: Flask, *, write: bool = False) -> Iterator[Any]:
     finally:
         if ctx is not None:
             ctx.pop()
+
+
+# Every request with a cookie reads its session: the statement is built once.
+_READ = select(PluginSession.data).where(PluginSession.id == bindparam("id"),
+                                         PluginSession.expires_at > bindparam("now"))
+
+
+def _read(app: Flask, values: dict[str, Any]) -> Any:
+    """The session's row. In a request it is read on the request's own connection (one
+    checkout, ping and rollback fewer: 3 % of a list page's CPU); a read changes nothing, so
+    sharing the transaction is harmless, and a failure fails the request anyway (`check`).
+    Writes keep their own transaction (`_connection`), committed whatever the request does."""
+    if has_app_context():
+        return db.session.execute(_READ, values).first()
+    with _connection(app) as conn:
+        return conn.execute(_READ, values).first()
 
 
 def _digest(token: str) -> str:
@@ -110,11 +126,7 @@ class PluginSessionInterface(SessionInterface):
         if len(token) > MAX_COOKIE_LENGTH:
             return ServerSession(stale_cookie=True)
         try:
-            with _connection(app) as conn:
-                row = conn.execute(
-                    select(PluginSession.data).where(PluginSession.id == _digest(token),
-                                                     PluginSession.expires_at > utcnow())
-                ).first()
+            row = _read(app, {"id": _digest(token), "now": utcnow()})
         except SQLAlchemyError as exc:
             # Raised again from a before_request hook, where the error handlers answer it.
             broken = ServerSession()
