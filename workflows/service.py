@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import defer
 
 from portal_plugin.core import audit, pii
@@ -226,11 +226,22 @@ def _reach(wf: CaseType, identity: Identity, division: str | None) -> str:
     return WITH_ORIGIN if wf.has_origin else DIVISIONS
 
 
+# WITH_ORIGIN: a district move's case is seen by the old district too. As an OR of the two
+# columns a page read the type's whole index (10 ms on 1M cases); as two disjoint parts each
+# is read in its own index order (core.paging.Shaped.parts): the district's own cases, and
+# those that left it.
+ORIGIN_PARTS = (
+    Case.division_code.in_(bindparam("divisions", expanding=True)),
+    and_(Case.origin_division_code.in_(bindparam("divisions", expanding=True)),
+         Case.division_code.not_in(bindparam("divisions", expanding=True))),
+)
+
+
 @functools.lru_cache(maxsize=512)
-def _filtered(reach: str, shape: frozenset[str]) -> Select[Any]:
+def _filtered(reach: str, shape: frozenset[str]) -> tuple[Select[Any], tuple[Any, ...]]:
     """The list statement of one jurisdiction reach and filter shape (which filters are set),
-    built once: every value is a bind parameter, so SQLAlchemy reuses its compiled form
-    (core.paging.Shaped)."""
+    built once, and the parts it must be read with (core.paging.Shaped): every value is a bind
+    parameter, so SQLAlchemy reuses its compiled form."""
     stmt = select(Case).where(Case.workflow == bindparam("wf"))
     divisions = bindparam("divisions", expanding=True)
     if reach == OWN:
@@ -239,9 +250,6 @@ def _filtered(reach: str, shape: frozenset[str]) -> Select[Any]:
         stmt = stmt.where(Case.status != "draft")
     if reach == DIVISIONS:
         stmt = stmt.where(Case.division_code.in_(divisions))
-    elif reach == WITH_ORIGIN:  # a district move's case is seen by the old district too
-        stmt = stmt.where(or_(Case.division_code.in_(divisions),
-                              Case.origin_division_code.in_(divisions)))
     if "status" in shape:
         stmt = stmt.where(Case.status == bindparam("status"))
     elif "statuses" in shape:
@@ -262,7 +270,8 @@ def _filtered(reach: str, shape: frozenset[str]) -> Select[Any]:
         stmt = stmt.where(Case.submitted_at >= bindparam("submitted_from", type_=Case.submitted_at.type))
     if "submitted_to" in shape:
         stmt = stmt.where(Case.submitted_at < bindparam("submitted_to", type_=Case.submitted_at.type))
-    return stmt.options(defer(Case.payload))
+    # WITH_ORIGIN's jurisdiction is in its parts, never to be read without them.
+    return stmt.options(defer(Case.payload)), ORIGIN_PARTS if reach == WITH_ORIGIN else ()
 
 
 def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Case], Total]:
@@ -298,7 +307,8 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Cas
     if query.submitted_to:
         values["submitted_to"] = start_of(query.submitted_to + dt.timedelta(days=1))
     shape = frozenset(values) - {"wf", "divisions", "own_code", "q_like", "q_code"}
-    stmt = Shaped(_filtered(reach, shape), values)
+    base, parts = _filtered(reach, shape)
+    stmt = Shaped(base, values, parts)
     page, per_page = page_bounds(query.page, query.per_page,
                                  seeking=bool(query.after or query.before))
     rows, after, before = seek_page(stmt, CASE_ORDER, page, per_page, after=query.after,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, Select, and_, bindparam, func, literal_column, or_, select, tuple_
+from sqlalchemy import Integer, Select, and_, bindparam, func, literal_column, or_, select, tuple_, union_all
 
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.extensions import db
@@ -110,6 +110,10 @@ class Shaped:
 
     stmt: Select[Any]
     params: dict[str, Any] = field(default_factory=dict)
+    # Disjoint conditions of which a row must meet one, where `stmt` leaves them out: an OR
+    # of two indexed columns cannot be read in index order, so each part is paged, counted
+    # and estimated on its own index and the parts' pages merged (`_merged`).
+    parts: tuple[Any, ...] = ()
 
 
 # Paging and counting statements built on a Shaped statement: (statement, mode) → statement.
@@ -132,6 +136,28 @@ def _parts(stmt: Select[Any] | Shaped) -> tuple[Select[Any], dict[str, Any] | No
     return (stmt.stmt, stmt.params) if isinstance(stmt, Shaped) else (stmt, None)
 
 
+def _pieces(stmt: Select[Any] | Shaped) -> list[Select[Any]]:
+    """The statements whose rows together are `stmt`'s: one per part, or itself."""
+    base, _ = _parts(stmt)
+    parts = stmt.parts if isinstance(stmt, Shaped) else ()
+    return [base.where(part) for part in parts] or [base]
+
+
+def _merged(base: Select[Any], parts: Sequence[Any], unique: Any, order: Sequence[Any],
+            cond: Any) -> Select[Any]:
+    """`base`'s rows that meet one of the disjoint `parts`, in `order`: each part's first
+    `_depth` keys (past the cursor `cond`) read in its index order, and only those rows read
+    again by their unique key and ordered; limit and offset are the caller's."""
+    depth = bindparam("_depth", type_=Integer)
+    pages = []
+    for part in parts:
+        one = base.where(part) if cond is None else base.where(part, cond)
+        keys = one.with_only_columns(unique).order_by(*order).limit(depth).subquery()
+        pages.append(select(keys.c[0]))
+    found = union_all(*pages).subquery()
+    return base.where(unique.in_(select(found.c[0]))).order_by(*order)
+
+
 # --- totals ---------------------------------------------------------------------------------
 
 def exact_total_max() -> int:
@@ -145,38 +171,44 @@ def total_of(stmt: Select[Any] | Shaped) -> tuple[int, bool]:
     base, params = _parts(stmt)
 
     def capped_count() -> Select[Any]:
-        rows = base.with_only_columns(literal_column("1"), maintain_column_froms=True)
+        ones = [piece.with_only_columns(literal_column("1"), maintain_column_froms=True)
+                .order_by(None) for piece in _pieces(stmt)]
+        rows = union_all(*ones) if len(ones) > 1 else ones[0]
         return select(func.count()).select_from(
-            rows.order_by(None).limit(bindparam("_cap", type_=Integer)).subquery())
+            rows.limit(bindparam("_cap", type_=Integer)).subquery())
 
     counted = db.session.scalar(_built((base, "count"), capped_count, params is not None),
                                 {**(params or {}), "_cap": cap + 1}) or 0
     if counted <= cap:
         return counted, False
-    return max(estimate(base, params), cap + 1), True
+    return max(estimate(stmt), cap + 1), True
 
 
-def estimate(stmt: Select[Any], params: dict[str, Any] | None = None) -> int:
+def estimate(stmt: Select[Any] | Shaped) -> int:
     """The number of rows the database expects `stmt` to return, rounded to two figures.
 
     PostgreSQL: the planner's row estimate (EXPLAIN, nothing is read); SQLite has none, so
     there it is the count itself.
     """
+    base, params = _parts(stmt)
     session = db.session
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
-        found = session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True)
-                               .order_by(None), params) or 0
+        found = sum(session.scalar(piece.with_only_columns(
+            func.count(), maintain_column_froms=True).order_by(None), params) or 0
+            for piece in _pieces(stmt))
     else:
         # EXPLAIN is sent as text, outside SQLAlchemy's statement cache, so the statement is
         # compiled here once per shape (compiling it per request cost more than the EXPLAIN).
-        compiled = _COMPILED.get(stmt) if params is not None else None
+        compiled = _COMPILED.get(base) if params is not None else None
         if compiled is None:
-            compiled = stmt.order_by(None).compile(dialect=bind.dialect)
+            pieces = [piece.order_by(None) for piece in _pieces(stmt)]
+            whole = union_all(*pieces) if len(pieces) > 1 else pieces[0]
+            compiled = whole.compile(dialect=bind.dialect)
             if params is not None:
                 if len(_COMPILED) > 4096:
                     _COMPILED.clear()
-                _COMPILED[stmt] = compiled
+                _COMPILED[base] = compiled
         state = compiled.construct_expanded_state(params or None)
         plan = session.connection().exec_driver_sql(
             "EXPLAIN (FORMAT JSON) " + state.statement, state.parameters).scalar()
@@ -267,6 +299,7 @@ def seek_page(stmt: Select[Any] | Shaped, keys: Sequence[Any], page: int, per_pa
         raise Invalid({"page": BAD_CURSOR})
     key_of = key_of or (lambda row: [getattr(row, column.key) for column in keys])
     base, params = _parts(stmt)
+    parts = stmt.parts if isinstance(stmt, Shaped) else ()
     cursor = decode(before or after, len(keys)) if (before or after) else None
     # The cursor's values and the page's bounds travel as bind parameters.
     marks = [bindparam(f"_k{i}", type_=column.type) for i, column in enumerate(keys)]
@@ -275,19 +308,24 @@ def seek_page(stmt: Select[Any] | Shaped, keys: Sequence[Any], page: int, per_pa
     mode = ("before" if before else "after" if after else "offset", first_null)
 
     def build() -> Select[Any]:
+        limit, offset = bindparam("_limit", type_=Integer), bindparam("_offset", type_=Integer)
         if before:
-            ascending = [_asc(c, i < len(keys) - 1) for i, c in enumerate(keys)]
-            return base.where(_earlier(keys, marks, first_null)).order_by(*ascending).limit(
-                bindparam("_limit", type_=Integer))
-        descending = [_desc(c, i < len(keys) - 1) for i, c in enumerate(keys)]
-        paged = base.where(_later(keys, marks, first_null)) if after else base.offset(
-            bindparam("_offset", type_=Integer))
-        return paged.order_by(*descending).limit(bindparam("_limit", type_=Integer))
+            order = [_asc(c, i < len(keys) - 1) for i, c in enumerate(keys)]
+            cond = _earlier(keys, marks, first_null)
+        else:
+            order = [_desc(c, i < len(keys) - 1) for i, c in enumerate(keys)]
+            cond = _later(keys, marks, first_null) if after else None
+        if parts:
+            paged = _merged(base, parts, keys[-1], order, cond)
+        else:
+            paged = (base if cond is None else base.where(cond)).order_by(*order)
+        return (paged if after or before else paged.offset(offset)).limit(limit)
 
-    bound = {**(params or {}), **values, "_limit": per_page + 1,
-             "_offset": (page - 1) * per_page}
-    if after or before:
-        bound.pop("_offset")
+    bound = {**(params or {}), **values, "_limit": per_page + 1}
+    if not (after or before):
+        bound["_offset"] = (page - 1) * per_page
+    if parts:  # the rows of each part the page may need
+        bound["_depth"] = bound.get("_offset", 0) + per_page + 1
     rows = list(db.session.scalars(_built((base, *mode), build, params is not None), bound))
     more = len(rows) > per_page
     rows = rows[:per_page]

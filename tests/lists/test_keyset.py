@@ -6,13 +6,14 @@ and decided between requests no row is skipped or shown twice (OFFSET would do b
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import update
 
 from portal_plugin.core.extensions import db
 from portal_plugin.core.paging import MAX_OFFSET
-from tests.kit import HP
+from tests.kit import HP, HX
 from tests.lists.conftest import NOW, add_cases
 from workflows.models import Case
 
@@ -59,6 +60,37 @@ def test_seeking_gives_the_offset_pages_on_a_frozen_set(app, client, auth_header
         back.append([item["id"] for item in answer.json["items"]])
         url = _link(answer, "prev")
     assert back == by_offset[-2::-1]
+
+
+def test_a_district_pages_its_own_and_its_departed_change_cases_as_one_list(
+        app, client, auth_header):
+    """事项变更 is seen by the district an agency left too: the list is two parts (own cases,
+    moved-away cases) read on their own indexes and merged, and pages the same either way."""
+    with app.app_context():
+        cases = []
+        for n in range(30):  # every third case moved 和平区 → 河西区; every fifth is 河西区's own
+            moment = NOW + dt.timedelta(minutes=n // 2)  # ties broken by id
+            moved, foreign = n % 3 == 0, n % 5 == 0 and n % 3
+            cases.append(Case(
+                workflow="change", status="submitted", version=2, payload={},
+                credit_code=f"9112010{n:011d}", agency_name=f"变更测试机构{n}",
+                division_code=HX if moved or foreign else HP,
+                origin_division_code=HP if moved else None, created_by="clerk",
+                submitted_at=moment, case_no=f"BG{n:08d}", created_at=moment,
+                updated_at=moment))
+        db.session.add_all(cases)
+        db.session.commit()
+        seen = sorted(((c.submitted_at, c.id) for c in cases
+                       if c.division_code == HP or c.origin_division_code == HP), reverse=True)
+    officer = auth_header("HRM_SL", HP)
+    url = f"/api/v1/cases/change?per_page={PER_PAGE}"
+    by_cursor = _walk(client, officer, url)
+    pages = (len(seen) + PER_PAGE - 1) // PER_PAGE
+    by_offset = [[item["id"] for item in client.get(f"{url}&page={n}", headers=officer)
+                  .json["items"]] for n in range(1, pages + 1)]
+    assert by_cursor == by_offset
+    assert [i for page in by_cursor for i in page] == [case_id for _, case_id in seen]
+    assert client.get(url, headers=officer).json["total"] == len(seen)
 
 
 def test_no_row_is_skipped_or_repeated_while_cases_come_and_go(app, client, auth_header):
