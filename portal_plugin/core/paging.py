@@ -116,11 +116,12 @@ class Shaped:
     parts: tuple[Any, ...] = ()
 
 
-# Paging and counting statements built on a Shaped statement: (statement, mode) → statement.
-_BUILT: dict[tuple[Any, ...], Select[Any]] = {}
+# Paging and counting statements built on a Shaped statement (and the estimate's compiled
+# EXPLAIN): (statement, mode) → what was built.
+_BUILT: dict[tuple[Any, ...], Any] = {}
 
 
-def _built(key: tuple[Any, ...], build: Any, shaped: bool) -> Select[Any]:
+def _built(key: tuple[Any, ...], build: Any, shaped: bool) -> Any:
     """The statement `build` makes, made once per key when built on a Shaped statement."""
     if not shaped:
         return build()
@@ -132,15 +133,16 @@ def _built(key: tuple[Any, ...], build: Any, shaped: bool) -> Select[Any]:
     return found
 
 
-def _parts(stmt: Select[Any] | Shaped) -> tuple[Select[Any], dict[str, Any] | None]:
-    return (stmt.stmt, stmt.params) if isinstance(stmt, Shaped) else (stmt, None)
+def _parts(stmt: Select[Any] | Shaped) -> tuple[Select[Any], dict[str, Any] | None,
+                                                 tuple[Any, ...]]:
+    return (stmt.stmt, stmt.params, stmt.parts) if isinstance(stmt, Shaped) else (stmt, None, ())
 
 
-def _pieces(stmt: Select[Any] | Shaped) -> list[Select[Any]]:
-    """The statements whose rows together are `stmt`'s: one per part, or itself."""
-    base, _ = _parts(stmt)
-    parts = stmt.parts if isinstance(stmt, Shaped) else ()
-    return [base.where(part) for part in parts] or [base]
+def _together(stmt: Select[Any] | Shaped, each: Any) -> Any:
+    """`each` applied to every part's statement (or to `stmt` alone), the results as one."""
+    base, _, parts = _parts(stmt)
+    pieces = [each(base.where(part)) for part in parts] or [each(base)]
+    return union_all(*pieces) if len(pieces) > 1 else pieces[0]
 
 
 def _merged(base: Select[Any], parts: Sequence[Any], unique: Any, order: Sequence[Any],
@@ -168,12 +170,11 @@ def total_of(stmt: Select[Any] | Shaped) -> tuple[int, bool]:
     """(total, estimated) of the rows `stmt` selects: counted exactly up to
     LIST_EXACT_TOTAL_MAX (a count that reads no further), else the planner's estimate."""
     cap = exact_total_max()
-    base, params = _parts(stmt)
+    base, params, _ = _parts(stmt)
 
     def capped_count() -> Select[Any]:
-        ones = [piece.with_only_columns(literal_column("1"), maintain_column_froms=True)
-                .order_by(None) for piece in _pieces(stmt)]
-        rows = union_all(*ones) if len(ones) > 1 else ones[0]
+        rows = _together(stmt, lambda piece: piece.with_only_columns(
+            literal_column("1"), maintain_column_froms=True).order_by(None))
         return select(func.count()).select_from(
             rows.limit(bindparam("_cap", type_=Integer)).subquery())
 
@@ -190,34 +191,24 @@ def estimate(stmt: Select[Any] | Shaped) -> int:
     PostgreSQL: the planner's row estimate (EXPLAIN, nothing is read); SQLite has none, so
     there it is the count itself.
     """
-    base, params = _parts(stmt)
+    base, params, _ = _parts(stmt)
     session = db.session
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
-        found = sum(session.scalar(piece.with_only_columns(
-            func.count(), maintain_column_froms=True).order_by(None), params) or 0
-            for piece in _pieces(stmt))
+        rows = _together(stmt, lambda piece: piece.with_only_columns(
+            literal_column("1"), maintain_column_froms=True).order_by(None))
+        found = session.scalar(select(func.count()).select_from(rows.subquery()), params) or 0
     else:
         # EXPLAIN is sent as text, outside SQLAlchemy's statement cache, so the statement is
         # compiled here once per shape (compiling it per request cost more than the EXPLAIN).
-        compiled = _COMPILED.get(base) if params is not None else None
-        if compiled is None:
-            pieces = [piece.order_by(None) for piece in _pieces(stmt)]
-            whole = union_all(*pieces) if len(pieces) > 1 else pieces[0]
-            compiled = whole.compile(dialect=bind.dialect)
-            if params is not None:
-                if len(_COMPILED) > 4096:
-                    _COMPILED.clear()
-                _COMPILED[base] = compiled
+        compiled = _built((base, "explain"), lambda: _together(
+            stmt, lambda piece: piece.order_by(None)).compile(dialect=bind.dialect),
+            params is not None)
         state = compiled.construct_expanded_state(params or None)
         plan = session.connection().exec_driver_sql(
             "EXPLAIN (FORMAT JSON) " + state.statement, state.parameters).scalar()
         found = int(plan[0]["Plan"]["Plan Rows"])
     return _two_figures(found)
-
-
-# Compiled Shaped statements for `estimate` (PostgreSQL): statement → its compiled form.
-_COMPILED: dict[Select[Any], Any] = {}
 
 
 def _two_figures(n: int) -> int:
@@ -298,8 +289,7 @@ def seek_page(stmt: Select[Any] | Shaped, keys: Sequence[Any], page: int, per_pa
     if after and before:
         raise Invalid({"page": BAD_CURSOR})
     key_of = key_of or (lambda row: [getattr(row, column.key) for column in keys])
-    base, params = _parts(stmt)
-    parts = stmt.parts if isinstance(stmt, Shaped) else ()
+    base, params, parts = _parts(stmt)
     cursor = decode(before or after, len(keys)) if (before or after) else None
     # The cursor's values and the page's bounds travel as bind parameters.
     marks = [bindparam(f"_k{i}", type_=column.type) for i, column in enumerate(keys)]
