@@ -15,7 +15,7 @@ from portal_plugin.core.extensions import db
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 from portal_plugin.core.models import FILING_STATUS, LICENSE_STATUS, Agency, Filing, License
-from portal_plugin.core.paging import Total, contains, page_bounds, seek_page, total_of
+from portal_plugin.core.paging import contains, page_bounds, seek_page
 
 
 @dataclass(frozen=True)
@@ -72,13 +72,9 @@ def _search(model: type[License] | type[Filing], number: Any, granted: Any,
         stmt = stmt.where(granted <= query.granted_to)
     page, per_page = page_bounds(query.page, query.per_page,
                                  seeking=bool(query.after or query.before))
-    rows, after, before = seek_page(stmt.options(contains_eager(model.agency)), (model.id,),
-                                    page, per_page, after=query.after, before=query.before)
-    if page == 1 and after is None and not (query.after or query.before):
-        total, estimated = len(rows), False  # a first page that is not full is the whole set
-    else:
-        total, estimated = total_of(stmt)
-    return rows, Total(total, estimated=estimated, after=after, before=before), page, per_page
+    rows, total = seek_page(stmt.options(contains_eager(model.agency)), (model.id,), page,
+                            per_page, after=query.after, before=query.before)
+    return rows, total, page, per_page
 
 
 MAX_EXPIRING_DAYS = 3650

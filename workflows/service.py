@@ -27,7 +27,6 @@ from portal_plugin.core.paging import (
     contains,
     page_bounds,
     seek_page,
-    total_of,
 )
 from portal_plugin.core.transaction import atomic
 from portal_plugin.core.validation import Checker
@@ -311,13 +310,7 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Cas
     stmt = Shaped(base, values, parts)
     page, per_page = page_bounds(query.page, query.per_page,
                                  seeking=bool(query.after or query.before))
-    rows, after, before = seek_page(stmt, CASE_ORDER, page, per_page, after=query.after,
-                                    before=query.before)
-    if page == 1 and after is None and not (query.after or query.before):
-        total, estimated = len(rows), False  # a first page that is not full is the whole set
-    else:
-        total, estimated = total_of(stmt)
-    return rows, Total(total, estimated=estimated, after=after, before=before)
+    return seek_page(stmt, CASE_ORDER, page, per_page, after=query.after, before=query.before)
 
 
 def issuing_cases(wf: str, key: str, records: list[dict[str, Any]]) -> dict[int, int]:

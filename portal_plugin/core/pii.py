@@ -31,17 +31,20 @@ def mask_phone(value: str) -> str:
 def masked(data: Any) -> Any:
     """A copy of an answer (dicts and lists, any depth) with those keys' values masked."""
     if isinstance(data, list):
-        return [masked(item) for item in data]
+        return [masked(item) if isinstance(item, (dict, list)) else item for item in data]
     if not isinstance(data, dict):
         return data
     out = {}
     for key, value in data.items():
-        if isinstance(value, str) and value and key in ID_NUMBER_KEYS:
+        # Only containers are descended into: a list row's scalars cost no call each.
+        if isinstance(value, (dict, list)):
+            out[key] = masked(value)
+        elif key in ID_NUMBER_KEYS and isinstance(value, str) and value:
             out[key] = mask_id_number(value)
-        elif isinstance(value, str) and value and key in PHONE_KEYS:
+        elif key in PHONE_KEYS and isinstance(value, str) and value:
             out[key] = mask_phone(value)
         else:
-            out[key] = masked(value)
+            out[key] = value
     return out
 
 
