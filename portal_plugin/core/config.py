@@ -409,6 +409,9 @@ SETTINGS: tuple[Setting, ...] = (
       "PostgreSQL: the longest a new connection may take (then 503)"),
     S("DB_PING_TIMEOUT_SECONDS", 0.4, Number(min=0.05, max=60),
       "PostgreSQL: the pool's liveness check of a kept connection"),
+    S("DB_PING_IDLE_SECONDS", 0.5, Number(min=0, max=3600),
+      "PostgreSQL: a kept connection returned to the pool at least this long ago is checked "
+      "before use; one returned more recently is trusted (0: check every time)"),
     S("DB_STATEMENT_TIMEOUT_SECONDS", 1.5, Number(min=0.1, max=600),
       "PostgreSQL: the longest statement a request may run (CLI commands are not limited)"),
     S("DB_POOL_TIMEOUT_SECONDS", 1.0, Number(min=0.1, max=60),
