@@ -16,7 +16,7 @@ from portal_plugin.core.api import form_version
 from portal_plugin.core.clock import local_zone, today
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.models import RECORD_SOURCE
-from portal_plugin.core.pages import action_post
+from portal_plugin.core.pages import action_post, url_pattern
 from portal_plugin.core.paging import Total, page_count
 from portal_plugin.core.permissions import (
     AGENCY_PERMISSION,
@@ -125,10 +125,11 @@ def list_view(step: Step) -> Callable[[], str]:
             cases, total = [], Total.refused(exc)
         rows = [service.to_json(case, who) for case in cases]
         branches = service.branch_names([r["id"] for r in rows]) if wf.name == "branch" else {}
+        case_url = url_pattern(".case_page", "case_id", wf=wf.name)
         for row in rows:
             row["branch_name"] = branches.get(row["id"])
             # The list's own button shows where this step's decision can be taken now.
-            row["url"] = url_for(".case_page", wf=wf.name, case_id=row["id"])
+            row["url"] = case_url(row["id"])
             row["act"] = not STEP_ACTIONS[step.step].isdisjoint(row["actions"])
             row["status_label"] = wf.list_label(row["status"])
         return render_template(
@@ -172,11 +173,12 @@ def records_view(step: Step) -> Callable[[], str]:
             errors.update(exc.fields)
             rows, total, page = [], Total.refused(exc), 1
         issued = service.issuing_cases(step.wf, records.result_key, rows)
+        case_url = url_pattern(".case_page", "case_id", wf=step.wf)
+        agency_url = url_pattern("hrm.agencies.detail", "agency_id")
         for row in rows:
             case_id = issued.get(row["id"])
             # Entered and imported records have no application: their agency's details instead.
-            row["url"] = (url_for(".case_page", wf=step.wf, case_id=case_id) if case_id else
-                          url_for("hrm.agencies.detail", agency_id=row["agency"]["id"]))
+            row["url"] = case_url(case_id) if case_id else agency_url(row["agency"]["id"])
         return render_template(
             "hrm/cases/records.html", step=step, records=records, rows=rows, total=total,
             page=page, pages=page_count(total, per_page), errors=errors, divisions=divisions,
@@ -207,8 +209,9 @@ def licensing_expiring() -> str:
     who = identity()
     descending = request.args.get("order") == "desc"
     rows = records.expiring_licenses(who, EXPIRING_DAYS, descending=descending)
+    agency_url = url_pattern("hrm.agencies.detail", "agency_id")
     for row in rows:
-        row["url"] = url_for("hrm.agencies.detail", agency_id=row["agency"]["id"])
+        row["url"] = agency_url(row["agency"]["id"])
     return render_template("hrm/cases/expiring.html", rows=rows, days=EXPIRING_DAYS,
                            descending=descending, divisions=districts_of(who))
 

@@ -5,13 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from flask import flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.paging import Found, Total, page_count
 
 T = TypeVar("T")
+
+# A number no id reaches, standing for the id in url_pattern's one built URL.
+_ID_MARK = 9_087_654_321_012_345
+
+
+def url_pattern(endpoint: str, key: str, **values: Any) -> Callable[[int], str]:
+    """The URLs of `endpoint` for one integer `key` after another (a list's rows): url_for
+    builds one with a placeholder id, each row's is a format of it. Werkzeug's build (about
+    12 µs) for each of a list's 20 rows was 5 % of the page."""
+    head, _, tail = url_for(endpoint, **values, **{key: _ID_MARK}).partition(str(_ID_MARK))
+    return lambda value: f"{head}{int(value)}{tail}"
 
 
 def list_page(template: str, search: Callable[[], Found], *, row: Callable[[Any], Any] = lambda r: r,

@@ -96,3 +96,22 @@ def token_for(app: Flask, division: str) -> str:
 
     return dev_portal_for(app).mint(
         {"sub": "u", "name": "n", "division": division, "roles": ["HRM_SL"]})
+
+
+def test_a_list_rows_url_pattern_builds_what_url_for_builds(make_app):
+    """core.pages.url_pattern (one url_for per list page) against url_for itself, mounted under
+    a prefix (the script root a forwarded prefix becomes) and at the root, for ids of every
+    length."""
+    from flask import url_for
+
+    from portal_plugin.core.pages import url_pattern
+
+    app = make_app()
+    for root in ("/hrm", ""):
+        with app.test_request_context("/licensing/accept", base_url=f"http://localhost{root}/"):
+            case_url = url_pattern("hrm.cases.case_page", "case_id", wf="change")
+            agency_url = url_pattern("hrm.agencies.detail", "agency_id")
+            for n in (1, 9, 10, 987, 2**31 - 1, 9_087_654_321_012_345):
+                assert case_url(n) == url_for("hrm.cases.case_page", wf="change", case_id=n)
+                assert agency_url(n) == url_for("hrm.agencies.detail", agency_id=n)
+            assert case_url(5) == f"{root}/cases/change/5"
