@@ -440,6 +440,19 @@ def _day(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+@functools.lru_cache(maxsize=4096)
+def _offered(wf: str, permissions: frozenset[str], status: str, own: bool
+             ) -> tuple[tuple[str, engine.Transition], ...]:
+    """The transitions out of `status` that these permissions (and, for the clerk's, the
+    agency's own case) allow, in the table's order: worked out once per combination, where a
+    list asked it of every row (3 % of a page)."""
+    return tuple(
+        (name, transition) for name, transition in engine.TRANSITIONS.items()
+        if status in transition.sources
+        and (own if transition.step == CLERK_STEP
+             else case_type(wf).permission(transition.step) in permissions))
+
+
 def allowed_actions(wf: CaseType, case: Case, identity: Identity) -> list[str]:
     """The transitions (and clock actions: extend, issue) this identity may take now."""
     actions = []
@@ -449,14 +462,9 @@ def allowed_actions(wf: CaseType, case: Case, identity: Identity) -> list[str]:
     if (wf.issuance and case.status == "approved" and case.issued_on is None
             and identity.can(wf.permission("accept"))):
         actions.append("issue")
-    for name, transition in engine.TRANSITIONS.items():
-        if case.status not in transition.sources or not transition.open_to(case):
-            continue
-        if transition.step == CLERK_STEP:
-            if identity.is_agency_clerk and case.credit_code == identity.agency_credit_code:
-                actions.append(name)
-        elif identity.can(wf.permission(transition.step)):
-            actions.append(name)
+    own = identity.is_agency_clerk and case.credit_code == identity.agency_credit_code
+    actions.extend(name for name, transition in _offered(wf.name, identity.permissions, case.status, own)
+                   if transition.open_to(case))
     return actions
 
 
