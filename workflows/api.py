@@ -90,9 +90,10 @@ def list_cases(wf: str) -> Response:
         submitted_from=date_arg("submitted_from"), submitted_to=date_arg("submitted_to"),
         page=int_arg("page", 1), per_page=int_arg("per_page", 20),
         after=request.args.get("after") or None, before=request.args.get("before") or None)
-    cases, total = service.search(case_type(wf), identity(), query)
+    who = identity()
+    cases, total = service.search(case_type(wf), who, query)
     return page_of((cases, total, *page_bounds(query.page, query.per_page, seeking=True)),
-                   lambda case: service.to_json(case, identity()))
+                   lambda case: service.to_json(case, who))
 
 
 @bp.get("/cases/<wf>/<int:case_id>")

@@ -31,6 +31,28 @@ def test_masks() -> None:
     assert pii.mask_phone("022-23456789") == "022*****6789"
 
 
+def test_masked_copies_what_it_changes_and_never_its_input() -> None:
+    import copy
+
+    answer = {"items": [
+        {"id": 1, "agency": {"name": "甲", "credit_code": "91120101MA05R7XQ0P"}, "actions": ["accept"]},
+        {"id": 2, "application": {"legal_rep_id_no": ID_NO, "contacts": [
+            {"name": "乙", "phone": "13812345678"}, {"name": "丙", "phone": ""}]}},
+    ], "total": 2}
+    before = copy.deepcopy(answer)
+    out = pii.masked(answer)
+    assert answer == before  # the input is never changed
+    assert out["items"][0] is answer["items"][0]  # nothing to mask: the row itself
+    second = out["items"][1]["application"]
+    assert second["legal_rep_id_no"] == pii.mask_id_number(ID_NO)
+    assert second["contacts"][0] == {"name": "乙", "phone": "138****5678"}
+    assert second["contacts"][1] is answer["items"][1]["application"]["contacts"][1]
+    assert out is not answer and out["total"] == 2
+    assert pii.fields_in(out) == pii.fields_in(answer) == {"legal_rep_id_no", "phone"}
+    plain = [{"a": [1, {"b": 2}]}, 3]
+    assert pii.masked(plain) is plain
+
+
 def test_lists_mask_for_every_reader(app: Flask, client: FlaskClient, people: People,
                                      add: Callable[..., dict[str, Any]]) -> None:
     made = add(1, phone="13812345678")
