@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from flask import current_app, has_app_context
@@ -15,13 +15,18 @@ T = TypeVar("T")
 REFERENCE_SECONDS = 300
 
 
-def cached(name: str, load: Callable[[], T], seconds: float = REFERENCE_SECONDS) -> T:
-    """The app's copy of `name`, loaded when missing or older than `seconds`."""
-    store: dict[str, tuple[float, Any]] = current_app.extensions.setdefault("hrm_cache", {})
+def cached(name: Hashable, load: Callable[[], T], seconds: float = REFERENCE_SECONDS, *,
+           store: str = "hrm_cache", most: int | None = None) -> T:
+    """The app's copy of `name`, loaded when missing or older than `seconds`; in `store`, of
+    which at most `most` entries are kept (the oldest loaded go first)."""
+    entries: dict[Hashable, tuple[float, Any]] = current_app.extensions.setdefault(store, {})
     now = time.monotonic()
-    entry = store.get(name)
+    entry = entries.get(name)
     if entry is None or now - entry[0] > seconds:
-        entry = store[name] = (now, load())
+        entries.pop(name, None)  # a reload goes to the end, as the newest
+        entry = entries[name] = (now, load())
+        if most is not None and len(entries) > most:
+            del entries[next(iter(entries))]
     return entry[1]  # type: ignore[no-any-return]
 
 

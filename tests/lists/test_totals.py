@@ -84,3 +84,57 @@ def _get(login_as, role: str, url: str) -> str:
     answer = login_as(role, HP).get(url)
     assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
     return answer.get_data(as_text=True)
+
+
+def test_an_estimate_is_kept_a_minute_for_the_same_list_and_values(app, client, auth_header,
+                                                                   monkeypatch):
+    """core.paging.estimate asks the database once per list statement and values within
+    ESTIMATE_SECONDS (the planner's statistics change only when the table is analysed)."""
+    from sqlalchemy import event
+
+    from portal_plugin.core import paging
+    from portal_plugin.core.extensions import db
+    from tests.lists.conftest import add_cases
+
+    app.config["LIST_EXACT_TOTAL_MAX"] = ROWS - 2
+    add_cases(app, ROWS)
+    add_cases(app, ROWS, start=ROWS, status="pending_review")
+    asked = []
+    with app.app_context():
+        engine = db.engine
+    postgres = engine.dialect.name == "postgresql"
+
+    def seen(conn, cursor, statement, *_):
+        # The estimate: PostgreSQL's EXPLAIN; SQLite's uncapped count of the whole list.
+        if statement.startswith("EXPLAIN") if postgres else (
+                "count(*)" in statement and "LIMIT" not in statement.upper()):
+            asked.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    headers = auth_header("HRM_SL", HP)
+
+    def total(url):
+        answer = client.get(url, headers=headers)
+        assert answer.headers["X-Total-Estimated"] == "true", answer.json
+        return answer.json["total"]
+
+    submitted = "/api/v1/cases/licensing?per_page=2&status=submitted"
+    first = total(submitted)
+    assert total(submitted) == first and len(asked) == 1  # the same list and values: kept
+    total("/api/v1/cases/licensing?per_page=2&status=pending_review")
+    assert len(asked) == 2  # other values: asked again
+    monkeypatch.setattr(paging, "ESTIMATE_SECONDS", -1)  # as if the minute had passed
+    total(submitted)
+    assert len(asked) == 3  # kept too long: asked again
+
+
+def test_a_bounded_cache_drops_its_oldest_entries(app):
+    from portal_plugin.core.cache import cached
+
+    with app.app_context():
+        loads = []
+        for name in ("a", "b", "c", "a"):
+            cached(name, lambda n=name: loads.append(n) or n, store="test", most=2)
+        # "a" was dropped when "c" came in, so it was loaded again (and "b" dropped then).
+        assert loads == ["a", "b", "c", "a"]
+        assert list(app.extensions["test"]) == ["c", "a"]
