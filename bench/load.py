@@ -635,8 +635,9 @@ def anatomy(app: Any, auth: dict[str, dict[str, str]], endpoints: dict[str, Endp
 
     explained: dict[str, tuple[str, Any]] = {}
     print()
-    print("database statements per request (one request each, in-process; pool_pre_ping's "
-          "ping and the pool's rollback on return come on top)")
+    print("database statements per request (one request each, in-process; the checkout ping "
+          "of a connection idle DB_PING_IDLE_SECONDS or more and the pool's rollback on return "
+          "come on top)")
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", before)

@@ -31,7 +31,7 @@ def mask_phone(value: str) -> str:
 def masked(data: Any) -> Any:
     """The answer (dicts and lists, any depth) with those keys' values masked: copied where a
     value changes, the same object where none does. The input is never changed, and a list
-    row without personal data (most are) costs no copy (4 % of the case-list API)."""
+    row without personal data (a case list's rows have none) costs no copy."""
     if isinstance(data, list):
         out: Any = None
         for index, item in enumerate(data):
