@@ -12,10 +12,8 @@ from portal_plugin import cli
 from portal_plugin.agencies import views as agencies
 from portal_plugin.annual_reports import views as annual_reports
 from portal_plugin.calendar import views as calendar
-from portal_plugin.core import access, config, dbguard
+from portal_plugin.core import access, config, dbguard, pages
 from portal_plugin.core.extensions import csrf, db, migrate
-from portal_plugin.core.paging import MAX_OFFSET
-from portal_plugin.core.queryargs import PAGE_SIZES
 from portal_plugin.documents import views as documents
 from portal_plugin.history import views as history
 from portal_plugin.inspections import views as inspections
@@ -114,9 +112,7 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
     bundle.before_request(plugin_session.check)  # a session the database could not read
     bundle.before_request(hooks.protect_forms)
     bundle.app_context_processor(hooks.template_helpers)
-    # The pager macro (imported without context) reads these.
-    bundle.add_app_template_global(PAGE_SIZES, "page_sizes")
-    bundle.add_app_template_global(MAX_OFFSET, "max_offset")
+    bundle.add_app_template_global(pages.pager, "pager")
     bundle.after_request(hooks.security_headers)
     bundle.after_request(hooks.finish_request)
     errors.register_bundle_handlers(bundle)

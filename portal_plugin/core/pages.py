@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from portal_plugin.core.errors import Conflict, Invalid
-from portal_plugin.core.paging import Found, Total, page_count
+from portal_plugin.core.paging import CURSOR_ARGS, MAX_OFFSET, Found, Total, page_count
+from portal_plugin.core.queryargs import PAGE_SIZES, page_size
 
 T = TypeVar("T")
 
@@ -70,3 +73,64 @@ def action_post(save: Callable[[], T], done: Callable[[T], tuple[str, str]],
     with the field errors of an invalid reason (422) or the conflict's message (409)."""
     return _post(save, done, lambda exc: render(exc.fields, None, exc.status)
                  if isinstance(exc, Invalid) else render({}, exc.message, exc.status))
+
+
+# Werkzeug's own safe characters for a query (werkzeug.urls._urlencode), so the pager's links
+# read as url_for wrote them.
+QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def pager(page: int, pages: int, total: int, args: Mapping[str, Any]) -> Markup:
+    """The pager under every list (template global): 共 N 条 (约 N 条 for an estimate), 首页 /
+    上一页 / page numbers / 下一页 / 末页, and 每页 N 条. A core.paging.Total carries the cursors
+    of the pages around this one, so 上一页 / 下一页 seek at any depth; 首页, the numbers and 末页
+    jump by page number (no cursor), only as deep as a page number may reach (MAX_OFFSET).
+
+    Python rather than a Jinja macro: the macro, with one url_for per link, was 3.4 % of the
+    受理 page's instructions. The links share this page's one URL (its view arguments in the
+    path); the query arguments after it are encoded here, so url_for never takes a query's
+    _scheme or _external for its own (it raised: a 500)."""
+    path, fixed = url_for(request.endpoint or "", **(request.view_args or {})), request.view_args or {}
+    base = {k: v for k, v in args.items() if k not in CURSOR_ARGS and k not in fixed}
+
+    def href(query: Mapping[str, Any]) -> str:
+        return escape(f"{path}?{urlencode(list(query.items()), safe=QUERY_SAFE)}")
+
+    if isinstance(total, Total):
+        prev, next_ = total.link_args(base, page, -1), total.link_args(base, page, 1)
+        shown, estimated = total.shown(), total.estimated
+    else:  # a plain count (an import batch's errors): numbered pages only
+        prev = {**base, "page": page - 1} if page > 1 else None
+        next_ = {**base, "page": page + 1} if page < pages else None
+        shown, estimated = f"共 {int(total)} 条", False
+    size = page_size(args, 20)
+    reach = MAX_OFFSET // size + 1
+    links = [f'<nav class="pager" aria-label="分页">\n  <span class="nowrap">{escape(shown)}，第 '
+             f'{int(page)} / {"约 " if estimated else ""}{int(pages)} 页</span>']
+    if page > 1:
+        links.append(f'<a href="{href({**base, "page": 1})}" class="nowrap">首页</a>')
+    if prev:
+        links.append(f'<a href="{href(prev)}" rel="prev" class="nowrap">上一页</a>')
+    for n in range(max(page - 2, 1), min(page + 2, pages, reach) + 1):
+        if n == page:
+            links.append(f'<span aria-current="page" class="current">{n}</span>')
+        else:
+            near = prev if n == page - 1 else next_ if n == page + 1 else None
+            links.append(f'<a href="{href(near or {**base, "page": n})}">{n}</a>')
+    if next_:
+        links.append(f'<a href="{href(next_)}" rel="next" class="nowrap">下一页</a>')
+    if page < pages and pages <= reach and not estimated:
+        links.append(f'<a href="{href({**base, "page": pages})}" class="nowrap">末页</a>')
+    if getattr(total, "capped", False):
+        links.append('<span class="muted">更多结果请缩小查询条件</span>')
+    if note := getattr(total, "note", None):
+        links.append(f'<span class="field-error" id="err-page">{escape(note)}</span>')
+    hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+                     for k, v in base.items() if k not in ("page", "per_page"))
+    options = "".join(f'<option value="{n}"{" selected" if n == size else ""}>{n}</option>'
+                      for n in PAGE_SIZES)
+    links.append(f'<form method="get" class="per-page inline" action="{escape(path)}">\n'
+                 f'    {hidden}\n    <label class="nowrap">每页\n'
+                 f'      <select name="per_page">{options}</select>\n    条</label>\n'
+                 f'    <button type="submit" class="secondary">确定</button>\n  </form>\n</nav>')
+    return Markup("\n  ".join(links))  # noqa: S704 -- every value above is escaped or a number

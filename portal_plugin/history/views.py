@@ -116,7 +116,7 @@ def render_batch(batch_id: int, *, message: str | None = None, status: int = 200
         "hrm/history/batch.html", batch=batch, actions=service.batch_actions(batch),
         step=4 if batch.status != "validated" else 3,
         steps=STEPS, errors=errors, page=page, pages=page_count(len(batch.errors), PER_PAGE),
-        args={**request.args, "batch_id": batch.id}, columns=COLUMNS, message=message,
+        args=request.args, columns=COLUMNS, message=message,
         status_labels=IMPORT_STATUS), status
 
 

@@ -9,7 +9,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -128,10 +128,22 @@ def template_helpers() -> dict[str, Any]:
             return name or ""
         return unit_of(who.division)
 
+    def links() -> dict[str, str]:
+        """The URLs of every page's frame (style sheet, icon, script, 工作台, 退出): like the
+        menu, they depend only on the mount prefix, so each prefix's are built once."""
+        built: dict[str, dict[str, str]] = current_app.extensions.setdefault("hrm_links", {})
+        if request.script_root not in built:
+            built[request.script_root] = {
+                **{name: url_for("hrm.static", filename=name)
+                   for name in ("app.css", "favicon.svg", "confirm.js")},
+                "workbench": url_for("hrm.pages.workbench"), "logout": url_for("hrm.sso.logout")}
+        return built[request.script_root]
+
     def case_documents(case_id: int) -> list[dict[str, Any]]:
         """The documents of a case the page already showed (its access is checked there)."""
         return [document_service.document_json(d) for d in issued_documents.of_case(case_id)]
 
-    return {"hrm_identity": identity, "hrm_menu": menu, "hrm_unit": unit, "hrm_unit_of": unit_of,
+    return {"hrm_identity": identity, "hrm_menu": menu, "hrm_links": links, "hrm_unit": unit,
+            "hrm_unit_of": unit_of,
             "agency_status": AGENCY_STATUS, "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON,
             "case_documents": case_documents}

@@ -1,0 +1,47 @@
+"""The pager under every list (core.pages.pager): links that keep the query, escaped, and
+query arguments that url_for would take for its own (_scheme, _external …) kept as plain ones."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import quote
+
+import pytest
+from markupsafe import escape
+
+from tests.kit import HP
+from tests.lists.conftest import fill_every_list
+from tests.lists.test_totals import PAGES
+
+NAME = '<b>"天津&'
+
+
+def _pager(login_as, role: str, url: str) -> str:
+    answer = login_as(role, HP).get(url)
+    assert answer.status_code in (200, 422), answer.get_data(as_text=True)[:500]
+    return answer.get_data(as_text=True).split('<nav class="pager"')[1].split("</nav>")[0]
+
+
+@pytest.mark.parametrize(("role", "url"), PAGES, ids=[u for _, u in PAGES])
+def test_the_links_keep_the_query_escaped(app, login_as, role, url):
+    fill_every_list(app, 3)
+    path = url.split("?")[0]
+    pager = _pager(login_as, role, f"{path}?page=3&keep={quote(NAME)}&per_page=10")
+    assert "<b>" not in pager and NAME not in pager
+    hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', pager)]
+    assert hrefs, pager  # 首页, 上一页 and the page numbers: page 3 of one
+    for href in hrefs:
+        assert href.startswith(path + "?") and "keep=%3Cb%3E%22%E5%A4%A9%E6%B4%A5%26" in href
+        assert "per_page=10" in href and "after=" not in href
+    assert any(h.startswith(path + "?page=1&") for h in hrefs)  # 首页
+    # The 每页 form: the other arguments as hidden fields, escaped, sent to the list itself.
+    assert f'<input type="hidden" name="keep" value="{escape(NAME)}">' in pager
+    assert f'action="{path}"' in pager and '<option value="10" selected>' in pager
+
+
+@pytest.mark.parametrize(("role", "url"), PAGES, ids=[u for _, u in PAGES])
+def test_url_for_arguments_in_the_query_are_plain_arguments(app, login_as, role, url):
+    # url_for(endpoint, **args) took ?_scheme=http for its own and raised (a 500).
+    pager = _pager(login_as, role, url + "&_scheme=http&_anchor=x&_method=POST")
+    assert "_scheme=http" in pager and "#x" not in pager
