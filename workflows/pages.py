@@ -451,6 +451,32 @@ def clock_mark(row: Mapping[str, Any]) -> Markup:
         ' <span class="mark tag">待登记发证</span>' if clock == "issue" else "")))
 
 
+@bp.app_template_global("case_rows")
+def case_rows(rows: list[dict[str, Any]], step: Step, divisions: Mapping[str, str]) -> Markup:
+    """The rows of a 受理 / 审核 list (cases/list.html's table body), `rows` being list_view's:
+    written here, as the clock marks are, because the row loop in Jinja was a fifth of the
+    page's instructions. Every text value is escaped (hence the S704 waiver)."""
+    if not rows:
+        return Markup('<tr><td colspan="8" class="empty">没有符合条件的数据</td></tr>')
+    act = f'#dialog-{escape(step.step)}">{escape(step.button)}</a>'
+    html = []
+    for row in rows:
+        url, agency, branch = escape(row["url"]), row["agency"], row["branch_name"]
+        branch_note = f'<div class="muted">分支机构：{escape(branch)}</div>' if branch else ""
+        action = f'<a class="button" href="{url}{act}' if row["act"] else f'<a href="{url}">查看</a>'
+        district = divisions.get(row["division"], row["division"])
+        html.append(
+            f'<tr>\n    <td class="code">{escape(row["case_no"])}</td>\n'
+            f'    <td class="text"><a href="{url}">{escape(agency["name"])}</a>{branch_note}</td>\n'
+            f'    <td class="code">{escape(agency["credit_code"])}</td>\n'
+            f'    <td class="district">{escape(district)}</td>\n'
+            f'    <td class="date">{escape(local_time(row["submitted_at"]))}</td>\n'
+            f'    <td><span class="status {escape(row["status"])}">{escape(row["status_label"])}'
+            f'</span></td>\n    <td>{clock_mark(row)}</td>\n'
+            f'    <td class="actions">{action}</td>\n  </tr>')
+    return Markup("\n  ".join(html))  # noqa: S704
+
+
 @bp.app_template_filter("code_label")
 def code_label(value: Any, mapping: dict[str, str]) -> str:
     if isinstance(value, list):
