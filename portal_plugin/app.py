@@ -12,7 +12,7 @@ from portal_plugin import cli
 from portal_plugin.agencies import views as agencies
 from portal_plugin.annual_reports import views as annual_reports
 from portal_plugin.calendar import views as calendar
-from portal_plugin.core import access, config, dbguard, pages
+from portal_plugin.core import access, config, dbguard, pages, transaction
 from portal_plugin.core.extensions import csrf, db, migrate
 from portal_plugin.documents import views as documents
 from portal_plugin.history import views as history
@@ -86,6 +86,8 @@ def init_app(host_app: Flask, url_prefix: str = "") -> None:
     db.init_app(app)
     with app.app_context():
         dbguard.guard(app, db.engine)
+        if db.engine.dialect.name == "postgresql":
+            transaction.commit_reads(app, db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     login.register_client(app)

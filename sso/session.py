@@ -60,9 +60,11 @@ def _connection(app: Flask, *, write: bool = False) -> Iterator[Any]:
             ctx.pop()
 
 
-# Every request with a cookie reads its session: the statement is built once.
-_READ = select(PluginSession.data).where(PluginSession.id == bindparam("id"),
-                                         PluginSession.expires_at > bindparam("now"))
+# Every request with a cookie reads its session: the statement is built once, on the table
+# (a Core statement: the ORM's execution and result layers cost more than the read).
+_SESSIONS = PluginSession.__table__
+_READ = select(_SESSIONS.c.data).where(_SESSIONS.c.id == bindparam("id"),
+                                       _SESSIONS.c.expires_at > bindparam("now"))
 
 
 def _read(app: Flask, values: dict[str, Any]) -> Any:
@@ -71,7 +73,7 @@ def _read(app: Flask, values: dict[str, Any]) -> Any:
     sharing the transaction is harmless, and a failure fails the request anyway (`check`).
     Writes keep their own transaction (`_connection`), committed whatever the request does."""
     if has_app_context():
-        return db.session.execute(_READ, values).first()
+        return db.session.connection().execute(_READ, values).first()
     with _connection(app) as conn:
         return conn.execute(_READ, values).first()
 

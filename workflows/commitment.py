@@ -151,9 +151,11 @@ def procedure(body: Mapping[str, Any], identity: Identity, case: Case | None) ->
     return {"procedure": "commitment", "commitment_accepted": True, "commitment": accepted}
 
 
-# The application's procedure read with every case row: lists defer the payload, and their
-# rows' actions (【当场准予许可】) depend on it.
-Case.procedure = column_property(Case.payload["procedure"].as_string())
+# The application's procedure read with every case row: lists leave the payload out, and
+# their rows' actions (【当场准予许可】) depend on it. PROCEDURE is the table's expression (a
+# list's Core statement selects it).
+PROCEDURE = Case.__table__.c.payload["procedure"].as_string()
+Case.procedure = column_property(PROCEDURE)
 
 
 def is_commitment(case: Case) -> bool:

@@ -347,7 +347,9 @@ def seek_page(stmt: Select[Any] | Shaped, keys: Sequence[Any], page: int, per_pa
     if parts:  # the rows of each part the page may need
         bound["_depth"] = bound.get("_offset", 0) + per_page + 1
     found = db.session.execute(_built((base, *mode), build, params is not None), bound).all()
-    rows = [row[0] for row in found]
+    # A statement of one entity (or column) gives it, one of several columns its rows (each
+    # row ends with the count, `_total`).
+    rows = found if found and len(found[0]) > 2 else [row[0] for row in found]
     more = len(rows) > per_page
     rows = rows[:per_page]
     if not (page > 1 or cursor or more):

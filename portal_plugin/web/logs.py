@@ -21,11 +21,16 @@ SECRETS = (
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [token]"),
     (re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"), "[id-number]"),
 )
+# What every one of them starts with or contains: one scan tells that a string (most are
+# request ids, paths, levels) holds none, sparing the three replacements (half a log line's cost).
+SUSPECT = re.compile(r"eyJ|(?i:bearer)|\d{17}")
 MARK = "hrm_json_handler"
 FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def redact(text: str) -> str:
+    if SUSPECT.search(text) is None:
+        return text
     for pattern, replacement in SECRETS:
         text = pattern.sub(replacement, text)
     return text
