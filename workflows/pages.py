@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import catalog, schemas
@@ -17,7 +17,7 @@ from portal_plugin.core.api import form_version
 from portal_plugin.core.clock import local_zone, today
 from portal_plugin.core.errors import Invalid
 from portal_plugin.core.models import RECORD_SOURCE
-from portal_plugin.core.pages import action_post, url_pattern
+from portal_plugin.core.pages import action_post, html_text, url_pattern
 from portal_plugin.core.paging import Total, page_count
 from portal_plugin.core.permissions import (
     AGENCY_PERMISSION,
@@ -420,35 +420,44 @@ def local_time(value: str | None) -> str:
 # instructions, and the two per row of the 受理 list were 10 % of the page (bench/README).
 # The marks are f-strings whose one text value, the due date, is escaped, the rest being
 # whole numbers and this module's fixed words (hence the S704 waivers): Markup's own % and
-# .format escape too, at 5 % of the page.
+# .format escape too, at 5 % of the page. The row's HTML is a plain str (core.pages.html_text
+# escapes), made Markup once, where a template takes it.
 CLOCK_LABELS = {"accept": "受理期限", "decision": "审批期限", "issue": "发证期限"}
 TAGS = (("deemed_accepted", ' <span class="mark tag">视为受理</span>'),
         ("extended", ' <span class="mark tag">已延期</span>'))
+
+
+def _deadline_html(row: Mapping[str, Any]) -> str:
+    left = row["days_left"]
+    if left is None:
+        return '<span class="muted">—</span>'
+    due = html_text(row["deadline"])
+    if row["deadline_flag"] == "red":
+        return f'<span class="mark red" title="截止 {due}">已超期{-int(left)}个工作日</span>'
+    marked = ' class="mark yellow"' if row["deadline_flag"] == "yellow" else ""
+    return f'<span{marked} title="截止 {due}">剩余{int(left)}个工作日</span>'
+
+
+def _clock_html(row: Mapping[str, Any]) -> str:
+    clock = row["clock"]
+    return "".join((
+        f'<span class="muted">{CLOCK_LABELS[clock]}</span> ' if clock else "",
+        _deadline_html(row),
+        *(tag for key, tag in TAGS if row[key]),
+        ' <span class="mark tag">待登记发证</span>' if clock == "issue" else ""))
 
 
 @bp.app_template_global("deadline_mark")
 def deadline_mark(row: Mapping[str, Any]) -> Markup:
     """The working days left to the running clock's due date (red when overdue, yellow when
     due soon), the date itself in the title; a dash when no clock runs."""
-    left = row["days_left"]
-    if left is None:
-        return Markup('<span class="muted">—</span>')
-    due = escape(row["deadline"])
-    if row["deadline_flag"] == "red":
-        return Markup(f'<span class="mark red" title="截止 {due}">已超期{-int(left)}个工作日</span>')  # noqa: S704
-    marked = ' class="mark yellow"' if row["deadline_flag"] == "yellow" else ""
-    return Markup(f'<span{marked} title="截止 {due}">剩余{int(left)}个工作日</span>')  # noqa: S704
+    return Markup(_deadline_html(row))  # noqa: S704
 
 
 @bp.app_template_global("clock_mark")
 def clock_mark(row: Mapping[str, Any]) -> Markup:
     """The running clock's name and deadline mark, and the tags 视为受理 / 已延期 / 待登记发证."""
-    clock = row["clock"]
-    return Markup("".join((  # noqa: S704
-        f'<span class="muted">{CLOCK_LABELS[clock]}</span> ' if clock else "",
-        deadline_mark(row),
-        *(tag for key, tag in TAGS if row[key]),
-        ' <span class="mark tag">待登记发证</span>' if clock == "issue" else "")))
+    return Markup(_clock_html(row))  # noqa: S704
 
 
 @bp.app_template_global("case_rows")
@@ -458,21 +467,21 @@ def case_rows(rows: list[dict[str, Any]], step: Step, divisions: Mapping[str, st
     page's instructions. Every text value is escaped (hence the S704 waiver)."""
     if not rows:
         return Markup('<tr><td colspan="8" class="empty">没有符合条件的数据</td></tr>')
-    act = f'#dialog-{escape(step.step)}">{escape(step.button)}</a>'
+    act = f'#dialog-{html_text(step.step)}">{html_text(step.button)}</a>'
     html = []
     for row in rows:
-        url, agency, branch = escape(row["url"]), row["agency"], row["branch_name"]
-        branch_note = f'<div class="muted">分支机构：{escape(branch)}</div>' if branch else ""
+        url, agency, branch = html_text(row["url"]), row["agency"], row["branch_name"]
+        branch_note = f'<div class="muted">分支机构：{html_text(branch)}</div>' if branch else ""
         action = f'<a class="button" href="{url}{act}' if row["act"] else f'<a href="{url}">查看</a>'
         district = divisions.get(row["division"], row["division"])
         html.append(
-            f'<tr>\n    <td class="code">{escape(row["case_no"])}</td>\n'
-            f'    <td class="text"><a href="{url}">{escape(agency["name"])}</a>{branch_note}</td>\n'
-            f'    <td class="code">{escape(agency["credit_code"])}</td>\n'
-            f'    <td class="district">{escape(district)}</td>\n'
-            f'    <td class="date">{escape(local_time(row["submitted_at"]))}</td>\n'
-            f'    <td><span class="status {escape(row["status"])}">{escape(row["status_label"])}'
-            f'</span></td>\n    <td>{clock_mark(row)}</td>\n'
+            f'<tr>\n    <td class="code">{html_text(row["case_no"])}</td>\n'
+            f'    <td class="text"><a href="{url}">{html_text(agency["name"])}</a>{branch_note}</td>\n'
+            f'    <td class="code">{html_text(agency["credit_code"])}</td>\n'
+            f'    <td class="district">{html_text(district)}</td>\n'
+            f'    <td class="date">{html_text(local_time(row["submitted_at"]))}</td>\n'
+            f'    <td><span class="status {html_text(row["status"])}">{html_text(row["status_label"])}'
+            f'</span></td>\n    <td>{_clock_html(row)}</td>\n'
             f'    <td class="actions">{action}</td>\n  </tr>')
     return Markup("\n  ".join(html))  # noqa: S704
 

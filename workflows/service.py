@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -211,6 +212,11 @@ LIST_COLUMNS = (*(column for column in C if column.key != "payload"),
                 commitment.PROCEDURE.label("procedure"))
 # A list's order, newest first: the sort key of keyset paging (core.paging.seek_page).
 CASE_ORDER = (C.submitted_at, C.id)
+# A list row as search returns it: SQLAlchemy's Row reads an attribute by name in a Python
+# __getattr__ (0.28 µs; a row's to_json reads 30), a named tuple in C (0.02 µs): 6 % of a
+# list page. The last field is the page's count (seek_page's `_total`).
+CaseRow = namedtuple("CaseRow", [*(column.key for column in LIST_COLUMNS), "_total"],  # type: ignore[misc]
+                     rename=True)
 
 
 # Whose cases a list holds (the jurisdiction part of its statement, see _reach).
@@ -316,7 +322,9 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Any
     stmt = Shaped(base, values, parts)
     page, per_page = page_bounds(query.page, query.per_page,
                                  seeking=bool(query.after or query.before))
-    return seek_page(stmt, CASE_ORDER, page, per_page, after=query.after, before=query.before)
+    rows, total = seek_page(stmt, CASE_ORDER, page, per_page, after=query.after,
+                            before=query.before)
+    return [CaseRow._make(row) for row in rows], total
 
 
 def issuing_cases(wf: str, key: str, records: list[dict[str, Any]]) -> dict[int, int]:

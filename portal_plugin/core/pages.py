@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from portal_plugin.core.errors import Conflict, Invalid
@@ -75,6 +75,14 @@ def action_post(save: Callable[[], T], done: Callable[[T], tuple[str, str]],
                  if isinstance(exc, Invalid) else render({}, exc.message, exc.status))
 
 
+def html_text(value: Any) -> str:
+    """`value` escaped for HTML as markupsafe.escape escapes it, as a plain str: for the many
+    short values the lists' rows and the pager write into their HTML (markupsafe.escape wraps
+    each in a Markup, three times the cost: 2 % of a list page)."""
+    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&#34;").replace("'", "&#39;"))
+
+
 # Werkzeug's own safe characters for a query (werkzeug.urls._urlencode), so the pager's links
 # read as url_for wrote them.
 QUERY_SAFE = "!$'()*,/:;?@"
@@ -94,7 +102,7 @@ def pager(page: int, pages: int, total: int, args: Mapping[str, Any]) -> Markup:
     base = {k: v for k, v in args.items() if k not in CURSOR_ARGS and k not in fixed}
 
     def href(query: Mapping[str, Any]) -> str:
-        return escape(f"{path}?{urlencode(list(query.items()), safe=QUERY_SAFE)}")
+        return html_text(f"{path}?{urlencode(list(query.items()), safe=QUERY_SAFE)}")
 
     if isinstance(total, Total):
         prev, next_ = total.link_args(base, page, -1), total.link_args(base, page, 1)
@@ -105,7 +113,7 @@ def pager(page: int, pages: int, total: int, args: Mapping[str, Any]) -> Markup:
         shown, estimated = f"共 {int(total)} 条", False
     size = page_size(args, 20)
     reach = MAX_OFFSET // size + 1
-    links = [f'<nav class="pager" aria-label="分页">\n  <span class="nowrap">{escape(shown)}，第 '
+    links = [f'<nav class="pager" aria-label="分页">\n  <span class="nowrap">{html_text(shown)}，第 '
              f'{int(page)} / {"约 " if estimated else ""}{int(pages)} 页</span>']
     if page > 1:
         links.append(f'<a href="{href({**base, "page": 1})}" class="nowrap">首页</a>')
@@ -124,12 +132,12 @@ def pager(page: int, pages: int, total: int, args: Mapping[str, Any]) -> Markup:
     if getattr(total, "capped", False):
         links.append('<span class="muted">更多结果请缩小查询条件</span>')
     if note := getattr(total, "note", None):
-        links.append(f'<span class="field-error" id="err-page">{escape(note)}</span>')
-    hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+        links.append(f'<span class="field-error" id="err-page">{html_text(note)}</span>')
+    hidden = "".join(f'<input type="hidden" name="{html_text(k)}" value="{html_text(v)}">'
                      for k, v in base.items() if k not in ("page", "per_page"))
     options = "".join(f'<option value="{n}"{" selected" if n == size else ""}>{n}</option>'
                       for n in PAGE_SIZES)
-    links.append(f'<form method="get" class="per-page inline" action="{escape(path)}">\n'
+    links.append(f'<form method="get" class="per-page inline" action="{html_text(path)}">\n'
                  f'    {hidden}\n    <label class="nowrap">每页\n'
                  f'      <select name="per_page">{options}</select>\n    条</label>\n'
                  f'    <button type="submit" class="secondary">确定</button>\n  </form>\n</nav>')

@@ -85,18 +85,29 @@ def protect_forms() -> None:
 
 
 def security_headers(response: Response) -> Response:
-    """Frame only inside the portal, load nothing from outside, leak nothing in referrers."""
+    """Frame only inside the portal, load nothing from outside, leak nothing in referrers.
+
+    Registered on the app (standalone) and on the bundle; the second call does nothing. A
+    header the view set itself is kept.
+    """
+    if g.get("hrm_headers"):
+        return response
+    g.hrm_headers = True
     cfg = current_app.config
-    form_targets = " ".join(filter(None, ["'self'", cfg.get("SSO_ISSUER")]))
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-        f"form-action {form_targets}; frame-ancestors {cfg['PORTAL_ORIGIN']}",
-    )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
+    # The policy depends on two settings only: each pair's text is made once.
+    key = (cfg.get("SSO_ISSUER"), cfg["PORTAL_ORIGIN"])
+    policies: dict[Any, str] = current_app.extensions.setdefault("hrm_csp", {})
+    if key not in policies:
+        form_targets = " ".join(filter(None, ["'self'", key[0]]))
+        policies[key] = ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                         f"base-uri 'self'; form-action {form_targets}; frame-ancestors {key[1]}")
+    headers = response.headers
+    for name, value in (("Content-Security-Policy", policies[key]),
+                        ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")):
+        if name not in headers:
+            headers.add(name, value)
+    if response.mimetype == "text/html" and "Cache-Control" not in headers:
+        headers.add("Cache-Control", "no-store")
     return response
 
 

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from markupsafe import escape
 
+from portal_plugin.core.pages import html_text
 from tests.kit import HP
 from tests.lists.conftest import fill_every_list
 from tests.lists.test_totals import PAGES
@@ -45,3 +46,9 @@ def test_url_for_arguments_in_the_query_are_plain_arguments(app, login_as, role,
     # url_for(endpoint, **args) took ?_scheme=http for its own and raised (a 500).
     pager = _pager(login_as, role, url + "&_scheme=http&_anchor=x&_method=POST")
     assert "_scheme=http" in pager and "#x" not in pager
+
+
+@pytest.mark.parametrize("value", ["", "plain 文本", "<script>alert('x')</script>", 'a"b\'c&d<e>f',
+                                   "&amp; already", None, 42, "\u2028\x00"])
+def test_html_text_escapes_as_markupsafe_does(value):
+    assert html_text(value) == str(escape(value))
