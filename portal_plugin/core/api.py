@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from portal_plugin.core import boundary, pii, queryargs
@@ -96,11 +96,12 @@ def page_of(found: Found, row: Callable[[Any], Any] = lambda r: r) -> Response:
                       "per_page": per_page})
     if isinstance(total, Total):
         links = []
+        path, fixed = queryargs.this_list()
+        query = {k: v for k, v in request.args.items() if k not in fixed}
         for rel, step in (("prev", -1), ("next", 1)):
-            args = total.link_args(request.args, page, step)
+            args = total.link_args(query, page, step)
             if args is not None:
-                url = url_for(request.endpoint or "", **(request.view_args or {}), **args)
-                links.append(f'<{url}>; rel="{rel}"')
+                links.append(f'<{queryargs.query_url(path, args)}>; rel="{rel}"')
         if links:
             answer.headers["Link"] = ", ".join(links)
         if total.estimated:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -12,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from portal_plugin.core.errors import Conflict, Invalid
 from portal_plugin.core.paging import CURSOR_ARGS, MAX_OFFSET, Found, Total, page_count
-from portal_plugin.core.queryargs import PAGE_SIZES, page_size
+from portal_plugin.core.queryargs import PAGE_SIZES, page_size, query_url, this_list
 
 T = TypeVar("T")
 
@@ -83,11 +82,6 @@ def html_text(value: Any) -> str:
             .replace('"', "&#34;").replace("'", "&#39;"))
 
 
-# Werkzeug's own safe characters for a query (werkzeug.urls._urlencode), so the pager's links
-# read as url_for wrote them.
-QUERY_SAFE = "!$'()*,/:;?@"
-
-
 def pager(page: int, pages: int, total: int, args: Mapping[str, Any]) -> Markup:
     """The pager under every list (template global): 共 N 条 (约 N 条 for an estimate), 首页 /
     上一页 / page numbers / 下一页 / 末页, and 每页 N 条. A core.paging.Total carries the cursors
@@ -95,14 +89,12 @@ def pager(page: int, pages: int, total: int, args: Mapping[str, Any]) -> Markup:
     jump by page number (no cursor), only as deep as a page number may reach (MAX_OFFSET).
 
     Python rather than a Jinja macro: the macro, with one url_for per link, was 3.4 % of the
-    受理 page's instructions. The links share this page's one URL (its view arguments in the
-    path); the query arguments after it are encoded here, so url_for never takes a query's
-    _scheme or _external for its own (it raised: a 500)."""
-    path, fixed = url_for(request.endpoint or "", **(request.view_args or {})), request.view_args or {}
+    受理 page's instructions. The links share this page's one URL (queryargs.this_list)."""
+    path, fixed = this_list()
     base = {k: v for k, v in args.items() if k not in CURSOR_ARGS and k not in fixed}
 
     def href(query: Mapping[str, Any]) -> str:
-        return html_text(f"{path}?{urlencode(list(query.items()), safe=QUERY_SAFE)}")
+        return html_text(query_url(path, query))
 
     if isinstance(total, Total):
         prev, next_ = total.link_args(base, page, -1), total.link_args(base, page, 1)

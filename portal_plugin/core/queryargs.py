@@ -1,16 +1,24 @@
-"""The list pages' query arguments: dates, numbers and the district within jurisdiction."""
+"""The list pages' query arguments: dates, numbers and the district within jurisdiction; the
+URL of a list with other arguments (its pager's and its API's links)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from flask import request, url_for
 
 from portal_plugin.core import catalog, validation
 from portal_plugin.core.identity import Identity
 from portal_plugin.core.jurisdiction import jurisdiction
 
 T = TypeVar("T")
+
+# Werkzeug's own safe characters for a query (werkzeug.urls._urlencode), so the links read as
+# url_for wrote them.
+QUERY_SAFE = "!$'()*,/:;?@"
 
 # The dates and years a query may name: beyond them no record exists and date arithmetic
 # (a day's end, the local zone) would overflow; out of range is 422, like a malformed value.
@@ -100,3 +108,16 @@ def page_size(args: Mapping[str, str], default: int) -> int:
     """The list's page size from `per_page` when it is one of PAGE_SIZES, else the default."""
     value = args.get("per_page", "")
     return int(value) if value.isdigit() and int(value) in PAGE_SIZES else default
+
+
+def this_list() -> tuple[str, dict[str, Any]]:
+    """This request's URL path (its view arguments in it) and those arguments: the links of a
+    list to its other pages share it, their query arguments encoded by `query_url`, so url_for
+    never takes a query's _scheme or _external for its own (it raised: a 500) and is called
+    once per list, not once per link."""
+    fixed = request.view_args or {}
+    return url_for(request.endpoint or "", **fixed), fixed
+
+
+def query_url(path: str, query: Mapping[str, Any]) -> str:
+    return f"{path}?{urlencode(list(query.items()), safe=QUERY_SAFE)}"

@@ -13,7 +13,7 @@ from markupsafe import escape
 from portal_plugin.core.pages import html_text
 from tests.kit import HP
 from tests.lists.conftest import fill_every_list
-from tests.lists.test_totals import PAGES
+from tests.lists.test_totals import APIS, PAGES, ROWS
 
 NAME = '<b>"天津&'
 
@@ -52,3 +52,21 @@ def test_url_for_arguments_in_the_query_are_plain_arguments(app, login_as, role,
                                    "&amp; already", None, 42, "\u2028\x00"])
 def test_html_text_escapes_as_markupsafe_does(value):
     assert html_text(value) == str(escape(value))
+
+
+@pytest.mark.parametrize(("role", "url", "rows"), APIS, ids=[u for _, u, _ in APIS])
+def test_the_api_links_keep_url_for_arguments_and_view_arguments_plain(app, client, auth_header,
+                                                                      role, url, rows):
+    # The Link header was built with url_for(endpoint, **view_args, **query): a query's
+    # _scheme was taken for url_for's own, and one named like a view argument (wf) clashed.
+    fill_every_list(app, ROWS)
+    answer = client.get(url + "&_scheme=http&_external=1&wf=x&_anchor=y",
+                        headers=auth_header(role, HP))
+    assert answer.status_code == 200, answer.json
+    path = url.split("?")[0]
+    links = dict((rel, target) for target, rel in
+                 re.findall(r'<([^>]+)>; rel="(\w+)"', answer.headers["Link"]))
+    assert links["next"].startswith(path + "?") and "page=2" in links["next"]
+    assert "_scheme=http" in links["next"] and "_external=1" in links["next"]
+    # wf names the case list's view argument: the path's own there, a plain argument elsewhere.
+    assert "#" not in links["next"] and ("wf=x" in links["next"]) != path.startswith("/api/v1/cases/")
