@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 
+LOCAL_ZONE = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
 def local_zone() -> dt.tzinfo:
     """The bureau's time zone: dates (case numbers, deadlines, issue dates) are local dates."""
-    return dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+    return LOCAL_ZONE
 
 
 def today() -> dt.date:
