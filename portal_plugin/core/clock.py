@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 LOCAL_ZONE = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 

@@ -50,7 +50,10 @@ def test_url_for_arguments_in_the_query_are_plain_arguments(app, login_as, role,
 
 @pytest.mark.parametrize("value", ["", "plain 文本", "<script>alert('x')</script>", 'a"b\'c&d<e>f',
                                    "&amp; already", None, 42, "\u2028\x00"])
-def test_html_text_escapes_as_markupsafe_does(value):
+@pytest.mark.parametrize("c_loop", [True, False], ids=["markupsafe-c", "python"])
+def test_html_text_escapes_as_markupsafe_does(value, c_loop, monkeypatch):
+    if not c_loop:
+        monkeypatch.setattr("portal_plugin.core.pages._escape_inner", None)
     assert html_text(value) == str(escape(value))
 
 
