@@ -43,10 +43,11 @@ def atomic() -> Iterator[None]:
 # --- a request's read-only transaction ends with COMMIT ----------------------------------------
 # psycopg forgets every prepared statement at a ROLLBACK (a rolled-back transaction may have
 # dropped what they name), and Flask-SQLAlchemy ends every request's transaction with one: so
-# nothing was ever prepared, and PostgreSQL parsed and analysed each list statement anew, a
-# quarter of its CPU for a list page. A transaction that only read ends alike either way, so
-# a request whose transaction sent nothing but SELECTs and holds no pending ORM change commits
-# it; any other (a write, an error, a pending object) is rolled back as before.
+# nothing was ever prepared, and PostgreSQL parsed and analysed each list statement anew (a
+# quarter of the server's CPU for the 受理 list's statement: 0.47 → 0.36 ms prepared). A
+# transaction that only read ends alike either way, so a request whose transaction sent nothing
+# but SELECTs and holds no pending ORM change commits it; any other (a write, an error, a
+# pending object) is rolled back as before.
 WROTE = "hrm_wrote"  # in the connection's info: this transaction sent more than SELECTs
 
 
