@@ -322,9 +322,8 @@ def search(wf: CaseType, identity: Identity, query: CaseQuery) -> tuple[list[Any
     stmt = Shaped(base, values, parts)
     page, per_page = page_bounds(query.page, query.per_page,
                                  seeking=bool(query.after or query.before))
-    rows, total = seek_page(stmt, CASE_ORDER, page, per_page, after=query.after,
-                            before=query.before)
-    return [CaseRow._make(row) for row in rows], total
+    return seek_page(stmt, CASE_ORDER, page, per_page, after=query.after, before=query.before,
+                     row=CaseRow._make)
 
 
 def issuing_cases(wf: str, key: str, records: list[dict[str, Any]]) -> dict[int, int]:

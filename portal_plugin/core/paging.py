@@ -304,12 +304,13 @@ def _decode_value(text: str) -> Any:
 
 def seek_page(stmt: Select[Any] | Shaped, keys: Sequence[Any], page: int, per_page: int, *,
               after: str | None = None, before: str | None = None,
-              key_of: Any = None) -> tuple[list[Any], Total]:
+              key_of: Any = None, row: Any = None) -> tuple[list[Any], Total]:
     """One page of `stmt` in descending order of `keys` (a nullable sort column, nulls first,
     then a unique non-null column; or the unique column alone), by cursor or by page number,
     and its Total: the count (see total_of) with the cursors of the next and the previous page
     (None when there is none). `key_of(row)` gives a row's key values (default: the key
-    columns' attributes).
+    columns' attributes). Each page row is `row(fetched)` of the statement's fetched row (the
+    count, `_total`, its last field) — by default its first column: the entity.
 
     The count rides in the page's own statement (a scalar subquery, evaluated once): one
     round trip and one statement execution fewer than counting apart.
@@ -347,9 +348,7 @@ def seek_page(stmt: Select[Any] | Shaped, keys: Sequence[Any], page: int, per_pa
     if parts:  # the rows of each part the page may need
         bound["_depth"] = bound.get("_offset", 0) + per_page + 1
     found = db.session.execute(_built((base, *mode), build, params is not None), bound).all()
-    # A statement of one entity (or column) gives it, one of several columns its rows (each
-    # row ends with the count, `_total`).
-    rows = found if found and len(found[0]) > 2 else [row[0] for row in found]
+    rows = [row(fetched) for fetched in found] if row else [fetched[0] for fetched in found]
     more = len(rows) > per_page
     rows = rows[:per_page]
     if not (page > 1 or cursor or more):
