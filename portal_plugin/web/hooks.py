@@ -138,12 +138,6 @@ def template_helpers() -> dict[str, Any]:
     def identity() -> Identity | None:
         return g.get("hrm_identity")
 
-    def menu() -> list[dict[str, Any]]:
-        who = identity()
-        if who is None or not who.permissions:
-            return []
-        return access.grouped(access.menu_entries(current_app._get_current_object(), who))
-
     def unit() -> str:
         """The signed-in person's unit for the header: the bureau of their division (天津市人社局)
         or, for a clerk, their agency's registered name."""
@@ -177,7 +171,9 @@ def template_helpers() -> dict[str, Any]:
         built: dict[Any, str] = current_app.extensions.setdefault("hrm_sidebars", {})
         key = (who.permissions, request.script_root)
         if key not in built:
-            built[key] = render_template("hrm/sidebar.html", nav=menu(), links=links())
+            app = current_app._get_current_object()
+            built[key] = render_template("hrm/sidebar.html", links=links(),
+                                         nav=access.grouped(access.menu_entries(app, who)))
         link = f'<a href="{escape(current_url)}">'
         return Markup(built[key].replace(link, f'{link[:-1]} aria-current="page">', 1))  # noqa: S704
 
@@ -185,8 +181,7 @@ def template_helpers() -> dict[str, Any]:
         """The documents of a case the page already showed (its access is checked there)."""
         return [document_service.document_json(d) for d in issued_documents.of_case(case_id)]
 
-    return {"hrm_identity": identity, "hrm_menu": menu, "hrm_sidebar": sidebar,
-            "hrm_links": links, "hrm_unit": unit,
+    return {"hrm_identity": identity, "hrm_sidebar": sidebar, "hrm_links": links, "hrm_unit": unit,
             "hrm_unit_of": unit_of,
             "agency_status": AGENCY_STATUS, "agency_labels": AGENCY_LABELS, "max_reason": MAX_REASON,
             "case_documents": case_documents, "csrf_token": csrf_token}
